@@ -1,0 +1,176 @@
+/*
+** checks.c: pat_verify and pat_has_right, the hot path.
+**
+**   SELECT pat_verify('Bearer pat_...');                  -- 7, or NULL
+**   SELECT pat_has_right('Bearer pat_...', 'DATA_FETCH');  -- 1 or 0
+**
+** A check costs one digest and one prepared lookup. Anything that is not a
+** well-formed token with a correct checksum is answered without touching the
+** database. The token argument never raises an error; only a bad `at` or
+** right name does.
+**
+** Never: copy, log or keep the token; the digest lives on the stack for the
+** call and is compared in constant time against the stored one.
+*/
+#include "pat_internal.h"
+
+#include <string.h>
+
+typedef struct check_args {
+  int64_t at;
+  int explicit_at; /* an audit question: no bookkeeping */
+  const char *tok;
+  size_t tok_len;
+  int well_formed;
+} check_args;
+
+/* Reads the token and `at` arguments; -1 after setting an SQL error. */
+static int read_args(sqlite3_context *ctx, const char *fn, sqlite3_value *token,
+                     sqlite3_value *at, check_args *a) {
+  pat_conn *c = sqlite3_user_data(ctx);
+  char err[PAT_ERRMAX];
+  memset(a, 0, sizeof *a);
+  if (at != NULL) {
+    int rc = pat_time_arg(c->db, at, "at", &a->at, err,
+                          sizeof err);
+    if (rc < 0) {
+      pat_error(ctx, fn, "%s", err);
+      return -1;
+    }
+    a->explicit_at = rc == 0;
+  }
+  if (!a->explicit_at) a->at = pat_now(c->db);
+  if (sqlite3_value_type(token) == SQLITE_TEXT) {
+    const char *s = (const char *)sqlite3_value_text(token);
+    int n = sqlite3_value_bytes(token);
+    a->well_formed = s != NULL && pat_token_parse(s, (size_t)n, &a->tok, &a->tok_len) == 0;
+  }
+  return 0;
+}
+
+static int in_window(int64_t at, int64_t from, int64_t to) {
+  return at >= from && at < to;
+}
+
+void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  pat_conn *c = sqlite3_user_data(ctx);
+  char err[PAT_ERRMAX];
+  unsigned char digest[PAT_DIGEST_LEN];
+  check_args a;
+  if (read_args(ctx, "pat_verify", argv[0], argc > 1 ? argv[1] : NULL, &a) != 0) return;
+  if (!a.well_formed) return; /* NULL, without a look at the database */
+  int which = pat_store_open(c, err, sizeof err);
+  if (which < 0) {
+    pat_error(ctx, "pat_verify", "%s", err);
+    return;
+  }
+  if (which != PAT_DB_MAIN) return; /* no store, no tokens */
+  sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, PAT_STMT_VERIFY);
+  if (st == NULL || pat_digest(digest, a.tok, a.tok_len) != 0) {
+    pat_error(ctx, "pat_verify", "%s", sqlite3_errmsg(c->db));
+    return;
+  }
+  int rc = sqlite3_bind_blob(st, 1, digest, PAT_DIGEST_LEN, SQLITE_TRANSIENT);
+  if (rc == SQLITE_OK) rc = sqlite3_step(st);
+  int found = 0;
+  sqlite3_int64 id = 0;
+  if (rc == SQLITE_ROW) {
+    const void *stored = sqlite3_column_blob(st, 3);
+    found = stored != NULL && sqlite3_column_bytes(st, 3) == PAT_DIGEST_LEN &&
+            pat_digest_equal(stored, digest) &&
+            in_window(a.at, sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2));
+    id = sqlite3_column_int64(st, 0);
+  }
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    pat_error(ctx, "pat_verify", "%s", sqlite3_errmsg(c->db));
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  pat_wipe(digest, sizeof digest);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return;
+  if (pat_store_recheck(c, PAT_STMT_VERIFY, err, sizeof err) != 0) {
+    pat_error(ctx, "pat_verify", "%s", err);
+    return;
+  }
+  if (found) sqlite3_result_int64(ctx, id);
+}
+
+/* Whether the right is in the catalog of the store that answers reads. */
+static int right_known(pat_conn *c, int which, const char *right, int n) {
+  sqlite3_stmt *st = pat_store_stmt(c, which, PAT_STMT_RIGHT_KNOWN);
+  if (st == NULL) return -1;
+  int rc = sqlite3_bind_text(st, 1, right, n, SQLITE_TRANSIENT);
+  if (rc == SQLITE_OK) rc = sqlite3_step(st);
+  int known = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+  sqlite3_reset(st);
+  return known;
+}
+
+void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  pat_conn *c = sqlite3_user_data(ctx);
+  char err[PAT_ERRMAX];
+  unsigned char digest[PAT_DIGEST_LEN];
+  check_args a;
+  if (read_args(ctx, "pat_has_right", argv[0], argc > 2 ? argv[2] : NULL, &a) != 0)
+    return;
+  if (sqlite3_value_type(argv[1]) != SQLITE_TEXT) {
+    pat_error(ctx, "pat_has_right", "right must be a text");
+    return;
+  }
+  const char *right = (const char *)sqlite3_value_text(argv[1]);
+  int rn = sqlite3_value_bytes(argv[1]);
+  int which = pat_store_open(c, err, sizeof err);
+  if (which < 0) {
+    pat_error(ctx, "pat_has_right", "%s", err);
+    return;
+  }
+  int known = 0;
+  if (right != NULL && pat_right_name_ok(right, (size_t)rn)) {
+    if (!a.well_formed || which != PAT_DB_MAIN) {
+      known = right_known(c, which, right, rn);
+      if (known < 0) {
+        pat_error(ctx, "pat_has_right", "%s", sqlite3_errmsg(pat_store_db(c, which)));
+        return;
+      }
+      if (known) sqlite3_result_int(ctx, 0);
+      else pat_error(ctx, "pat_has_right", "unknown right '%.*s'", rn, right);
+      return;
+    }
+  } else {
+    /* Not even the shape of a right name: unknown, whatever the token. */
+    pat_error(ctx, "pat_has_right", "unknown right '%.*s'",
+              rn > PAT_RIGHT_MAX ? PAT_RIGHT_MAX : rn, right ? right : "");
+    return;
+  }
+  sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, PAT_STMT_HAS_RIGHT);
+  if (st == NULL || pat_digest(digest, a.tok, a.tok_len) != 0) {
+    pat_error(ctx, "pat_has_right", "%s", sqlite3_errmsg(c->db));
+    return;
+  }
+  int rc = sqlite3_bind_blob(st, 1, digest, PAT_DIGEST_LEN, SQLITE_TRANSIENT);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 2, right, rn, SQLITE_TRANSIENT);
+  if (rc == SQLITE_OK) rc = sqlite3_step(st);
+  int granted = 0;
+  if (rc == SQLITE_ROW) {
+    known = sqlite3_column_int(st, 0);
+    const void *stored = sqlite3_column_blob(st, 4);
+    granted = stored != NULL && sqlite3_column_bytes(st, 4) == PAT_DIGEST_LEN &&
+              pat_digest_equal(stored, digest) &&
+              in_window(a.at, sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3)) &&
+              sqlite3_column_int(st, 6) != 0;
+  } else {
+    pat_error(ctx, "pat_has_right", "%s", sqlite3_errmsg(c->db));
+  }
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  pat_wipe(digest, sizeof digest);
+  if (rc != SQLITE_ROW) return;
+  if (pat_store_recheck(c, PAT_STMT_HAS_RIGHT, err, sizeof err) != 0) {
+    pat_error(ctx, "pat_has_right", "%s", err);
+    return;
+  }
+  if (!known) {
+    pat_error(ctx, "pat_has_right", "unknown right '%.*s'", rn, right);
+    return;
+  }
+  sqlite3_result_int(ctx, granted);
+}

@@ -1,0 +1,89 @@
+/*
+** pat.c: the entry point. Registers pat's functions and tables on a
+** connection, from one table each, with their flags.
+**
+**   .load ./dist/pat                         -- sqlite3 shell
+**   conn.load_extension("./dist/pat")        # Python
+**   sqlite3_auto_extension((void (*)(void))sqlite3_pat_init);  // static build
+**
+** Loading writes nothing to the database: the store is made by the first call
+** that writes. Every function and table is DIRECTONLY: a view, trigger or
+** default planted in a database file can not call them.
+*/
+#include "pat_internal.h"
+#include "pat.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+
+SQLITE_EXTENSION_INIT1
+
+void pat_error(sqlite3_context *ctx, const char *fn, const char *fmt, ...) {
+  char msg[PAT_ERRMAX];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  char *full = sqlite3_mprintf("%s: %s", fn, msg);
+  if (full == NULL) {
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
+  sqlite3_result_error(ctx, full, -1);
+  sqlite3_free(full);
+}
+
+static void fn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  (void)argc;
+  (void)argv;
+  sqlite3_result_text(ctx, PAT_VERSION, -1, SQLITE_STATIC);
+}
+
+/* DETERMINISTIC only where the answer depends on the arguments alone. */
+#define PAT_FN_FLAGS (SQLITE_UTF8 | SQLITE_DIRECTONLY)
+
+static const struct {
+  const char *name;
+  int nargs;
+  int flags;
+  void (*fn)(sqlite3_context *, int, sqlite3_value **);
+} functions[] = {
+    {"pat_create", 3, PAT_FN_FLAGS, pat_fn_create},
+    {"pat_create", 4, PAT_FN_FLAGS, pat_fn_create},
+    {"pat_create", 5, PAT_FN_FLAGS, pat_fn_create},
+    {"pat_verify", 1, PAT_FN_FLAGS, pat_fn_verify},
+    {"pat_verify", 2, PAT_FN_FLAGS, pat_fn_verify},
+    {"pat_has_right", 2, PAT_FN_FLAGS, pat_fn_has_right},
+    {"pat_has_right", 3, PAT_FN_FLAGS, pat_fn_has_right},
+    {"pat_version", 0, PAT_FN_FLAGS | SQLITE_DETERMINISTIC, fn_version},
+};
+
+#ifdef _WIN32
+__declspec(dllexport)
+#else
+__attribute__((visibility("default")))
+#endif
+int sqlite3_pat_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi) {
+  SQLITE_EXTENSION_INIT2(pApi);
+  if (pat_crypto_init() != 0) {
+    *pzErrMsg = sqlite3_mprintf("pat: libsodium could not be initialised");
+    return SQLITE_ERROR;
+  }
+  pat_conn *c = pat_conn_new(db);
+  if (c == NULL) return SQLITE_NOMEM;
+  int rc = SQLITE_OK;
+  for (size_t i = 0; rc == SQLITE_OK && i < sizeof functions / sizeof functions[0]; i++) {
+    /* Each registration holds a reference; SQLite drops it when the
+    ** function goes (at close, or when the application replaces it), and
+    ** also when registering fails. */
+    c->refs++;
+    rc = sqlite3_create_function_v2(db, functions[i].name, functions[i].nargs,
+                                    functions[i].flags, c, functions[i].fn, NULL,
+                                    NULL, pat_conn_unref);
+  }
+  if (rc == SQLITE_OK) rc = pat_vtab_register_all(db, c);
+  pat_conn_unref(c); /* the reference taken by pat_conn_new */
+  if (rc != SQLITE_OK)
+    *pzErrMsg = sqlite3_mprintf("pat: can not register: %s", sqlite3_errstr(rc));
+  return rc;
+}

@@ -1,0 +1,198 @@
+/*
+** pat_internal.h: the one header the pieces of the pat extension share.
+**
+** Data flows one way: the SQL functions (checks.c, lifecycle.c) and the
+** virtual tables (vtab*.c) call the store (store.c); the store calls SQLite.
+** token.c, crypto.c, times.c and rights.c hold the pure logic and call
+** nothing of ours, so the Check unit tests can drive them directly.
+**
+** Never: put a plaintext token or its digest in an error message, a log, an
+** event or any column.
+*/
+#ifndef PAT_INTERNAL_H
+#define PAT_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sqlite3ext.h>
+/* Every file but pat.c sees the API table through this declaration. */
+SQLITE_EXTENSION_INIT3
+
+#define PAT_ERRMAX 512 /* room for one error message */
+
+/* ---------------------------------------------------------------- token.c */
+
+/* Random part: 32 base62 characters (190 bits). Checksum: CRC32 of the
+** prefix and the random part, as 6 base62 characters. */
+#define PAT_TOKEN_RANDOM_LEN 32
+#define PAT_TOKEN_CHECKSUM_LEN 6
+#define PAT_TOKEN_TAIL_LEN (PAT_TOKEN_RANDOM_LEN + PAT_TOKEN_CHECKSUM_LEN)
+#define PAT_PREFIX_MAX 32
+#define PAT_TOKEN_MAX (PAT_PREFIX_MAX + PAT_TOKEN_TAIL_LEN)
+
+uint32_t pat_crc32(const unsigned char *p, size_t n);
+/* 1 when every byte is in [A-Za-z0-9_] (the empty string counts). */
+int pat_token_alphabet_ok(const char *p, size_t n);
+/* 0 when `prefix` may start new tokens: at most PAT_PREFIX_MAX bytes of
+** [A-Za-z0-9_]. */
+int pat_prefix_check(const char *prefix, size_t n);
+/* Writes prefix + random + checksum into out (room for PAT_TOKEN_MAX + 1
+** bytes, NUL-terminated) and returns its length, or -1 for a bad prefix. */
+int pat_token_make(char *out, const char *prefix, size_t prefix_len);
+/* Finds the token in a bare token or an Authorization header value
+** ("Bearer <token>", white space around ignored). On success returns 0 and
+** points *tok and *tok_len into `in`; -1 when it is not a well-formed token with
+** a correct checksum. Reads nothing but `in`. */
+int pat_token_parse(const char *in, size_t n, const char **tok, size_t *tok_len);
+
+/* --------------------------------------------------------------- crypto.c */
+
+#define PAT_DIGEST_LEN 32
+
+int pat_crypto_init(void);
+/* A uniform value in [0, upper). */
+uint32_t pat_random_below(uint32_t upper);
+/* BLAKE2b-256 of the whole token text. */
+int pat_digest(unsigned char out[PAT_DIGEST_LEN], const char *tok, size_t n);
+/* 1 when equal, compared in constant time. */
+int pat_digest_equal(const unsigned char *a, const unsigned char *b);
+void pat_wipe(void *p, size_t n);
+/* sqlite3 destructor for a result buffer that held a plaintext token. */
+void pat_wipe_free(void *p);
+
+/* ---------------------------------------------------------------- times.c */
+
+/* The range SQLite's date functions can show: 0000-01-01 .. 9999-12-31. */
+#define PAT_TIME_MIN (-62167219200LL)
+#define PAT_TIME_MAX (253402300799LL)
+
+/* A time argument read as the contract says. `scratch` is a connection used
+** only to run SQLite's own date parser on TEXT; `what` names the argument in
+** messages. Returns 0 and sets *out, 1 when the value is NULL (the caller's
+** default applies), -1 with a message (without the function's name) in err:
+** "valid_from is not a time: 'x'", "... is out of range",
+** "... must be a time: unix seconds or text". */
+int pat_time_arg(sqlite3 *scratch, sqlite3_value *v, const char *what,
+                 int64_t *out, char *err, size_t errlen);
+/* Current unix time as SQLite sees it (the connection's VFS clock). */
+int64_t pat_now(sqlite3 *db);
+
+/* --------------------------------------------------------------- rights.c */
+
+#define PAT_RIGHT_MAX 64 /* bytes in one right name */
+
+typedef struct pat_strlist {
+  char **v;
+  int n, cap;
+} pat_strlist;
+
+void pat_strlist_free(pat_strlist *l);
+int pat_strlist_add(pat_strlist *l, const char *s, size_t n);
+/* 1 when `s` is a right name: 1..PAT_RIGHT_MAX of [A-Za-z0-9_]. */
+int pat_right_name_ok(const char *s, size_t n);
+/* Splits a rights argument (a JSON array of strings, or a comma-separated
+** list) into items, which may still hold wildcards. 0, or -1 and err. */
+int pat_rights_parse(const char *in, size_t n, pat_strlist *out, char *err,
+                     size_t errlen);
+
+/* One right of the catalog and whether the owner's role may grant it. */
+typedef struct pat_catalog_entry {
+  const char *name;
+  int grantable;
+} pat_catalog_entry;
+
+/* Expands wildcards and checks every item against the catalog and the
+** role. `catalog` is sorted in byte order. `out` receives a sorted JSON
+** array without duplicates (sqlite3_malloc'd). 0, or -1 and err. */
+int pat_rights_expand(const pat_strlist *items, const pat_catalog_entry *catalog,
+                      int ncatalog, const char *role, char **out, char *err,
+                      size_t errlen);
+/* Text checks shared by pat_create and the tables' writes: 0 or -1 and err
+** saying what is wrong with `what` ("name", "owner"). */
+int pat_text_check(const char *what, const unsigned char *s, int n, int max,
+                   char *err, size_t errlen);
+
+/* ---------------------------------------------------------------- store.c */
+
+/* Statements the store prepares once per connection. */
+typedef enum pat_stmt_id {
+  PAT_STMT_VERIFY,
+  PAT_STMT_HAS_RIGHT,
+  PAT_STMT_RIGHT_KNOWN,
+  PAT_STMT_SETTING,
+  PAT_STMT_OWNER_ROLE,
+  PAT_STMT_CATALOG,
+  PAT_STMT_INSERT_TOKEN,
+  PAT_STMT_COUNT
+} pat_stmt_id;
+
+/* Where a statement runs: the application's database, or the private
+** in-memory copy of a new store that answers reads before the store exists. */
+enum { PAT_DB_MAIN = 0, PAT_DB_DEFAULTS = 1 };
+
+/* Per-connection state: user data of every function and module. */
+typedef struct pat_conn {
+  sqlite3 *db;        /* the application's connection */
+  sqlite3 *defaults;  /* private :memory: store with the defaults */
+  sqlite3_stmt *stmt[2][PAT_STMT_COUNT];
+  int reprepares[PAT_STMT_COUNT]; /* to notice schema changes on main */
+  int store_version;  /* of main; 0 while unknown or absent */
+  int vtab_refs;      /* live virtual table connections on db */
+  int refs;           /* registrations holding this struct */
+} pat_conn;
+
+#define PAT_SCHEMA_VERSION 1
+
+pat_conn *pat_conn_new(sqlite3 *db);
+void pat_conn_unref(void *p);
+/* Which store answers reads: PAT_DB_MAIN when the application's database
+** holds one, else PAT_DB_DEFAULTS. -1 with err when pat refuses to work
+** (a public name shadowed, a store from a newer pat). */
+int pat_store_open(pat_conn *c, char *err, size_t errlen);
+/* Makes sure main holds a current store (creating or upgrading it). */
+int pat_store_ensure(pat_conn *c, char *err, size_t errlen);
+sqlite3 *pat_store_db(pat_conn *c, int which);
+/* The cached statement, prepared on first use; reset it after use. */
+sqlite3_stmt *pat_store_stmt(pat_conn *c, int which, pat_stmt_id id);
+/* After stepping a cached statement on main: notices a schema change (which
+** may have planted a shadowing object) and re-checks. 0 or -1 and err. */
+int pat_store_recheck(pat_conn *c, pat_stmt_id id, char *err, size_t errlen);
+/* Frees every statement cached on main (they would keep it from closing). */
+void pat_store_release(pat_conn *c);
+/* A setting's value as text into buf; 0, 1 when NULL, -1 on error. */
+int pat_setting(pat_conn *c, int which, const char *key, char *buf, size_t n);
+int pat_setting_int(pat_conn *c, int which, const char *key, int64_t *out,
+                    int *is_null);
+/* Runs a statement-level SAVEPOINT when SQLite lets us (1), or 0 when the
+** caller's own statement already makes the write atomic. */
+int pat_store_begin(pat_conn *c);
+int pat_store_end(pat_conn *c, int began, int ok, char *err, size_t errlen);
+const char *pat_schema_sql(void);
+
+/* ------------------------------------------------------ functions, tables */
+
+void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pat_fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
+/* One public table: its columns and the query over the store that gives
+** its rows. vtab.c implements the module once for all of them. */
+typedef struct pat_table {
+  const char *name;
+  const char *columns; /* "id, owner, ..." for CREATE TABLE x(...) */
+  const char *select;  /* first column the rowid, then the public columns */
+  const char *order;   /* "ORDER BY ..." or "" */
+  int key_column;      /* a public column that `=` looks up directly, or -1 */
+  const char *key_name;
+  int key_unique;      /* the key finds at most one row */
+} pat_table;
+
+extern const pat_table pat_table_tokens, pat_table_rights, pat_table_roles,
+    pat_table_owners, pat_table_events, pat_table_settings;
+int pat_vtab_register_all(sqlite3 *db, pat_conn *c);
+
+/* Formats "fn: message" into the context's error. */
+void pat_error(sqlite3_context *ctx, const char *fn, const char *fmt, ...);
+
+#endif

@@ -1,0 +1,357 @@
+/*
+** rights.c: lists of rights, and the text checks on names and owners.
+**
+**   pat_create('alice', 'ci', '["DATA_FETCH","DATA_CREATE"]')
+**   pat_create('alice', 'ci', 'DATA_FETCH, DATA_CREATE')
+**   pat_create('alice', 'ci', 'DATA_*')      -- every DATA_ right alice's role grants
+**
+** A rights argument is parsed into items here, then expanded against the
+** catalog and the owner's role into the explicit, sorted, duplicate-free JSON
+** array that a token stores. Catalog and role come from the caller: no
+** SQLite statement runs in this file.
+*/
+#include "pat_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void pat_strlist_free(pat_strlist *l) {
+  for (int i = 0; i < l->n; i++) sqlite3_free(l->v[i]);
+  sqlite3_free(l->v);
+  l->v = NULL;
+  l->n = l->cap = 0;
+}
+
+int pat_strlist_add(pat_strlist *l, const char *s, size_t n) {
+  if (l->n == l->cap) {
+    int cap = l->cap ? l->cap * 2 : 16;
+    char **v = sqlite3_realloc64(l->v, (sqlite3_uint64)cap * sizeof(char *));
+    if (v == NULL) return -1;
+    l->v = v;
+    l->cap = cap;
+  }
+  char *copy = sqlite3_malloc64(n + 1);
+  if (copy == NULL) return -1;
+  memcpy(copy, s, n);
+  copy[n] = '\0';
+  l->v[l->n++] = copy;
+  return 0;
+}
+
+int pat_right_name_ok(const char *s, size_t n) {
+  return n > 0 && n <= PAT_RIGHT_MAX && pat_token_alphabet_ok(s, n);
+}
+
+static int is_ws(char ch) {
+  return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/* ------------------------------------------------------------ JSON input */
+
+typedef struct json_in {
+  const char *p, *end;
+} json_in;
+
+static void json_skip_ws(json_in *j) {
+  while (j->p < j->end && is_ws(*j->p)) j->p++;
+}
+
+static int hex4(const char *p, unsigned *out) {
+  unsigned v = 0;
+  for (int i = 0; i < 4; i++) {
+    char ch = p[i];
+    v <<= 4;
+    if (ch >= '0' && ch <= '9') v |= (unsigned)(ch - '0');
+    else if (ch >= 'a' && ch <= 'f') v |= (unsigned)(ch - 'a' + 10);
+    else if (ch >= 'A' && ch <= 'F') v |= (unsigned)(ch - 'A' + 10);
+    else return -1;
+  }
+  *out = v;
+  return 0;
+}
+
+static size_t utf8_put(char *o, unsigned cp) {
+  if (cp < 0x80) { o[0] = (char)cp; return 1; }
+  if (cp < 0x800) {
+    o[0] = (char)(0xC0 | (cp >> 6));
+    o[1] = (char)(0x80 | (cp & 0x3F));
+    return 2;
+  }
+  if (cp < 0x10000) {
+    o[0] = (char)(0xE0 | (cp >> 12));
+    o[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
+    o[2] = (char)(0x80 | (cp & 0x3F));
+    return 3;
+  }
+  o[0] = (char)(0xF0 | (cp >> 18));
+  o[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
+  o[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
+  o[3] = (char)(0x80 | (cp & 0x3F));
+  return 4;
+}
+
+/* One JSON string at j->p (the opening quote), unescaped into a buffer of
+** the same size as the input, which is always enough. */
+static int json_string(json_in *j, pat_strlist *out) {
+  const char *p = j->p + 1;
+  char *buf = sqlite3_malloc64((sqlite3_uint64)(j->end - j->p) + 1);
+  size_t n = 0;
+  int rc = -1;
+  if (buf == NULL) return -1;
+  while (p < j->end && *p != '"') {
+    unsigned char ch = (unsigned char)*p;
+    if (ch < 0x20) goto done;
+    if (ch != '\\') {
+      buf[n++] = (char)ch;
+      p++;
+      continue;
+    }
+    if (++p >= j->end) goto done;
+    switch (*p) {
+      case '"': case '\\': case '/': buf[n++] = *p; p++; break;
+      case 'b': buf[n++] = '\b'; p++; break;
+      case 'f': buf[n++] = '\f'; p++; break;
+      case 'n': buf[n++] = '\n'; p++; break;
+      case 'r': buf[n++] = '\r'; p++; break;
+      case 't': buf[n++] = '\t'; p++; break;
+      case 'u': {
+        unsigned cp, lo;
+        if (j->end - p < 5 || hex4(p + 1, &cp) != 0) goto done;
+        p += 5;
+        if (cp >= 0xD800 && cp <= 0xDBFF) {
+          if (j->end - p < 6 || p[0] != '\\' || p[1] != 'u' || hex4(p + 2, &lo) != 0 ||
+              lo < 0xDC00 || lo > 0xDFFF)
+            goto done;
+          cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
+          p += 6;
+        } else if (cp >= 0xDC00 && cp <= 0xDFFF) {
+          goto done;
+        }
+        n += utf8_put(buf + n, cp);
+        break;
+      }
+      default:
+        goto done;
+    }
+  }
+  if (p >= j->end) goto done;
+  j->p = p + 1;
+  rc = pat_strlist_add(out, buf, n);
+done:
+  sqlite3_free(buf);
+  return rc;
+}
+
+static int parse_json(const char *in, size_t n, pat_strlist *out) {
+  json_in j = {in, in + n};
+  json_skip_ws(&j);
+  if (j.p >= j.end || *j.p != '[') return -1;
+  j.p++;
+  json_skip_ws(&j);
+  if (j.p < j.end && *j.p == ']') {
+    j.p++;
+  } else {
+    for (;;) {
+      json_skip_ws(&j);
+      if (j.p >= j.end || *j.p != '"' || json_string(&j, out) != 0) return -1;
+      json_skip_ws(&j);
+      if (j.p < j.end && *j.p == ',') { j.p++; continue; }
+      if (j.p < j.end && *j.p == ']') { j.p++; break; }
+      return -1;
+    }
+  }
+  json_skip_ws(&j);
+  return j.p == j.end ? 0 : -1;
+}
+
+static int parse_csv(const char *in, size_t n, pat_strlist *out) {
+  size_t start = 0;
+  for (size_t i = 0; i <= n; i++) {
+    if (i < n && in[i] != ',') continue;
+    size_t a = start, b = i;
+    while (a < b && is_ws(in[a])) a++;
+    while (b > a && is_ws(in[b - 1])) b--;
+    if (pat_strlist_add(out, in + a, b - a) != 0) return -1;
+    start = i + 1;
+  }
+  return 0;
+}
+
+int pat_rights_parse(const char *in, size_t n, pat_strlist *out, char *err,
+                     size_t errlen) {
+  size_t i = 0;
+  while (i < n && is_ws(in[i])) i++;
+  if (i == n) {
+    snprintf(err, errlen, "rights names no right");
+    return -1;
+  }
+  int json = in[i] == '[';
+  if ((json ? parse_json(in, n, out) : parse_csv(in, n, out)) != 0) {
+    pat_strlist_free(out);
+    snprintf(err, errlen, json ? "rights is not a valid JSON array of strings"
+                               : "out of memory");
+    return -1;
+  }
+  if (out->n == 0) {
+    snprintf(err, errlen, "rights names no right");
+    return -1;
+  }
+  for (int k = 0; k < out->n; k++) {
+    if (out->v[k][0] == '\0') {
+      pat_strlist_free(out);
+      snprintf(err, errlen, "rights has an empty name");
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------- expansion */
+
+/* An item ending in '*' is a wildcard: "*" or a prefix such as "DATA_*". */
+static int is_wildcard(const char *s, size_t n, size_t *prefix_len) {
+  if (n == 0 || s[n - 1] != '*') return 0;
+  if (n > 1 && (s[n - 2] != '_' || !pat_token_alphabet_ok(s, n - 1))) return 0;
+  *prefix_len = n - 1;
+  return 1;
+}
+
+/* Quoted for a message: printable ASCII only, at most PAT_RIGHT_MAX bytes. */
+static void show(char *dst, size_t cap, const char *s) {
+  size_t k = 0;
+  for (; s[k] != '\0' && k + 1 < cap && k < PAT_RIGHT_MAX; k++)
+    dst[k] = (s[k] >= 0x20 && s[k] < 0x7f) ? s[k] : '?';
+  dst[k] = '\0';
+}
+
+static int find(const pat_catalog_entry *cat, int n, const char *name) {
+  int lo = 0, hi = n - 1;
+  while (lo <= hi) {
+    int mid = lo + (hi - lo) / 2;
+    int c = strcmp(cat[mid].name, name);
+    if (c == 0) return mid;
+    if (c < 0) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+int pat_rights_expand(const pat_strlist *items, const pat_catalog_entry *catalog,
+                      int ncatalog, const char *role, char **out, char *err,
+                      size_t errlen) {
+  char shown[PAT_RIGHT_MAX + 1], role_shown[PAT_RIGHT_MAX + 1];
+  char *chosen = sqlite3_malloc64((sqlite3_uint64)ncatalog + 1);
+  int rc = -1;
+  *out = NULL;
+  if (chosen == NULL) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  memset(chosen, 0, (size_t)ncatalog + 1);
+  show(role_shown, sizeof role_shown, role);
+  for (int i = 0; i < items->n; i++) {
+    const char *it = items->v[i];
+    size_t n = strlen(it), plen;
+    show(shown, sizeof shown, it);
+    if (is_wildcard(it, n, &plen)) {
+      int hits = 0;
+      for (int k = 0; k < ncatalog; k++) {
+        if (catalog[k].grantable && strncmp(catalog[k].name, it, plen) == 0) {
+          chosen[k] = 1;
+          hits++;
+        }
+      }
+      if (hits == 0) {
+        snprintf(err, errlen, "'%s' matches no right that role '%s' may grant",
+                 shown, role_shown);
+        goto done;
+      }
+      continue;
+    }
+    int k = pat_right_name_ok(it, n) ? find(catalog, ncatalog, it) : -1;
+    if (k < 0) {
+      snprintf(err, errlen, "unknown right '%s'", shown);
+      goto done;
+    }
+    if (!catalog[k].grantable) {
+      snprintf(err, errlen, "role '%s' may not grant '%s'", role_shown, shown);
+      goto done;
+    }
+    chosen[k] = 1;
+  }
+  sqlite3_str *s = sqlite3_str_new(NULL);
+  sqlite3_str_appendchar(s, 1, '[');
+  int first = 1;
+  for (int k = 0; k < ncatalog; k++) {
+    if (!chosen[k]) continue;
+    sqlite3_str_appendf(s, first ? "\"%s\"" : ",\"%s\"", catalog[k].name);
+    first = 0;
+  }
+  sqlite3_str_appendchar(s, 1, ']');
+  if (sqlite3_str_errcode(s) != SQLITE_OK) {
+    sqlite3_free(sqlite3_str_finish(s));
+    snprintf(err, errlen, "out of memory");
+    goto done;
+  }
+  *out = sqlite3_str_finish(s);
+  rc = 0;
+done:
+  sqlite3_free(chosen);
+  return rc;
+}
+
+/* ------------------------------------------------------------ text checks */
+
+/* Length of the UTF-8 sequence at s (at most n bytes), 0 when invalid:
+** overlong forms, surrogates and code points past U+10FFFF are refused. */
+static int utf8_len(const unsigned char *s, int n, unsigned *cp) {
+  unsigned c = s[0];
+  int len;
+  unsigned min;
+  if (c < 0x80) { *cp = c; return 1; }
+  if (c >= 0xC2 && c <= 0xDF) { len = 2; min = 0x80; c &= 0x1F; }
+  else if (c >= 0xE0 && c <= 0xEF) { len = 3; min = 0x800; c &= 0x0F; }
+  else if (c >= 0xF0 && c <= 0xF4) { len = 4; min = 0x10000; c &= 0x07; }
+  else return 0;
+  if (n < len) return 0;
+  for (int i = 1; i < len; i++) {
+    if ((s[i] & 0xC0) != 0x80) return 0;
+    c = (c << 6) | (s[i] & 0x3F);
+  }
+  if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return 0;
+  *cp = c;
+  return len;
+}
+
+int pat_text_check(const char *what, const unsigned char *s, int n, int max,
+                   char *err, size_t errlen) {
+  if (s == NULL || n <= 0) {
+    snprintf(err, errlen, "%s must be a non-empty text", what);
+    return -1;
+  }
+  if (n > max) {
+    snprintf(err, errlen, "%s is longer than %d bytes", what, max);
+    return -1;
+  }
+  int bad_utf8 = 0;
+  for (int i = 0; i < n;) {
+    unsigned cp;
+    int len = utf8_len(s + i, n - i, &cp);
+    if (len == 0) {
+      bad_utf8 = 1;
+      i++;
+      continue;
+    }
+    if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {
+      snprintf(err, errlen, "%s contains a control character", what);
+      return -1;
+    }
+    i += len;
+  }
+  if (bad_utf8) {
+    snprintf(err, errlen, "%s is not valid UTF-8", what);
+    return -1;
+  }
+  return 0;
+}

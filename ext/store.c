@@ -1,0 +1,314 @@
+/*
+** store.c: where pat keeps its data, and the statements that reach it.
+**
+** The store is the set of pat_store_* tables in the application's `main`
+** database, made by sql/schema.sql (compiled in) on the first call that
+** writes. Until then a private in-memory database built from the same file
+** answers every read, so a new store and no store read alike, and loading
+** pat writes nothing.
+**
+** Statements that run on every call are prepared once per connection and
+** reset after each use. SQLite refuses to close a connection while any of
+** its statements live, and it checks that before it frees function user
+** data, but after it disconnects virtual tables. So the statements cached on
+** `main` are only prepared while one of pat's tables is connected, and
+** released in its xDisconnect (vtab.c).
+**
+** Never: keep a token or a digest here beyond the call that uses it.
+*/
+#include "pat_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char schema_sql[] =
+#include "schema_sql.h"
+    ;
+
+const char *pat_schema_sql(void) { return schema_sql; }
+
+/* Every statement names main explicitly, so a TEMP or attached table of the
+** same name can not stand in for the store. */
+static const char *const stmt_sql[PAT_STMT_COUNT] = {
+    [PAT_STMT_VERIFY] =
+        "SELECT id, valid_from, valid_to, digest, last_used_at"
+        " FROM main.pat_store_tokens WHERE digest = ?1",
+    /* One row always: whether the right is in the catalog, then the token
+    ** (NULLs when unknown) and whether it holds the right and its owner's
+    ** current role still grants it. */
+    [PAT_STMT_HAS_RIGHT] =
+        "SELECT k.known, t.id, t.valid_from, t.valid_to, t.digest,"
+        " t.last_used_at,"
+        " t.id IS NOT NULL AND instr(t.rights, '\"' || ?2 || '\"') > 0"
+        " AND (coalesce(o.role, s.value) = 'ROOT' OR EXISTS ("
+        "   SELECT 1 FROM main.pat_store_roles AS g"
+        "   WHERE g.role = coalesce(o.role, s.value) AND g.right = ?2))"
+        " FROM (SELECT EXISTS (SELECT 1 FROM main.pat_store_rights"
+        "                      WHERE name = ?2) AS known) AS k"
+        " LEFT JOIN main.pat_store_tokens AS t ON t.digest = ?1"
+        " LEFT JOIN main.pat_store_owners AS o ON o.owner = t.owner"
+        " LEFT JOIN main.pat_store_settings AS s ON s.key = 'default_role'",
+    [PAT_STMT_RIGHT_KNOWN] =
+        "SELECT EXISTS (SELECT 1 FROM main.pat_store_rights WHERE name = ?1)",
+    [PAT_STMT_SETTING] = "SELECT value FROM main.pat_store_settings WHERE key = ?1",
+    [PAT_STMT_OWNER_ROLE] =
+        "SELECT coalesce((SELECT role FROM main.pat_store_owners WHERE owner = ?1),"
+        " (SELECT value FROM main.pat_store_settings WHERE key = 'default_role'))",
+    /* The catalog in byte order, each right with whether role ?1 grants it. */
+    [PAT_STMT_CATALOG] =
+        "SELECT r.name, ?1 = 'ROOT' OR EXISTS (SELECT 1 FROM main.pat_store_roles"
+        " AS g WHERE g.role = ?1 AND g.right = r.name)"
+        " FROM main.pat_store_rights AS r ORDER BY r.name COLLATE BINARY",
+    /* Ids only grow: past every live token and every deleted one. */
+    [PAT_STMT_INSERT_TOKEN] =
+        "INSERT INTO main.pat_store_tokens(digest, id, owner, name, valid_from,"
+        " valid_to, rights, created_at) VALUES (?1, max("
+        " coalesce((SELECT max(id) FROM main.pat_store_tokens), 0),"
+        " coalesce((SELECT value FROM main.pat_store_meta WHERE key = 'id_floor'),"
+        " 0)) + 1, ?2, ?3, ?4, ?5, ?6, ?7)",
+};
+
+pat_conn *pat_conn_new(sqlite3 *db) {
+  pat_conn *c = sqlite3_malloc(sizeof *c);
+  if (c == NULL) return NULL;
+  memset(c, 0, sizeof *c);
+  c->db = db;
+  c->refs = 1;
+  return c;
+}
+
+static void finalize_all(pat_conn *c, int which) {
+  for (int i = 0; i < PAT_STMT_COUNT; i++) {
+    sqlite3_finalize(c->stmt[which][i]);
+    c->stmt[which][i] = NULL;
+  }
+}
+
+void pat_store_release(pat_conn *c) {
+  finalize_all(c, PAT_DB_MAIN);
+  c->store_version = 0;
+}
+
+void pat_conn_unref(void *p) {
+  pat_conn *c = p;
+  if (c == NULL || --c->refs > 0) return;
+  pat_store_release(c);
+  finalize_all(c, PAT_DB_DEFAULTS);
+  if (c->defaults != NULL) sqlite3_close(c->defaults);
+  sqlite3_free(c);
+}
+
+static int open_defaults(pat_conn *c, char *err, size_t errlen) {
+  if (c->defaults != NULL) return 0;
+  sqlite3 *m = NULL;
+  char *msg = NULL;
+  int rc = sqlite3_open_v2(":memory:", &m, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                           NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_exec(m, schema_sql, NULL, NULL, &msg);
+  if (rc != SQLITE_OK) {
+    snprintf(err, errlen, "can not build the default store: %s",
+             msg ? msg : sqlite3_errstr(rc));
+    sqlite3_free(msg);
+    sqlite3_close(m);
+    return -1;
+  }
+  c->defaults = m;
+  return 0;
+}
+
+sqlite3 *pat_store_db(pat_conn *c, int which) {
+  return which == PAT_DB_MAIN ? c->db : c->defaults;
+}
+
+/* An application object with a public name would silently stand in for
+** pat's table, so pat refuses to work until it is renamed or dropped. */
+static int check_shadowing(pat_conn *c, char *err, size_t errlen) {
+  static const char sql[] =
+      "SELECT type, schema, name FROM pragma_table_list"
+      " WHERE name IN ('pat_tokens', 'pat_rights', 'pat_roles', 'pat_owners',"
+      " 'pat_events', 'pat_settings') LIMIT 1";
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    snprintf(err, errlen, "%s '%s' in schema '%s' shadows pat's own; rename or drop it",
+             (const char *)sqlite3_column_text(st, 0),
+             (const char *)sqlite3_column_text(st, 2),
+             (const char *)sqlite3_column_text(st, 1));
+    rc = -1;
+  } else if (rc == SQLITE_DONE) {
+    rc = 0;
+  } else {
+    snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
+    rc = -1;
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+/* The version of the store in main, 0 when there is none. */
+static int read_version(pat_conn *c, int *version, char *err, size_t errlen) {
+  static const char sql[] =
+      "SELECT (SELECT count(*) FROM main.sqlite_schema"
+      "        WHERE type = 'table' AND name = 'pat_store_meta')";
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_step(st);
+  int have_meta = rc == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
+  sqlite3_finalize(st);
+  st = NULL;
+  *version = 0;
+  if (rc != SQLITE_ROW) goto fail;
+  if (!have_meta) return 0;
+  rc = sqlite3_prepare_v2(c->db,
+                          "SELECT value FROM main.pat_store_meta"
+                          " WHERE key = 'schema_version'",
+                          -1, &st, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) *version = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  if (rc == SQLITE_ROW || rc == SQLITE_DONE) return 0;
+fail:
+  snprintf(err, errlen, "can not read the store: %s", sqlite3_errmsg(c->db));
+  return -1;
+}
+
+int pat_store_open(pat_conn *c, char *err, size_t errlen) {
+  if (c->store_version == PAT_SCHEMA_VERSION) return PAT_DB_MAIN;
+  int version = 0;
+  if (check_shadowing(c, err, errlen) != 0) return -1;
+  if (read_version(c, &version, err, errlen) != 0) return -1;
+  if (version > PAT_SCHEMA_VERSION) {
+    snprintf(err, errlen, "the store has schema version %d, newer than this pat "
+             "(%s, version %d): upgrade pat", version, PAT_VERSION, PAT_SCHEMA_VERSION);
+    return -1;
+  }
+  if (version == PAT_SCHEMA_VERSION) {
+    c->store_version = version;
+    return PAT_DB_MAIN;
+  }
+  /* No store yet, or one half-made: reads see the defaults until a write
+  ** (re)runs the schema. */
+  if (open_defaults(c, err, errlen) != 0) return -1;
+  return PAT_DB_DEFAULTS;
+}
+
+int pat_store_ensure(pat_conn *c, char *err, size_t errlen) {
+  int which = pat_store_open(c, err, errlen);
+  if (which < 0) return -1;
+  if (which == PAT_DB_MAIN) return 0;
+  char *msg = NULL;
+  if (sqlite3_exec(c->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
+    snprintf(err, errlen, "can not create the store: %s",
+             msg ? msg : sqlite3_errmsg(c->db));
+    sqlite3_free(msg);
+    return -1;
+  }
+  c->store_version = PAT_SCHEMA_VERSION;
+  return 0;
+}
+
+/* Connecting any of pat's eponymous tables ties the cached statements to its
+** lifetime (see the top of this file). */
+static int anchor(pat_conn *c) {
+  if (c->vtab_refs > 0) return 0;
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(c->db, "SELECT 1 FROM main.pat_settings", -1, &st, NULL);
+  sqlite3_finalize(st);
+  return rc == SQLITE_OK && c->vtab_refs > 0 ? 0 : -1;
+}
+
+sqlite3_stmt *pat_store_stmt(pat_conn *c, int which, pat_stmt_id id) {
+  sqlite3_stmt **slot = &c->stmt[which][id];
+  if (*slot != NULL) return *slot;
+  if (which == PAT_DB_MAIN && anchor(c) != 0) return NULL;
+  sqlite3 *db = pat_store_db(c, which);
+  if (db == NULL) return NULL;
+  if (sqlite3_prepare_v3(db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, slot,
+                         NULL) != SQLITE_OK) {
+    sqlite3_finalize(*slot);
+    *slot = NULL;
+    return NULL;
+  }
+  if (which == PAT_DB_MAIN)
+    c->reprepares[id] = sqlite3_stmt_status(*slot, SQLITE_STMTSTATUS_REPREPARE, 0);
+  return *slot;
+}
+
+int pat_store_recheck(pat_conn *c, pat_stmt_id id, char *err, size_t errlen) {
+  sqlite3_stmt *st = c->stmt[PAT_DB_MAIN][id];
+  if (st == NULL) return 0;
+  int now = sqlite3_stmt_status(st, SQLITE_STMTSTATUS_REPREPARE, 0);
+  if (now == c->reprepares[id]) return 0;
+  /* The schema changed since the last check. */
+  c->reprepares[id] = now;
+  c->store_version = 0;
+  return pat_store_open(c, err, errlen) == PAT_DB_MAIN ? 0 : -1;
+}
+
+int pat_setting(pat_conn *c, int which, const char *key, char *buf, size_t n) {
+  sqlite3_stmt *st = pat_store_stmt(c, which, PAT_STMT_SETTING);
+  if (st == NULL) return -1;
+  int rc = sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+  int out = -1;
+  if (rc == SQLITE_OK) rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    const unsigned char *v = sqlite3_column_text(st, 0);
+    if (v == NULL) {
+      out = 1;
+    } else {
+      snprintf(buf, n, "%s", (const char *)v);
+      out = 0;
+    }
+  } else if (rc == SQLITE_DONE) {
+    out = 1;
+  }
+  sqlite3_reset(st);
+  return out;
+}
+
+int pat_setting_int(pat_conn *c, int which, const char *key, int64_t *out,
+                    int *is_null) {
+  sqlite3_stmt *st = pat_store_stmt(c, which, PAT_STMT_SETTING);
+  if (st == NULL) return -1;
+  int rc = sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+  int ok = -1;
+  if (rc == SQLITE_OK) rc = sqlite3_step(st);
+  *is_null = 1;
+  if (rc == SQLITE_ROW) {
+    *is_null = sqlite3_column_type(st, 0) == SQLITE_NULL;
+    *out = sqlite3_column_int64(st, 0);
+    ok = 0;
+  } else if (rc == SQLITE_DONE) {
+    ok = 0;
+  }
+  sqlite3_reset(st);
+  return ok;
+}
+
+int pat_store_begin(pat_conn *c) {
+  /* SQLite refuses a SAVEPOINT while the calling statement itself writes;
+  ** then that statement's own transaction already makes our writes atomic. */
+  return sqlite3_exec(c->db, "SAVEPOINT pat_write", NULL, NULL, NULL) == SQLITE_OK;
+}
+
+int pat_store_end(pat_conn *c, int began, int ok, char *err, size_t errlen) {
+  if (ok && !began) return 0;
+  /* A store made inside the failed write is rolled back with it (here, or
+  ** by the caller's statement): look again next time. */
+  c->store_version = 0;
+  if (!began) return -1;
+  if (ok) {
+    if (sqlite3_exec(c->db, "RELEASE pat_write", NULL, NULL, NULL) == SQLITE_OK) {
+      c->store_version = PAT_SCHEMA_VERSION;
+      return 0;
+    }
+    snprintf(err, errlen, "can not commit: %s", sqlite3_errmsg(c->db));
+  }
+  /* Failed, or the commit did not go through (busy): undo, and leave no
+  ** transaction behind that the application did not open. */
+  if (sqlite3_exec(c->db, "ROLLBACK TO pat_write; RELEASE pat_write", NULL, NULL,
+                   NULL) != SQLITE_OK)
+    sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+  return -1;
+}

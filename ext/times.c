@@ -1,0 +1,94 @@
+/*
+** times.c: time arguments and the clock.
+**
+** An INTEGER or REAL is unix seconds; a TEXT is read by SQLite's own date
+** parser (unixepoch(?)), so pat accepts exactly what the date functions do,
+** quirks included ('2026-02-30' is 2026-03-02; a number in TEXT is a Julian
+** day). Times are whole seconds: REAL is rounded down.
+*/
+#include "pat_internal.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <time.h>
+
+static int range_ok(int64_t t) { return t >= PAT_TIME_MIN && t <= PAT_TIME_MAX; }
+
+/* Shows at most 40 bytes of a bad value, so a pasted secret or a 1 MiB
+** string does not end up whole in an error message. */
+static void quote_value(char *err, size_t errlen, const char *what,
+                        const unsigned char *s, int n) {
+  int shown = n > 40 ? 40 : n;
+  for (int i = 0; i < shown; i++)
+    if (s[i] < 0x20 || s[i] == 0x7f) shown = i;
+  snprintf(err, errlen, "%s is not a time: '%.*s%s'", what, shown,
+           (const char *)s, shown < n ? "..." : "");
+}
+
+static int parse_text(sqlite3 *scratch, sqlite3_value *v, int64_t *out) {
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(scratch, "SELECT unixepoch(?1)", -1, &st, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 1, v);
+  if (rc == SQLITE_OK) rc = sqlite3_step(st);
+  int ok = -1;
+  if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER) {
+    *out = sqlite3_column_int64(st, 0);
+    ok = 0;
+  }
+  sqlite3_finalize(st);
+  return ok;
+}
+
+int pat_time_arg(sqlite3 *scratch, sqlite3_value *v, const char *what,
+                 int64_t *out, char *err, size_t errlen) {
+  err[0] = '\0';
+  switch (sqlite3_value_type(v)) {
+    case SQLITE_NULL:
+      return 1;
+    case SQLITE_INTEGER:
+      *out = sqlite3_value_int64(v);
+      break;
+    case SQLITE_FLOAT: {
+      double d = sqlite3_value_double(v);
+      if (!isfinite(d) || d < (double)PAT_TIME_MIN || d > (double)PAT_TIME_MAX + 1) {
+        snprintf(err, errlen, "%s is out of range", what);
+        return -1;
+      }
+      *out = (int64_t)floor(d);
+      break;
+    }
+    case SQLITE_TEXT: {
+      const unsigned char *s = sqlite3_value_text(v);
+      int n = sqlite3_value_bytes(v);
+      if (s == NULL || parse_text(scratch, v, out) != 0) {
+        quote_value(err, errlen, what, s ? s : (const unsigned char *)"", s ? n : 0);
+        return -1;
+      }
+      break;
+    }
+    default:
+      snprintf(err, errlen, "%s must be a time: unix seconds or text", what);
+      return -1;
+  }
+  if (!range_ok(*out)) {
+    snprintf(err, errlen, "%s is out of range", what);
+    return -1;
+  }
+  return 0;
+}
+
+int64_t pat_now(sqlite3 *db) {
+  /* The VFS clock is the one behind SQLite's 'now', so pat and the date
+  ** functions agree, and a test VFS that moves the clock moves pat's too. */
+  sqlite3_vfs *vfs = NULL;
+  if (db != NULL &&
+      sqlite3_file_control(db, "main", SQLITE_FCNTL_VFS_POINTER, &vfs) != SQLITE_OK)
+    vfs = NULL;
+  if (vfs == NULL) vfs = sqlite3_vfs_find(NULL);
+  if (vfs != NULL && vfs->iVersion >= 2 && vfs->xCurrentTimeInt64 != NULL) {
+    sqlite3_int64 ms = 0;
+    if (vfs->xCurrentTimeInt64(vfs, &ms) == SQLITE_OK)
+      return (int64_t)(ms / 1000 - 210866760000LL);
+  }
+  return (int64_t)time(NULL);
+}

@@ -1,0 +1,194 @@
+/*
+** vtab.c: the one virtual table module behind every public table.
+**
+**   SELECT id, name, status FROM pat_tokens WHERE owner = 'alice';
+**   SELECT * FROM pat_rights WHERE category = 'Data Operations';
+**
+** Each public table (vtab_*.c) is a pat_table: its columns and a query over
+** the store whose first column is the row's rowid and the rest the public
+** columns in order. This file runs that query for SELECT, on main when the
+** store exists and on the private defaults otherwise. Tables are
+** eponymous-only (no CREATE VIRTUAL TABLE) and DIRECTONLY.
+*/
+#include "pat_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct pat_vtab {
+  sqlite3_vtab base; /* first, as SQLite expects */
+  pat_conn *conn;
+  const pat_table *table;
+} pat_vtab;
+
+typedef struct pat_cursor {
+  sqlite3_vtab_cursor base; /* first, as SQLite expects */
+  sqlite3_stmt *stmt;       /* on main or on the defaults database */
+  int eof;
+} pat_cursor;
+
+static const pat_table *const tables[] = {
+    &pat_table_tokens, &pat_table_owners,   &pat_table_rights,
+    &pat_table_roles,  &pat_table_settings, &pat_table_events};
+
+static void vtab_set_error(sqlite3_vtab *vt, const char *fmt, const char *msg) {
+  pat_vtab *v = (pat_vtab *)vt;
+  sqlite3_free(vt->zErrMsg);
+  vt->zErrMsg = sqlite3_mprintf(fmt, v->table->name, msg);
+}
+
+static int vtab_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
+                        sqlite3_vtab **out, char **pzErr) {
+  const pat_table *t = NULL;
+  pat_conn *c = aux;
+  (void)argc;
+  for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
+    if (strcmp(tables[i]->name, argv[0]) == 0) t = tables[i];
+  if (t == NULL) {
+    *pzErr = sqlite3_mprintf("pat: no table named %s", argv[0]);
+    return SQLITE_ERROR;
+  }
+  char *ddl = sqlite3_mprintf("CREATE TABLE x(%s)", t->columns);
+  int rc = ddl ? sqlite3_declare_vtab(db, ddl) : SQLITE_NOMEM;
+  sqlite3_free(ddl);
+  /* A view or trigger planted in an untrusted database file must not reach
+  ** the tokens. */
+  if (rc == SQLITE_OK) rc = sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
+  if (rc != SQLITE_OK) return rc;
+  pat_vtab *v = sqlite3_malloc(sizeof *v);
+  if (v == NULL) return SQLITE_NOMEM;
+  memset(v, 0, sizeof *v);
+  v->conn = c;
+  v->table = t;
+  c->vtab_refs++;
+  *out = &v->base;
+  return SQLITE_OK;
+}
+
+static int vtab_disconnect(sqlite3_vtab *vt) {
+  pat_vtab *v = (pat_vtab *)vt;
+  /* At sqlite3_close() this runs before SQLite checks for live statements:
+  ** the last table to go takes the cached statements with it. */
+  if (--v->conn->vtab_refs == 0) pat_store_release(v->conn);
+  sqlite3_free(v);
+  return SQLITE_OK;
+}
+
+/* idxNum 1: an `=` constraint on the table's key column, passed as argv[0]
+** of xFilter and looked up directly. idxNum 0: every row. */
+static int vtab_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
+  const pat_table *t = ((pat_vtab *)vt)->table;
+  info->idxNum = 0;
+  info->estimatedCost = 100000;
+  info->estimatedRows = 100000;
+  for (int i = 0; i < info->nConstraint; i++) {
+    const struct sqlite3_index_constraint *k = &info->aConstraint[i];
+    if (!k->usable || k->op != SQLITE_INDEX_CONSTRAINT_EQ || k->iColumn != t->key_column)
+      continue;
+    info->aConstraintUsage[i].argvIndex = 1;
+    info->aConstraintUsage[i].omit = 1;
+    info->idxNum = 1;
+    info->estimatedCost = 10;
+    info->estimatedRows = t->key_unique ? 1 : 20;
+    if (t->key_unique) info->idxFlags = SQLITE_INDEX_SCAN_UNIQUE;
+    break;
+  }
+  return SQLITE_OK;
+}
+
+static int cursor_open(sqlite3_vtab *vt, sqlite3_vtab_cursor **out) {
+  (void)vt;
+  pat_cursor *cur = sqlite3_malloc(sizeof *cur);
+  if (cur == NULL) return SQLITE_NOMEM;
+  memset(cur, 0, sizeof *cur);
+  cur->eof = 1;
+  *out = &cur->base;
+  return SQLITE_OK;
+}
+
+static int cursor_close(sqlite3_vtab_cursor *vc) {
+  pat_cursor *cur = (pat_cursor *)vc;
+  sqlite3_finalize(cur->stmt);
+  sqlite3_free(cur);
+  return SQLITE_OK;
+}
+
+static int cursor_next(sqlite3_vtab_cursor *vc) {
+  pat_cursor *cur = (pat_cursor *)vc;
+  int rc = sqlite3_step(cur->stmt);
+  if (rc == SQLITE_ROW) return SQLITE_OK;
+  cur->eof = 1;
+  if (rc == SQLITE_DONE) return SQLITE_OK;
+  vtab_set_error(vc->pVtab, "%s: %s", sqlite3_errmsg(sqlite3_db_handle(cur->stmt)));
+  return rc;
+}
+
+static int cursor_filter(sqlite3_vtab_cursor *vc, int idxNum, const char *idxStr,
+                         int argc, sqlite3_value **argv) {
+  pat_cursor *cur = (pat_cursor *)vc;
+  pat_vtab *v = (pat_vtab *)vc->pVtab;
+  const pat_table *t = v->table;
+  char err[PAT_ERRMAX];
+  (void)idxStr;
+  sqlite3_finalize(cur->stmt);
+  cur->stmt = NULL;
+  cur->eof = 1;
+  int which = pat_store_open(v->conn, err, sizeof err);
+  if (which < 0) {
+    vtab_set_error(vc->pVtab, "%s: %s", err);
+    return SQLITE_ERROR;
+  }
+  sqlite3 *db = pat_store_db(v->conn, which);
+  char *sql = idxNum == 1 && argc == 1
+                  ? sqlite3_mprintf("SELECT * FROM (%s) WHERE %s = ?1 %s", t->select,
+                                    t->key_name, t->order)
+                  : sqlite3_mprintf("SELECT * FROM (%s) %s", t->select, t->order);
+  int rc = sql ? sqlite3_prepare_v2(db, sql, -1, &cur->stmt, NULL) : SQLITE_NOMEM;
+  sqlite3_free(sql);
+  if (rc == SQLITE_OK && idxNum == 1 && argc == 1)
+    rc = sqlite3_bind_value(cur->stmt, 1, argv[0]);
+  if (rc != SQLITE_OK) {
+    vtab_set_error(vc->pVtab, "%s: %s", sqlite3_errmsg(db));
+    return rc;
+  }
+  cur->eof = 0;
+  return cursor_next(vc);
+}
+
+static int cursor_eof(sqlite3_vtab_cursor *vc) { return ((pat_cursor *)vc)->eof; }
+
+static int cursor_column(sqlite3_vtab_cursor *vc, sqlite3_context *ctx, int i) {
+  pat_cursor *cur = (pat_cursor *)vc;
+  sqlite3_result_value(ctx, sqlite3_column_value(cur->stmt, i + 1));
+  return SQLITE_OK;
+}
+
+static int cursor_rowid(sqlite3_vtab_cursor *vc, sqlite_int64 *rowid) {
+  *rowid = sqlite3_column_int64(((pat_cursor *)vc)->stmt, 0);
+  return SQLITE_OK;
+}
+
+static const sqlite3_module pat_module = {
+    .iVersion = 0,
+    .xCreate = NULL, /* eponymous-only: CREATE VIRTUAL TABLE is refused */
+    .xConnect = vtab_connect,
+    .xBestIndex = vtab_best_index,
+    .xDisconnect = vtab_disconnect,
+    .xDestroy = vtab_disconnect,
+    .xOpen = cursor_open,
+    .xClose = cursor_close,
+    .xFilter = cursor_filter,
+    .xNext = cursor_next,
+    .xEof = cursor_eof,
+    .xColumn = cursor_column,
+    .xRowid = cursor_rowid,
+};
+
+int pat_vtab_register_all(sqlite3 *db, pat_conn *c) {
+  int rc = SQLITE_OK;
+  for (size_t i = 0; rc == SQLITE_OK && i < sizeof tables / sizeof tables[0]; i++) {
+    c->refs++; /* dropped by SQLite with the module, or at once on failure */
+    rc = sqlite3_create_module_v2(db, tables[i]->name, &pat_module, c, pat_conn_unref);
+  }
+  return rc;
+}
