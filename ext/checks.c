@@ -14,6 +14,7 @@
 */
 #include "pat_internal.h"
 
+#include <stdio.h>
 #include <string.h>
 
 typedef struct check_args {
@@ -81,12 +82,16 @@ void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
             in_window(a.at, sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2));
     id = sqlite3_column_int64(st, 0);
   }
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    pat_error(ctx, "pat_verify", "%s", sqlite3_errmsg(c->db));
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    snprintf(err, sizeof err, "%s", sqlite3_errmsg(c->db));
+  }
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
   pat_wipe(digest, sizeof digest);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return;
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    if (!pat_store_gone(c)) pat_error(ctx, "pat_verify", "%s", err);
+    return;
+  }
   if (pat_store_recheck(c, PAT_STMT_VERIFY, err, sizeof err) != 0) {
     pat_error(ctx, "pat_verify", "%s", err);
     return;
@@ -158,12 +163,18 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
               in_window(a.at, sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3)) &&
               sqlite3_column_int(st, 6) != 0;
   } else {
-    pat_error(ctx, "pat_has_right", "%s", sqlite3_errmsg(c->db));
+    snprintf(err, sizeof err, "%s", sqlite3_errmsg(c->db));
   }
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
   pat_wipe(digest, sizeof digest);
-  if (rc != SQLITE_ROW) return;
+  if (rc != SQLITE_ROW) {
+    /* No store, no tokens: the right is then judged by the defaults. */
+    if (!pat_store_gone(c)) pat_error(ctx, "pat_has_right", "%s", err);
+    else if (right_known(c, PAT_DB_DEFAULTS, right, rn) == 1) sqlite3_result_int(ctx, 0);
+    else pat_error(ctx, "pat_has_right", "unknown right '%.*s'", rn, right);
+    return;
+  }
   if (pat_store_recheck(c, PAT_STMT_HAS_RIGHT, err, sizeof err) != 0) {
     pat_error(ctx, "pat_has_right", "%s", err);
     return;

@@ -193,7 +193,7 @@ void pat_fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   memset(&a, 0, sizeof a);
 
   if (read_args(c, argc, argv, &a, err, sizeof err) != 0) goto done;
-  int which = pat_store_open(c, err, sizeof err);
+  int which = pat_store_validate(c, err, sizeof err);
   if (which < 0) goto done;
   if (check_window(c, which, &a, err, sizeof err) != 0) goto done;
   if (resolve_rights(c, which, &a, &rights, err, sizeof err) != 0) goto done;

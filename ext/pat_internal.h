@@ -150,6 +150,13 @@ void pat_conn_unref(void *p);
 ** holds one, else PAT_DB_DEFAULTS. -1 with err when pat refuses to work
 ** (a public name shadowed, a store from a newer pat). */
 int pat_store_open(pat_conn *c, char *err, size_t errlen);
+/* pat_store_open for calls off the hot path: first makes sure a store seen
+** before is still there and not shadowed since. */
+int pat_store_validate(pat_conn *c, char *err, size_t errlen);
+/* After a failed statement on main: 1 when the store is simply gone (an
+** application's ROLLBACK took back the transaction that made it), so the
+** caller answers as for no store; 0 when the failure is real. */
+int pat_store_gone(pat_conn *c);
 /* Makes sure main holds a current store (creating or upgrading it). */
 int pat_store_ensure(pat_conn *c, char *err, size_t errlen);
 sqlite3 *pat_store_db(pat_conn *c, int which);
@@ -193,6 +200,7 @@ extern const pat_table pat_table_tokens, pat_table_rights, pat_table_roles,
 int pat_vtab_register_all(sqlite3 *db, pat_conn *c);
 
 /* Formats "fn: message" into the context's error. */
-void pat_error(sqlite3_context *ctx, const char *fn, const char *fmt, ...);
+void pat_error(sqlite3_context *ctx, const char *fn, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 #endif

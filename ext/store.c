@@ -193,6 +193,23 @@ int pat_store_open(pat_conn *c, char *err, size_t errlen) {
   return PAT_DB_DEFAULTS;
 }
 
+int pat_store_gone(pat_conn *c) {
+  char err[PAT_ERRMAX];
+  c->store_version = 0;
+  return pat_store_open(c, err, sizeof err) == PAT_DB_DEFAULTS;
+}
+
+int pat_store_validate(pat_conn *c, char *err, size_t errlen) {
+  if (c->store_version == PAT_SCHEMA_VERSION) {
+    char buf[16];
+    /* One cheap cached read notices a vanished store or a schema change. */
+    if (pat_setting(c, PAT_DB_MAIN, "audit", buf, sizeof buf) < 0 ||
+        pat_store_recheck(c, PAT_STMT_SETTING, err, errlen) != 0)
+      c->store_version = 0;
+  }
+  return pat_store_open(c, err, errlen);
+}
+
 int pat_store_ensure(pat_conn *c, char *err, size_t errlen) {
   int which = pat_store_open(c, err, errlen);
   if (which < 0) return -1;

@@ -133,7 +133,7 @@ static int cursor_filter(sqlite3_vtab_cursor *vc, int idxNum, const char *idxStr
   sqlite3_finalize(cur->stmt);
   cur->stmt = NULL;
   cur->eof = 1;
-  int which = pat_store_open(v->conn, err, sizeof err);
+  int which = pat_store_validate(v->conn, err, sizeof err);
   if (which < 0) {
     vtab_set_error(vc->pVtab, "%s: %s", err);
     return SQLITE_ERROR;
