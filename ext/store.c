@@ -50,7 +50,11 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
         " LEFT JOIN main.pat_store_settings AS s ON s.key = 'default_role'",
     [PAT_STMT_RIGHT_KNOWN] =
         "SELECT EXISTS (SELECT 1 FROM main.pat_store_rights WHERE name = ?1)",
-    [PAT_STMT_SETTING] = "SELECT value FROM main.pat_store_settings WHERE key = ?1",
+    /* Naming temp's schema makes this statement re-prepare when TEMP objects
+    ** change, so pat_store_validate notices a TEMP object that shadows. */
+    [PAT_STMT_SETTING] =
+        "SELECT value FROM main.pat_store_settings WHERE key = ?1"
+        " AND NOT EXISTS (SELECT 1 FROM temp.sqlite_schema WHERE 0)",
     [PAT_STMT_OWNER_ROLE] =
         "SELECT coalesce((SELECT role FROM main.pat_store_owners WHERE owner = ?1),"
         " (SELECT value FROM main.pat_store_settings WHERE key = 'default_role'))",
