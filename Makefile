@@ -47,7 +47,7 @@ dist/pat.so: $(OBJS)
 	$(CC) -shared $(CFLAGS) -o $@ $(OBJS) $(PKG_LIBS) -lm -Wl,--no-undefined
 
 UNIT_SRCS := $(wildcard tests/unit/*.c)
-dist/unit_tests: $(UNIT_SRCS) $(CORE_OBJS)
+dist/unit_tests: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(CORE_OBJS)
 	$(CC) $(ALL_CFLAGS) -DSQLITE_CORE -o $@ $(UNIT_SRCS) $(CORE_OBJS) \
 	  $(shell pkg-config --cflags --libs check) -lsqlite3 $(PKG_LIBS) -lm
 

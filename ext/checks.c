@@ -67,8 +67,9 @@ void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   }
   if (which != PAT_DB_MAIN) return; /* no store, no tokens */
   sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, PAT_STMT_VERIFY);
+  if (st == NULL && pat_store_gone(c)) return;
   if (st == NULL || pat_digest(digest, a.tok, a.tok_len) != 0) {
-    pat_error(ctx, "pat_verify", "%s", sqlite3_errmsg(c->db));
+    pat_error(ctx, "pat_verify", "%s", st ? "can not digest the token" : c->errmsg);
     return;
   }
   int rc = sqlite3_bind_blob(st, 1, digest, PAT_DIGEST_LEN, SQLITE_TRANSIENT);
@@ -99,15 +100,36 @@ void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (found) sqlite3_result_int64(ctx, id);
 }
 
-/* Whether the right is in the catalog of the store that answers reads. */
+/* Whether the right is in the catalog of the store that answers reads;
+** -1 with the reason in c->errmsg. */
 static int right_known(pat_conn *c, int which, const char *right, int n) {
   sqlite3_stmt *st = pat_store_stmt(c, which, PAT_STMT_RIGHT_KNOWN);
   if (st == NULL) return -1;
   int rc = sqlite3_bind_text(st, 1, right, n, SQLITE_TRANSIENT);
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
   int known = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+  if (known < 0)
+    snprintf(c->errmsg, sizeof c->errmsg, "%s", sqlite3_errmsg(pat_store_db(c, which)));
   sqlite3_reset(st);
   return known;
+}
+
+static void unknown_right(sqlite3_context *ctx, const char *right, int rn) {
+  char shown[PAT_RIGHT_MAX + 1];
+  pat_right_show(shown, sizeof shown, right, (size_t)rn);
+  pat_error(ctx, "pat_has_right", "unknown right '%s'", shown);
+}
+
+/* The answer when there is no token to look up (malformed, or no store):
+** 0 for a right of the catalog, else an error. */
+static void answer_without_token(sqlite3_context *ctx, pat_conn *c, int which,
+                                 const char *right, int rn) {
+  int known = right_known(c, which, right, rn);
+  if (known < 0 && which == PAT_DB_MAIN && pat_store_gone(c))
+    known = right_known(c, PAT_DB_DEFAULTS, right, rn);
+  if (known < 0) pat_error(ctx, "pat_has_right", "%s", c->errmsg);
+  else if (known) sqlite3_result_int(ctx, 0);
+  else unknown_right(ctx, right, rn);
 }
 
 void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -123,38 +145,33 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   }
   const char *right = (const char *)sqlite3_value_text(argv[1]);
   int rn = sqlite3_value_bytes(argv[1]);
+  if (right == NULL || !pat_right_name_ok(right, (size_t)rn)) {
+    /* Not even the shape of a right name: unknown, whatever the token. */
+    unknown_right(ctx, right ? right : "", right ? rn : 0);
+    return;
+  }
   int which = pat_store_open(c, err, sizeof err);
   if (which < 0) {
     pat_error(ctx, "pat_has_right", "%s", err);
     return;
   }
-  int known = 0;
-  if (right != NULL && pat_right_name_ok(right, (size_t)rn)) {
-    if (!a.well_formed || which != PAT_DB_MAIN) {
-      known = right_known(c, which, right, rn);
-      if (known < 0) {
-        pat_error(ctx, "pat_has_right", "%s", sqlite3_errmsg(pat_store_db(c, which)));
-        return;
-      }
-      if (known) sqlite3_result_int(ctx, 0);
-      else pat_error(ctx, "pat_has_right", "unknown right '%.*s'", rn, right);
-      return;
-    }
-  } else {
-    /* Not even the shape of a right name: unknown, whatever the token. */
-    pat_error(ctx, "pat_has_right", "unknown right '%.*s'",
-              rn > PAT_RIGHT_MAX ? PAT_RIGHT_MAX : rn, right ? right : "");
+  if (!a.well_formed || which != PAT_DB_MAIN) {
+    answer_without_token(ctx, c, which, right, rn);
     return;
   }
   sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, PAT_STMT_HAS_RIGHT);
+  if (st == NULL && pat_store_gone(c)) {
+    answer_without_token(ctx, c, PAT_DB_DEFAULTS, right, rn);
+    return;
+  }
   if (st == NULL || pat_digest(digest, a.tok, a.tok_len) != 0) {
-    pat_error(ctx, "pat_has_right", "%s", sqlite3_errmsg(c->db));
+    pat_error(ctx, "pat_has_right", "%s", st ? "can not digest the token" : c->errmsg);
     return;
   }
   int rc = sqlite3_bind_blob(st, 1, digest, PAT_DIGEST_LEN, SQLITE_TRANSIENT);
   if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 2, right, rn, SQLITE_TRANSIENT);
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  int granted = 0;
+  int known = 0, granted = 0;
   if (rc == SQLITE_ROW) {
     known = sqlite3_column_int(st, 0);
     const void *stored = sqlite3_column_blob(st, 4);
@@ -169,19 +186,14 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   sqlite3_clear_bindings(st);
   pat_wipe(digest, sizeof digest);
   if (rc != SQLITE_ROW) {
-    /* No store, no tokens: the right is then judged by the defaults. */
-    if (!pat_store_gone(c)) pat_error(ctx, "pat_has_right", "%s", err);
-    else if (right_known(c, PAT_DB_DEFAULTS, right, rn) == 1) sqlite3_result_int(ctx, 0);
-    else pat_error(ctx, "pat_has_right", "unknown right '%.*s'", rn, right);
+    if (pat_store_gone(c)) answer_without_token(ctx, c, PAT_DB_DEFAULTS, right, rn);
+    else pat_error(ctx, "pat_has_right", "%s", err);
     return;
   }
   if (pat_store_recheck(c, PAT_STMT_HAS_RIGHT, err, sizeof err) != 0) {
     pat_error(ctx, "pat_has_right", "%s", err);
     return;
   }
-  if (!known) {
-    pat_error(ctx, "pat_has_right", "unknown right '%.*s'", rn, right);
-    return;
-  }
-  sqlite3_result_int(ctx, granted);
+  if (known) sqlite3_result_int(ctx, granted);
+  else unknown_right(ctx, right, rn);
 }

@@ -90,8 +90,7 @@ static int check_window(pat_conn *c, int which, create_args *a, char *err,
   int def_null = 1, max_null = 1;
   if (pat_setting_int(c, which, "default_lifetime", &def, &def_null) != 0 ||
       pat_setting_int(c, which, "max_lifetime", &max, &max_null) != 0) {
-    snprintf(err, errlen, "can not read the settings: %s",
-             sqlite3_errmsg(pat_store_db(c, which)));
+    snprintf(err, errlen, "%s", c->errmsg);
     return -1;
   }
   if (!a->have_from) a->from = pat_now(c->db);
@@ -118,18 +117,20 @@ static int resolve_rights(pat_conn *c, int which, create_args *a, char **rights,
   sqlite3 *db = pat_store_db(c, which);
   char role[PAT_OWNER_MAX + 1] = "";
   sqlite3_stmt *st = pat_store_stmt(c, which, PAT_STMT_OWNER_ROLE);
-  int rc = st ? sqlite3_bind_text(st, 1, a->owner, -1, SQLITE_STATIC) : SQLITE_ERROR;
+  if (st == NULL) goto no_stmt;
+  int rc = sqlite3_bind_text(st, 1, a->owner, -1, SQLITE_STATIC);
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
   if (rc == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
     snprintf(role, sizeof role, "%s", (const char *)sqlite3_column_text(st, 0));
-  if (st) sqlite3_reset(st);
+  sqlite3_reset(st);
   if (rc != SQLITE_ROW) goto db_error;
 
   pat_catalog_entry *cat = NULL;
   pat_strlist names = {0};
   int n = 0, cap = 0, out = -1;
   st = pat_store_stmt(c, which, PAT_STMT_CATALOG);
-  rc = st ? sqlite3_bind_text(st, 1, role, -1, SQLITE_STATIC) : SQLITE_ERROR;
+  if (st == NULL) goto no_stmt;
+  rc = sqlite3_bind_text(st, 1, role, -1, SQLITE_STATIC);
   while (rc == SQLITE_OK || rc == SQLITE_ROW) {
     if ((rc = sqlite3_step(st)) != SQLITE_ROW) break;
     const char *name = (const char *)sqlite3_column_text(st, 0);
@@ -146,7 +147,7 @@ static int resolve_rights(pat_conn *c, int which, create_args *a, char **rights,
     cat[n].grantable = sqlite3_column_int(st, 1);
     n++;
   }
-  if (st) sqlite3_reset(st);
+  sqlite3_reset(st);
   if (rc == SQLITE_DONE) {
     for (int i = 0; i < n; i++) cat[i].name = names.v[i];
     out = pat_rights_expand(&a->items, cat, n, role, rights, err, errlen);
@@ -159,13 +160,19 @@ static int resolve_rights(pat_conn *c, int which, create_args *a, char **rights,
 db_error:
   snprintf(err, errlen, "can not read the owner's role: %s", sqlite3_errmsg(db));
   return -1;
+no_stmt:
+  snprintf(err, errlen, "%s", c->errmsg);
+  return -1;
 }
 
 static int insert_token(pat_conn *c, const unsigned char *digest, const create_args *a,
                         const char *rights, char *err, size_t errlen) {
   sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, PAT_STMT_INSERT_TOKEN);
-  int rc = st ? SQLITE_OK : SQLITE_ERROR;
-  if (rc == SQLITE_OK) rc = sqlite3_bind_blob(st, 1, digest, PAT_DIGEST_LEN, SQLITE_TRANSIENT);
+  if (st == NULL) {
+    snprintf(err, errlen, "%s", c->errmsg);
+    return -1;
+  }
+  int rc = sqlite3_bind_blob(st, 1, digest, PAT_DIGEST_LEN, SQLITE_TRANSIENT);
   if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 2, a->owner, -1, SQLITE_STATIC);
   if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 3, a->name, a->name_len, SQLITE_STATIC);
   if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 4, a->from);
@@ -175,10 +182,8 @@ static int insert_token(pat_conn *c, const unsigned char *digest, const create_a
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
   if (rc != SQLITE_DONE)
     snprintf(err, errlen, "can not store the token: %s", sqlite3_errmsg(c->db));
-  if (st) {
-    sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
-  }
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
   return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -198,7 +203,11 @@ void pat_fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (check_window(c, which, &a, err, sizeof err) != 0) goto done;
   if (resolve_rights(c, which, &a, &rights, err, sizeof err) != 0) goto done;
   int prc = pat_setting(c, which, "prefix", prefix, sizeof prefix);
-  if (prc < 0 || (prc == 0 && pat_prefix_check(prefix, strlen(prefix)) != 0)) {
+  if (prc < 0) {
+    snprintf(err, sizeof err, "%s", c->errmsg);
+    goto done;
+  }
+  if (prc == 0 && pat_prefix_check(prefix, strlen(prefix)) != 0) {
     snprintf(err, sizeof err, "the setting prefix is not usable");
     goto done;
   }

@@ -91,6 +91,9 @@ void pat_strlist_free(pat_strlist *l);
 int pat_strlist_add(pat_strlist *l, const char *s, size_t n);
 /* 1 when `s` is a right name: 1..PAT_RIGHT_MAX of [A-Za-z0-9_]. */
 int pat_right_name_ok(const char *s, size_t n);
+/* A right name as an error message shows it: at most PAT_RIGHT_MAX bytes,
+** anything but printable ASCII as '?'. */
+void pat_right_show(char *dst, size_t cap, const char *s, size_t n);
 /* Splits a rights argument (a JSON array of strings, or a comma-separated
 ** list) into items, which may still hold wildcards. 0, or -1 and err. */
 int pat_rights_parse(const char *in, size_t n, pat_strlist *out, char *err,
@@ -140,6 +143,7 @@ typedef struct pat_conn {
   int store_version;  /* of main; 0 while unknown or absent */
   int vtab_refs;      /* live virtual table connections on db */
   int refs;           /* registrations holding this struct */
+  char errmsg[PAT_ERRMAX]; /* why pat_store_stmt last answered NULL */
 } pat_conn;
 
 #define PAT_SCHEMA_VERSION 1
@@ -160,7 +164,8 @@ int pat_store_gone(pat_conn *c);
 /* Makes sure main holds a current store (creating or upgrading it). */
 int pat_store_ensure(pat_conn *c, char *err, size_t errlen);
 sqlite3 *pat_store_db(pat_conn *c, int which);
-/* The cached statement, prepared on first use; reset it after use. */
+/* The cached statement, prepared on first use; reset it after use. NULL
+** with the reason in c->errmsg (a shadowing object, SQLite's message). */
 sqlite3_stmt *pat_store_stmt(pat_conn *c, int which, pat_stmt_id id);
 /* After stepping a cached statement on main: notices a schema change (which
 ** may have planted a shadowing object) and re-checks. 0 or -1 and err. */

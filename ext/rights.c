@@ -137,7 +137,8 @@ static int json_string(json_in *j, pat_strlist *out) {
   }
   if (p >= j->end) goto done;
   j->p = p + 1;
-  rc = pat_strlist_add(out, buf, n);
+  /* A NUL would end the name early for every C string function after us. */
+  rc = memchr(buf, 0, n) != NULL ? -2 : pat_strlist_add(out, buf, n);
 done:
   sqlite3_free(buf);
   return rc;
@@ -154,7 +155,9 @@ static int parse_json(const char *in, size_t n, pat_strlist *out) {
   } else {
     for (;;) {
       json_skip_ws(&j);
-      if (j.p >= j.end || *j.p != '"' || json_string(&j, out) != 0) return -1;
+      if (j.p >= j.end || *j.p != '"') return -1;
+      int rc = json_string(&j, out);
+      if (rc != 0) return rc;
       json_skip_ws(&j);
       if (j.p < j.end && *j.p == ',') { j.p++; continue; }
       if (j.p < j.end && *j.p == ']') { j.p++; break; }
@@ -172,6 +175,7 @@ static int parse_csv(const char *in, size_t n, pat_strlist *out) {
     size_t a = start, b = i;
     while (a < b && is_ws(in[a])) a++;
     while (b > a && is_ws(in[b - 1])) b--;
+    if (memchr(in + a, 0, b - a) != NULL) return -2;
     if (pat_strlist_add(out, in + a, b - a) != 0) return -1;
     start = i + 1;
   }
@@ -187,10 +191,13 @@ int pat_rights_parse(const char *in, size_t n, pat_strlist *out, char *err,
     return -1;
   }
   int json = in[i] == '[';
-  if ((json ? parse_json(in, n, out) : parse_csv(in, n, out)) != 0) {
+  int rc = json ? parse_json(in, n, out) : parse_csv(in, n, out);
+  if (rc != 0) {
     pat_strlist_free(out);
-    snprintf(err, errlen, json ? "rights is not a valid JSON array of strings"
-                               : "out of memory");
+    snprintf(err, errlen, "%s",
+             rc == -2 ? "rights has a name with a NUL byte"
+             : json   ? "rights is not a valid JSON array of strings"
+                      : "out of memory");
     return -1;
   }
   if (out->n == 0) {
@@ -217,12 +224,15 @@ static int is_wildcard(const char *s, size_t n, size_t *prefix_len) {
   return 1;
 }
 
-/* Quoted for a message: printable ASCII only, at most PAT_RIGHT_MAX bytes. */
-static void show(char *dst, size_t cap, const char *s) {
+void pat_right_show(char *dst, size_t cap, const char *s, size_t n) {
   size_t k = 0;
-  for (; s[k] != '\0' && k + 1 < cap && k < PAT_RIGHT_MAX; k++)
+  for (; k < n && k + 1 < cap && k < PAT_RIGHT_MAX; k++)
     dst[k] = (s[k] >= 0x20 && s[k] < 0x7f) ? s[k] : '?';
   dst[k] = '\0';
+}
+
+static void show(char *dst, size_t cap, const char *s) {
+  pat_right_show(dst, cap, s, strlen(s));
 }
 
 static int find(const pat_catalog_entry *cat, int n, const char *name) {

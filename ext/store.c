@@ -129,7 +129,7 @@ sqlite3 *pat_store_db(pat_conn *c, int which) {
 static int check_shadowing(pat_conn *c, char *err, size_t errlen) {
   static const char sql[] =
       "SELECT type, schema, name FROM pragma_table_list"
-      " WHERE name IN ('pat_tokens', 'pat_rights', 'pat_roles', 'pat_owners',"
+      " WHERE name COLLATE NOCASE IN ('pat_tokens', 'pat_rights', 'pat_roles', 'pat_owners',"
       " 'pat_events', 'pat_settings') LIMIT 1";
   sqlite3_stmt *st = NULL;
   int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
@@ -242,11 +242,24 @@ static int anchor(pat_conn *c) {
 sqlite3_stmt *pat_store_stmt(pat_conn *c, int which, pat_stmt_id id) {
   sqlite3_stmt **slot = &c->stmt[which][id];
   if (*slot != NULL) return *slot;
-  if (which == PAT_DB_MAIN && anchor(c) != 0) return NULL;
   sqlite3 *db = pat_store_db(c, which);
-  if (db == NULL) return NULL;
+  if (db == NULL) {
+    snprintf(c->errmsg, sizeof c->errmsg, "no store to read");
+    return NULL;
+  }
+  if (which == PAT_DB_MAIN) {
+    /* From here on, only a re-prepare (a schema change) prompts another
+    ** look for shadowing objects, so look now. */
+    if (check_shadowing(c, c->errmsg, sizeof c->errmsg) != 0) return NULL;
+    if (anchor(c) != 0) {
+      snprintf(c->errmsg, sizeof c->errmsg, "can not connect pat's tables: %s",
+               sqlite3_errmsg(db));
+      return NULL;
+    }
+  }
   if (sqlite3_prepare_v3(db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, slot,
                          NULL) != SQLITE_OK) {
+    snprintf(c->errmsg, sizeof c->errmsg, "%s", sqlite3_errmsg(db));
     sqlite3_finalize(*slot);
     *slot = NULL;
     return NULL;
@@ -283,6 +296,8 @@ int pat_setting(pat_conn *c, int which, const char *key, char *buf, size_t n) {
     }
   } else if (rc == SQLITE_DONE) {
     out = 1;
+  } else {
+    snprintf(c->errmsg, sizeof c->errmsg, "%s", sqlite3_errmsg(pat_store_db(c, which)));
   }
   sqlite3_reset(st);
   return out;
@@ -302,6 +317,8 @@ int pat_setting_int(pat_conn *c, int which, const char *key, int64_t *out,
     ok = 0;
   } else if (rc == SQLITE_DONE) {
     ok = 0;
+  } else {
+    snprintf(c->errmsg, sizeof c->errmsg, "%s", sqlite3_errmsg(pat_store_db(c, which)));
   }
   sqlite3_reset(st);
   return ok;

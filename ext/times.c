@@ -21,6 +21,9 @@ static void quote_value(char *err, size_t errlen, const char *what,
   int shown = n > 40 ? 40 : n;
   for (int i = 0; i < shown; i++)
     if (s[i] < 0x20 || s[i] == 0x7f) shown = i;
+  /* Never cut a UTF-8 character in two: back off to where one starts. */
+  if (shown < n)
+    while (shown > 0 && (s[shown] & 0xC0) == 0x80) shown--;
   snprintf(err, errlen, "%s is not a time: '%.*s%s'", what, shown,
            (const char *)s, shown < n ? "..." : "");
 }

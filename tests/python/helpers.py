@@ -1,0 +1,319 @@
+"""Shared helpers for the SQL-level tests of pat.
+
+Every test gets its own temporary directory and database file; nothing is
+shared between tests. Connections run in autocommit (isolation_level=None)
+so that Python never opens a transaction behind the test's back.
+"""
+import json
+import os
+import random
+import re
+import shutil
+import sqlite3
+import tempfile
+import time
+import unittest
+import zlib
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EXT = os.path.join(ROOT, "dist", "pat")
+VERSION_FILE = os.path.join(ROOT, "VERSION")
+
+BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+RANDOM_LEN = 32
+CHECKSUM_LEN = 6
+TAIL_LEN = RANDOM_LEN + CHECKSUM_LEN
+TOKEN_RE = re.compile(r"^pat_[0-9A-Za-z]{38}$")
+
+DEFAULT_LIFETIME = 2592000
+MAX_LIFETIME = 31622400
+
+PUBLIC_TABLES = ("pat_tokens", "pat_rights", "pat_roles", "pat_owners",
+                 "pat_events", "pat_settings")
+
+COLUMNS = {
+    "pat_tokens": ["id", "owner", "name", "valid_from", "valid_to", "rights",
+                   "status", "created_at", "last_used_at"],
+    "pat_rights": ["name", "category", "description"],
+    "pat_roles": ["role", "right"],
+    "pat_owners": ["owner", "role"],
+    "pat_events": ["id", "at", "event", "token_id", "token_name", "owner",
+                   "detail"],
+    "pat_settings": ["key", "value"],
+}
+
+CATALOG = {
+    "User Management": ["USER_FETCH", "USER_CREATE", "USER_UPDATE",
+                        "USER_DELETE"],
+    "Config Management": ["CONFIG_FETCH", "CONFIG_CREATE", "CONFIG_UPDATE"],
+    "Project Management": ["PROJECT_FETCH", "PROJECT_CREATE",
+                           "PROJECT_UPDATE"],
+    "Data Operations": ["DATA_FETCH", "DATA_CREATE", "DATA_UPDATE",
+                        "DATA_DELETE"],
+    "Media Management": ["MEDIA_FETCH", "MEDIA_CREATE", "MEDIA_UPDATE"],
+    "Route Management": ["ROUTING_FETCH", "ROUTING_CREATE_UPDATE"],
+}
+ALL_RIGHTS = sorted(r for rs in CATALOG.values() for r in rs)
+DATA_RIGHTS = sorted(CATALOG["Data Operations"])
+
+ROLES = {
+    "ROOT": sorted(ALL_RIGHTS),
+    "ADMIN": sorted(r for r in ALL_RIGHTS
+                    if not r.startswith(("USER_", "CONFIG_"))),
+    "AUTHOR": sorted(["DATA_FETCH", "DATA_CREATE", "DATA_UPDATE",
+                      "DATA_DELETE", "PROJECT_FETCH", "MEDIA_FETCH",
+                      "MEDIA_CREATE", "ROUTING_FETCH"]),
+    "VIEWER": sorted(["PROJECT_FETCH", "DATA_FETCH", "MEDIA_FETCH",
+                      "ROUTING_FETCH"]),
+}
+
+SETTINGS = {
+    "default_lifetime": "2592000",
+    "max_lifetime": "31622400",
+    "prefix": "pat_",
+    "default_role": "ROOT",
+    "audit": "changes",
+    "last_used_interval": "60",
+}
+
+TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+
+
+def version():
+    with open(VERSION_FILE, encoding="utf-8") as f:
+        return f.read().strip()
+
+
+# ------------------------------------------------------------------ tokens
+
+def base62(n, width):
+    """n in base62, most significant digit first, zero-padded to width."""
+    digits = []
+    while n:
+        n, d = divmod(n, 62)
+        digits.append(BASE62[d])
+    s = "".join(reversed(digits)).rjust(width, BASE62[0])
+    assert len(s) == width, (n, width)
+    return s
+
+
+def checksum(prefix_and_random):
+    return base62(zlib.crc32(prefix_and_random.encode("utf-8")) & 0xFFFFFFFF,
+                  CHECKSUM_LEN)
+
+
+def random_part(rng=random):
+    return "".join(rng.choice(BASE62) for _ in range(RANDOM_LEN))
+
+
+def make_token(prefix="pat_", rand=None):
+    """A well-formed token with a correct checksum (unknown to any store)."""
+    if rand is None:
+        rand = random_part()
+    body = prefix + rand
+    return body + checksum(body)
+
+
+def checksum_ok(token, prefix="pat_"):
+    if not token.startswith(prefix) or len(token) != len(prefix) + TAIL_LEN:
+        return False
+    return checksum(token[:-CHECKSUM_LEN]) == token[-CHECKSUM_LEN:]
+
+
+def bad_checksum(token):
+    """The same token with its last checksum character changed."""
+    last = token[-1]
+    repl = BASE62[(BASE62.index(last) + 1) % 62]
+    return token[:-1] + repl
+
+
+# ------------------------------------------------------------- databases
+
+def connect(path, load=True, timeout=5.0, **kw):
+    conn = sqlite3.connect(path, isolation_level=None, timeout=timeout, **kw)
+    if load:
+        conn.enable_load_extension(True)
+        conn.load_extension(EXT)
+        conn.enable_load_extension(False)
+    return conn
+
+
+def raw_connect(path, timeout=5.0):
+    """A connection without pat: sees the file as it is."""
+    return sqlite3.connect(path, isolation_level=None, timeout=timeout)
+
+
+def schema_rows(path):
+    c = raw_connect(path)
+    try:
+        return c.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_schema "
+            "ORDER BY type, name").fetchall()
+    finally:
+        c.close()
+
+
+def _sortkey(row):
+    return repr(row)
+
+
+def snapshot(path):
+    """Everything the file holds, read through a connection without pat:
+    sqlite_schema, PRAGMA user_version and every table's rows (sorted)."""
+    c = raw_connect(path)
+    try:
+        schema = c.execute(
+            "SELECT type, name, tbl_name, sql FROM sqlite_schema "
+            "ORDER BY type, name").fetchall()
+        data = {}
+        for typ, name, _tbl, sql in schema:
+            if typ != "table":
+                continue
+            if sql and sql.upper().startswith("CREATE VIRTUAL"):
+                continue
+            q = 'SELECT * FROM "%s"' % name.replace('"', '""')
+            data[name] = sorted(c.execute(q).fetchall(), key=_sortkey)
+        uv = c.execute("PRAGMA user_version").fetchone()[0]
+        return {"schema": schema, "data": data, "user_version": uv}
+    finally:
+        c.close()
+
+
+def file_bytes(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except FileNotFoundError:
+        return None
+
+
+def pat_objects(path):
+    """Names of the objects pat may have made (everything but sqlite_*)."""
+    return [r[1] for r in schema_rows(path)
+            if not r[1].startswith("sqlite_")]
+
+
+class PatTestCase(unittest.TestCase):
+    """A fresh temporary directory and database file per test, with pat
+    loaded on self.conn."""
+
+    maxDiff = None
+    journal_mode = None  # e.g. "wal"
+
+    def setUp(self):
+        if not os.path.exists(EXT + ".so"):
+            self.fail("extension not built: %s.so (run make)" % EXT)
+        self.tmpdir = tempfile.mkdtemp(prefix="pat-test-")
+        self.addCleanup(shutil.rmtree, self.tmpdir, True)
+        self.path = os.path.join(self.tmpdir, "test.db")
+        self._conns = []
+        self.addCleanup(self._close_all)
+        if self.journal_mode:
+            c = raw_connect(self.path)
+            c.execute("PRAGMA journal_mode=%s" % self.journal_mode)
+            c.close()
+        self.conn = self.connect()
+
+    def _close_all(self):
+        for c in self._conns:
+            try:
+                c.close()
+            except Exception:
+                pass
+
+    def connect(self, load=True, timeout=5.0, path=None):
+        c = connect(path or self.path, load=load, timeout=timeout)
+        self._conns.append(c)
+        return c
+
+    # -- queries
+    def one(self, sql, params=(), conn=None):
+        return (conn or self.conn).execute(sql, params).fetchone()[0]
+
+    def rows(self, sql, params=(), conn=None):
+        return (conn or self.conn).execute(sql, params).fetchall()
+
+    def create(self, owner="u1", name="tok", rights="DATA_FETCH",
+               valid_from=None, valid_to=None, conn=None, nargs=None):
+        args = [owner, name, rights, valid_from, valid_to]
+        if nargs is None:
+            nargs = 5 if valid_to is not None else (
+                4 if valid_from is not None else 3)
+        args = args[:nargs]
+        sql = "SELECT pat_create(%s)" % ", ".join("?" * nargs)
+        tok = self.one(sql, args, conn)
+        self.assertIsInstance(tok, str)
+        self.assertRegex(tok, TOKEN_RE)
+        self.assertTrue(checksum_ok(tok), "bad checksum on minted %r" % tok)
+        return tok
+
+    def verify(self, token, *at, conn=None):
+        if at:
+            return self.one("SELECT pat_verify(?, ?)", (token, at[0]), conn)
+        return self.one("SELECT pat_verify(?)", (token,), conn)
+
+    def has_right(self, token, right, *at, conn=None):
+        if at:
+            return self.one("SELECT pat_has_right(?, ?, ?)",
+                            (token, right, at[0]), conn)
+        return self.one("SELECT pat_has_right(?, ?)", (token, right), conn)
+
+    def token_row(self, token_id, conn=None):
+        cur = (conn or self.conn).execute(
+            "SELECT * FROM pat_tokens WHERE id = ?", (token_id,))
+        cols = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+        self.assertEqual(len(rows), 1, "no single row for id %r" % token_id)
+        return dict(zip(cols, rows[0]))
+
+    def id_of(self, token):
+        """The id of a token, asked with an explicit `at` (no bookkeeping)."""
+        tid = self.one("SELECT pat_verify(?, unixepoch('now'))", (token,))
+        self.assertIsInstance(tid, int)
+        return tid
+
+    def now(self):
+        return self.one("SELECT unixepoch('now')")
+
+    def unix(self, text):
+        return self.one("SELECT unixepoch(?)", (text,))
+
+    def assertSqlError(self, sql, params=(), message=None, contains=None,
+                       prefix=None, conn=None):
+        """The statement fails with an SQL error; returns its message."""
+        with self.assertRaises(sqlite3.Error) as cm:
+            (conn or self.conn).execute(sql, params).fetchall()
+        msg = str(cm.exception)
+        if message is not None:
+            self.assertEqual(msg, message)
+        if contains is not None:
+            self.assertIn(contains, msg)
+        if prefix is not None:
+            self.assertTrue(msg.startswith(prefix),
+                            "%r does not start with %r" % (msg, prefix))
+        return msg
+
+    def assertRefused(self, sql, params=(), message=None, contains=None,
+                      prefix=None):
+        """Fails with an error and leaves the database exactly as it was."""
+        before = snapshot(self.path)
+        msg = self.assertSqlError(sql, params, message=message,
+                                  contains=contains, prefix=prefix)
+        self.assertEqual(snapshot(self.path), before,
+                         "database changed by refused %s %r" % (sql, params))
+        return msg
+
+    def assertNoStore(self):
+        self.assertEqual(schema_rows(self.path), [])
+
+
+def rights_json(text):
+    v = json.loads(text)
+    assert isinstance(v, list)
+    return v
+
+
+def elapsed(fn):
+    t = time.monotonic()
+    r = fn()
+    return r, time.monotonic() - t
