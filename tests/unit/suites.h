@@ -11,5 +11,6 @@ Suite *token_suite(void);
 Suite *crypto_suite(void);
 Suite *times_suite(void);
 Suite *rights_suite(void);
+Suite *store_suite(void);
 
 #endif

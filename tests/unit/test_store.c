@@ -1,0 +1,160 @@
+/*
+** test_store.c: pat registered on a real connection the way a program that
+** links pat statically does (sqlite3_pat_init with SQLITE_CORE), to prove
+** what only the C API can show: sqlite3_close() succeeds after pat was used,
+** the statements pat caches are reset after every call and prepared once,
+** and loading writes nothing.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pat.h"
+#include "pat_internal.h"
+#include "suites.h"
+
+static char dbpath[64];
+
+static void make_path(void) {
+  snprintf(dbpath, sizeof dbpath, "/tmp/pat_unit_%d.db", (int)getpid());
+  unlink(dbpath);
+}
+
+static sqlite3 *open_with_pat(const char *path) {
+  sqlite3 *db = NULL;
+  char *err = NULL;
+  ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_pat_init(db, &err, NULL), SQLITE_OK);
+  return db;
+}
+
+static void exec_ok(sqlite3 *db, const char *sql) {
+  char *err = NULL;
+  int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+  ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, err ? err : "");
+}
+
+/* The text result of a one-value query, copied into buf. */
+static void one_text(sqlite3 *db, const char *sql, char *buf, size_t n) {
+  sqlite3_stmt *st = NULL;
+  ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+  snprintf(buf, n, "%s", (const char *)sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+}
+
+static int count_statements(sqlite3 *db, int *busy) {
+  int n = 0;
+  *busy = 0;
+  for (sqlite3_stmt *s = sqlite3_next_stmt(db, NULL); s; s = sqlite3_next_stmt(db, s)) {
+    n++;
+    if (sqlite3_stmt_busy(s)) (*busy)++;
+  }
+  return n;
+}
+
+START_TEST(close_succeeds_after_every_function_and_table_was_used) {
+  make_path();
+  sqlite3 *db = open_with_pat(dbpath);
+  char tok[128], sql[512];
+  exec_ok(db, "SELECT pat_verify('nothing'), pat_has_right('x', 'DATA_FETCH')");
+  one_text(db, "SELECT pat_create('alice', 'ci', 'DATA_*')", tok, sizeof tok);
+  snprintf(sql, sizeof sql,
+           "SELECT pat_verify('%s'), pat_has_right('%s', 'DATA_FETCH'),"
+           " pat_verify('%s', 0), pat_version()",
+           tok, tok, tok);
+  exec_ok(db, sql);
+  exec_ok(db, "SELECT * FROM pat_tokens; SELECT * FROM pat_rights;"
+              " SELECT * FROM pat_roles; SELECT * FROM pat_owners;"
+              " SELECT * FROM pat_events; SELECT * FROM pat_settings;");
+  ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
+  unlink(dbpath);
+}
+END_TEST
+
+START_TEST(close_succeeds_when_only_the_checks_were_used) {
+  make_path();
+  sqlite3 *db = open_with_pat(dbpath);
+  char tok[128], sql[512];
+  one_text(db, "SELECT pat_create('alice', 'ci', 'DATA_FETCH')", tok, sizeof tok);
+  ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
+  /* A fresh connection whose first pat call is a check. */
+  db = open_with_pat(dbpath);
+  snprintf(sql, sizeof sql, "SELECT pat_has_right('%s', 'DATA_FETCH')", tok);
+  exec_ok(db, sql);
+  ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
+  unlink(dbpath);
+}
+END_TEST
+
+START_TEST(cached_statements_are_reset_after_each_check_and_prepared_once) {
+  make_path();
+  sqlite3 *db = open_with_pat(dbpath);
+  char tok[128], sql[512];
+  int busy;
+  one_text(db, "SELECT pat_create('alice', 'ci', 'DATA_FETCH')", tok, sizeof tok);
+  snprintf(sql, sizeof sql, "SELECT pat_verify('%s'), pat_has_right('%s', 'DATA_FETCH')",
+           tok, tok);
+  exec_ok(db, sql);
+  int after_first = count_statements(db, &busy);
+  ck_assert_int_eq(busy, 0); /* a statement left un-reset holds a read open */
+  for (int i = 0; i < 100; i++) exec_ok(db, sql);
+  ck_assert_int_eq(count_statements(db, &busy), after_first);
+  ck_assert_int_eq(busy, 0);
+  ck_assert_int_gt(after_first, 0);
+  ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
+  unlink(dbpath);
+}
+END_TEST
+
+START_TEST(another_connection_can_write_right_after_a_check) {
+  /* Rollback-journal mode: a reader that kept its statement open would keep
+  ** a SHARED lock and the writer below would get SQLITE_BUSY. */
+  make_path();
+  sqlite3 *a = open_with_pat(dbpath), *b = NULL;
+  char tok[128], sql[512];
+  one_text(a, "SELECT pat_create('alice', 'ci', 'DATA_FETCH')", tok, sizeof tok);
+  snprintf(sql, sizeof sql, "SELECT pat_verify('%s'), pat_has_right('%s', 'DATA_FETCH')",
+           tok, tok);
+  exec_ok(a, sql);
+  ck_assert_int_eq(sqlite3_open(dbpath, &b), SQLITE_OK);
+  exec_ok(b, "BEGIN EXCLUSIVE; CREATE TABLE app(x); COMMIT");
+  ck_assert_int_eq(sqlite3_close(b), SQLITE_OK);
+  ck_assert_int_eq(sqlite3_close(a), SQLITE_OK);
+  unlink(dbpath);
+}
+END_TEST
+
+START_TEST(loading_and_reading_write_nothing_to_the_file) {
+  make_path();
+  sqlite3 *db = open_with_pat(dbpath);
+  exec_ok(db, "SELECT pat_verify('pat_x'), pat_has_right('x', 'DATA_FETCH');"
+              " SELECT * FROM pat_tokens; SELECT * FROM pat_settings;");
+  char n[32];
+  one_text(db, "SELECT count(*) FROM sqlite_schema", n, sizeof n);
+  ck_assert_str_eq(n, "0");
+  ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
+  FILE *f = fopen(dbpath, "rb");
+  long size = 0;
+  if (f != NULL) {
+    fseek(f, 0, SEEK_END);
+    size = ftell(f);
+    fclose(f);
+  }
+  ck_assert_int_eq(size, 0);
+  unlink(dbpath);
+}
+END_TEST
+
+Suite *store_suite(void) {
+  Suite *s = suite_create("store");
+  TCase *tc = tcase_create("connection");
+  tcase_add_test(tc, close_succeeds_after_every_function_and_table_was_used);
+  tcase_add_test(tc, close_succeeds_when_only_the_checks_were_used);
+  tcase_add_test(tc, cached_statements_are_reset_after_each_check_and_prepared_once);
+  tcase_add_test(tc, another_connection_can_write_right_after_a_check);
+  tcase_add_test(tc, loading_and_reading_write_nothing_to_the_file);
+  suite_add_tcase(s, tc);
+  return s;
+}
