@@ -1,0 +1,126 @@
+#!/bin/sh
+# Runs every test suite of pat after `make` built dist/pat.so and
+# dist/unit_tests (make test does both, then calls this):
+#   1. ./dist/unit_tests            the Check unit tests of the pure C pieces
+#   2. sh tests/run_sql.sh          SQL files through the real sqlite3 shell
+#   3. python3 -m unittest discover -s tests/python -t .
+# Every suite's output is shown as it runs. The last line is always
+#   make test: N passed, M failed
+# summing the three; the exit status is 1 when M > 0. A suite that is missing,
+# can not run, ran nothing or whose summary can not be read counts as one
+# failure (never as a skip). Environment: PYTHON (default /usr/bin/python3).
+set -u
+
+LC_ALL=C
+export LC_ALL
+root=$(cd "$(dirname "$0")/.." && pwd) || exit 2
+cd "$root" || exit 2
+PYTHON=${PYTHON:-/usr/bin/python3}
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/pat-runall.XXXXXX") || exit 2
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
+
+total_pass=0
+total_fail=0
+summary=""
+
+# run NAME CMD...: runs CMD with its output shown and saved in $work/NAME.out;
+# its exit status in $work/NAME.rc.
+run() {
+  name=$1
+  shift
+  echo "==== $name: $*"
+  { "$@" 2>&1; echo $? >"$work/$name.rc"; } | tee "$work/$name.out"
+  rc=$(cat "$work/$name.rc" 2>/dev/null || echo 127)
+}
+
+# add NAME PASSED FAILED NOTE
+add() {
+  total_pass=$((total_pass + $2))
+  total_fail=$((total_fail + $3))
+  summary="$summary
+  $1: $2 passed, $3 failed${4:+ ($4)}"
+}
+
+# ---- 1. Check unit tests
+if [ -x dist/unit_tests ]; then
+  run unit ./dist/unit_tests
+  # "100%: Checks: 12, Failures: 0, Errors: 0", one line per suite runner.
+  counts=$(sed -n 's/^[0-9]*%: Checks: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\).*/\1 \2 \3/p' \
+    "$work/unit.out" | awk '{c+=$1; f+=$2+$3; n++} END {if (n) print c-f, f}')
+  if [ -z "$counts" ]; then
+    add unit 0 1 "no Check summary line; exit status $rc"
+  else
+    # shellcheck disable=SC2086 # split "passed failed"
+    set -- $counts
+    if [ "$rc" -ne 0 ] && [ "$2" -eq 0 ]; then
+      add unit "$1" 1 "exit status $rc with no failed check"
+    else
+      add unit "$1" "$2"
+    fi
+  fi
+else
+  echo "==== unit: dist/unit_tests is missing (make dist/unit_tests)"
+  add unit 0 1 "dist/unit_tests missing"
+fi
+
+# ---- 2. SQL files through the sqlite3 shell
+if [ -f tests/run_sql.sh ]; then
+  run sql sh tests/run_sql.sh
+  line=$(grep '^sql: [0-9]* passed, [0-9]* failed$' "$work/sql.out" | tail -n 1)
+  if [ -z "$line" ]; then
+    add sql 0 1 "no summary line; exit status $rc"
+  else
+    # shellcheck disable=SC2086 # split "sql: N passed, M failed"
+    set -- $line
+    if [ "$rc" -ne 0 ] && [ "$4" -eq 0 ]; then
+      add sql "$2" 1 "exit status $rc with no failed file"
+    else
+      add sql "$2" "$4"
+    fi
+  fi
+else
+  echo "==== sql: tests/run_sql.sh is missing"
+  add sql 0 1 "tests/run_sql.sh missing"
+fi
+
+# ---- 3. Python tests
+if [ ! -x "$PYTHON" ]; then
+  echo "==== python: $PYTHON is missing"
+  add python 0 1 "$PYTHON missing"
+elif [ ! -d tests/python ]; then
+  echo "==== python: tests/python is missing"
+  add python 0 1 "tests/python missing"
+else
+  run python "$PYTHON" -m unittest discover -s tests/python -t .
+  ran=$(sed -n 's/^Ran \([0-9]*\) tests* in .*/\1/p' "$work/python.out" | tail -n 1)
+  # The verdict: "OK", "OK (skipped=1)", "FAILED (failures=1, errors=2)",
+  # "NO TESTS RAN".
+  verdict=$(grep -E '^(OK|FAILED|NO TESTS RAN)( \(.*\))?$' "$work/python.out" | tail -n 1)
+  field() { # field KEY: the number after KEY= in the verdict, or 0
+    v=$(echo "$verdict" | sed -n 's/^[^(]*(\(.*\))$/\1/p' | tr ',' '\n' |
+      sed 's/^ *//' | awk -F= -v k="$1" '$1 == k {print $2}')
+    echo "${v:-0}"
+  }
+  if [ -z "$ran" ] || [ -z "$verdict" ]; then
+    add python 0 1 "no unittest summary; exit status $rc"
+  elif [ "$ran" -eq 0 ]; then
+    add python 0 1 "no test ran"
+  else
+    f=$(( $(field failures) + $(field errors) + $(field "unexpected successes") ))
+    s=$(( $(field skipped) + $(field "expected failures") ))
+    p=$((ran - f - s))
+    note=""
+    [ "$s" -gt 0 ] && note="$s skipped or expected failures, not counted"
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+      add python "$p" 1 "exit status $rc with no failed test"
+    else
+      add python "$p" "$f" "$note"
+    fi
+  fi
+fi
+
+echo "====$summary"
+echo "make test: $total_pass passed, $total_fail failed"
+[ "$total_fail" -eq 0 ]
