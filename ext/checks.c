@@ -9,6 +9,10 @@
 ** database. The token argument never raises an error; only a bad `at` or
 ** right name does.
 **
+** A check without `at` also does the bookkeeping (bookkeeping.c): the
+** token's last_used_at and, under `audit = all`, a use or deny event. A
+** check with `at` is an audit question and writes nothing.
+**
 ** Never: copy, log or keep the token; the digest lives on the stack for the
 ** call and is compared in constant time against the stored one.
 */
@@ -32,8 +36,7 @@ static int read_args(sqlite3_context *ctx, const char *fn, sqlite3_value *token,
   char err[PAT_ERRMAX];
   memset(a, 0, sizeof *a);
   if (at != NULL) {
-    int rc = pat_time_arg(c->db, at, "at", &a->at, err,
-                          sizeof err);
+    int rc = pat_time_arg(c->db, at, "at", &a->at, err, sizeof err);
     if (rc < 0) {
       pat_error(ctx, fn, "%s", err);
       return -1;
@@ -49,8 +52,52 @@ static int read_args(sqlite3_context *ctx, const char *fn, sqlite3_value *token,
   return 0;
 }
 
-static int in_window(int64_t at, int64_t from, int64_t to) {
-  return at >= from && at < to;
+/* What the lookup found of a token, when it found one. */
+typedef struct found_token {
+  int found;
+  int64_t id, from, to;
+  int never_used;
+  int64_t last_used;
+  int audit;
+  int64_t interval;
+} found_token;
+
+/* Reads the token's columns from a lookup row (id at column `col`, then
+** valid_from, valid_to, digest, last_used_at), after a constant-time compare
+** of the digest; and, for a check that does bookkeeping, its settings. */
+static void read_found(pat_conn *c, sqlite3_stmt *st, int col, const unsigned char *digest,
+                       const check_args *a, found_token *f) {
+  const void *stored = sqlite3_column_blob(st, col + 3);
+  memset(f, 0, sizeof *f);
+  if (stored == NULL || sqlite3_column_bytes(st, col + 3) != PAT_DIGEST_LEN ||
+      !pat_digest_equal(stored, digest))
+    return;
+  f->found = 1;
+  f->id = sqlite3_column_int64(st, col);
+  f->from = sqlite3_column_int64(st, col + 1);
+  f->to = sqlite3_column_int64(st, col + 2);
+  f->never_used = sqlite3_column_type(st, col + 4) == SQLITE_NULL;
+  f->last_used = sqlite3_column_int64(st, col + 4);
+  if (a->explicit_at || pat_book_settings(c, &f->audit, &f->interval) != 0)
+    f->audit = -1; /* no bookkeeping */
+}
+
+static int in_window(const found_token *f, int64_t at) {
+  return at >= f->from && at < f->to;
+}
+
+/* Writes what the check owes on the side, once its lookup is reset. */
+static void bookkeeping(pat_conn *c, const found_token *f, int64_t at, int passed,
+                        const char *detail) {
+  if (!f->found || f->audit < 0) return;
+  pat_book_entry e = {.id = f->id, .now = at, .detail = detail};
+  e.touch = passed && (f->never_used || at - f->last_used >= f->interval);
+  if (f->audit == PAT_AUDIT_ALL) e.event = passed ? "use" : "deny";
+  if (e.touch || e.event != NULL) pat_book_write(c, &e);
+}
+
+static const char *window_denial(const found_token *f, int64_t at) {
+  return at < f->from ? "not yet valid" : "expired";
 }
 
 void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -58,6 +105,7 @@ void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   char err[PAT_ERRMAX];
   unsigned char digest[PAT_DIGEST_LEN];
   check_args a;
+  found_token f;
   if (read_args(ctx, "pat_verify", argv[0], argc > 1 ? argv[1] : NULL, &a) != 0) return;
   if (!a.well_formed) return; /* NULL, without a look at the database */
   int which = pat_store_open(c, err, sizeof err);
@@ -74,18 +122,9 @@ void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   }
   int rc = sqlite3_bind_blob(st, 1, digest, PAT_DIGEST_LEN, SQLITE_TRANSIENT);
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  int found = 0;
-  sqlite3_int64 id = 0;
-  if (rc == SQLITE_ROW) {
-    const void *stored = sqlite3_column_blob(st, 3);
-    found = stored != NULL && sqlite3_column_bytes(st, 3) == PAT_DIGEST_LEN &&
-            pat_digest_equal(stored, digest) &&
-            in_window(a.at, sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2));
-    id = sqlite3_column_int64(st, 0);
-  }
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-    snprintf(err, sizeof err, "%s", sqlite3_errmsg(c->db));
-  }
+  memset(&f, 0, sizeof f);
+  if (rc == SQLITE_ROW) read_found(c, st, 0, digest, &a, &f);
+  else if (rc != SQLITE_DONE) snprintf(err, sizeof err, "%s", sqlite3_errmsg(c->db));
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
   pat_wipe(digest, sizeof digest);
@@ -97,7 +136,9 @@ void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     pat_error(ctx, "pat_verify", "%s", err);
     return;
   }
-  if (found) sqlite3_result_int64(ctx, id);
+  int passed = f.found && in_window(&f, a.at);
+  if (passed) sqlite3_result_int64(ctx, f.id);
+  bookkeeping(c, &f, a.at, passed, passed ? NULL : window_denial(&f, a.at));
 }
 
 /* Whether the right is in the catalog of the store that answers reads;
@@ -134,9 +175,10 @@ static void answer_without_token(sqlite3_context *ctx, pat_conn *c, int which,
 
 void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   pat_conn *c = sqlite3_user_data(ctx);
-  char err[PAT_ERRMAX];
+  char err[PAT_ERRMAX], detail[PAT_RIGHT_MAX * 2 + 64];
   unsigned char digest[PAT_DIGEST_LEN];
   check_args a;
+  found_token f;
   if (read_args(ctx, "pat_has_right", argv[0], argc > 2 ? argv[2] : NULL, &a) != 0)
     return;
   if (sqlite3_value_type(argv[1]) != SQLITE_TEXT) {
@@ -171,14 +213,20 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   int rc = sqlite3_bind_blob(st, 1, digest, PAT_DIGEST_LEN, SQLITE_TRANSIENT);
   if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 2, right, rn, SQLITE_TRANSIENT);
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  int known = 0, granted = 0;
+  int known = 0, held = 0, granted = 0;
+  memset(&f, 0, sizeof f);
+  detail[0] = '\0';
   if (rc == SQLITE_ROW) {
     known = sqlite3_column_int(st, 0);
-    const void *stored = sqlite3_column_blob(st, 4);
-    granted = stored != NULL && sqlite3_column_bytes(st, 4) == PAT_DIGEST_LEN &&
-              pat_digest_equal(stored, digest) &&
-              in_window(a.at, sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3)) &&
-              sqlite3_column_int(st, 6) != 0;
+    read_found(c, st, 1, digest, &a, &f);
+    held = sqlite3_column_int(st, 6);
+    granted = sqlite3_column_int(st, 7);
+    if (f.found && held && !granted) {
+      char role[PAT_RIGHT_MAX + 1];
+      const char *r = (const char *)sqlite3_column_text(st, 8);
+      pat_right_show(role, sizeof role, r ? r : "", r ? strlen(r) : 0);
+      snprintf(detail, sizeof detail, "right not granted by role '%s': %.*s", role, rn, right);
+    }
   } else {
     snprintf(err, sizeof err, "%s", sqlite3_errmsg(c->db));
   }
@@ -194,6 +242,15 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     pat_error(ctx, "pat_has_right", "%s", err);
     return;
   }
-  if (known) sqlite3_result_int(ctx, granted);
-  else unknown_right(ctx, right, rn);
+  if (!known) {
+    unknown_right(ctx, right, rn);
+    return;
+  }
+  int valid = f.found && in_window(&f, a.at);
+  int passed = valid && held && granted;
+  sqlite3_result_int(ctx, passed);
+  if (passed) snprintf(detail, sizeof detail, "%.*s", rn, right);
+  else if (!valid) snprintf(detail, sizeof detail, "%s", window_denial(&f, a.at));
+  else if (!held) snprintf(detail, sizeof detail, "right not held: %.*s", rn, right);
+  bookkeeping(c, &f, a.at, passed, detail);
 }

@@ -1,14 +1,18 @@
 /*
-** lifecycle.c: pat_create, the one call that hands out a token.
+** lifecycle.c: the calls that hand out a token, and the checks every change
+** of a token shares.
 **
 **   SELECT pat_create('alice', 'ci pipeline', 'DATA_FETCH, DATA_CREATE');
 **   -- pat_4Qx...  (shown once: only its digest is stored)
 **   SELECT pat_create(42, 'nightly export', '["DATA_*"]', '2026-12-01', '2027-01-01');
+**   SELECT pat_rotate(7);                 -- a new value for token 7, same row
+**   SELECT pat_rotate(7, '2027-06-01');   -- and a new window [now, 2027-06-01)
 **
 ** Every argument is checked against the store that answers reads (the
 ** defaults when no store exists yet) before anything is written, so a
 ** refused call leaves the database as it was, and a first call that is
-** refused creates no store.
+** refused creates no store. UPDATE of pat_tokens (vtab_tokens.c) runs the
+** same checks through pat_owner_arg, pat_window_check and pat_rights_for.
 **
 ** Never: write or log the plaintext. It lives in one sqlite3_malloc'd buffer
 ** handed to SQLite as the result, wiped by its destructor.
@@ -18,167 +22,157 @@
 #include <stdio.h>
 #include <string.h>
 
-#define PAT_NAME_MAX 255
-#define PAT_OWNER_MAX 255
-
-typedef struct create_args {
-  char owner[PAT_OWNER_MAX + 1];
-  const char *name;
-  int name_len;
-  pat_strlist items;
-  int64_t from, to;
-  int have_from, have_to;
-} create_args;
-
-static int read_owner(sqlite3_value *v, create_args *a, char *err, size_t errlen) {
+int pat_owner_arg(sqlite3_value *v, char out[PAT_OWNER_MAX + 1], char *err,
+                  size_t errlen) {
   int t = sqlite3_value_type(v);
-  if (t != SQLITE_TEXT && t != SQLITE_INTEGER) {
-    snprintf(err, errlen, "owner must be a non-empty text or an integer");
-    return -1;
-  }
   /* Stored and compared as text, so 42 and '42' are one owner. */
-  const unsigned char *s = sqlite3_value_text(v);
-  int n = sqlite3_value_bytes(v);
-  if (s == NULL || n == 0) {
+  const unsigned char *s = t == SQLITE_TEXT || t == SQLITE_INTEGER ? sqlite3_value_text(v) : NULL;
+  int n = s ? sqlite3_value_bytes(v) : 0;
+  if (n == 0) {
     snprintf(err, errlen, "owner must be a non-empty text or an integer");
     return -1;
   }
   if (pat_text_check("owner", s, n, PAT_OWNER_MAX, err, errlen) != 0) return -1;
-  memcpy(a->owner, s, (size_t)n);
-  a->owner[n] = '\0';
+  memcpy(out, s, (size_t)n);
+  out[n] = '\0';
   return 0;
 }
 
-static int read_args(pat_conn *c, int argc, sqlite3_value **argv, create_args *a,
-                     char *err, size_t errlen) {
-  if (read_owner(argv[0], a, err, errlen) != 0) return -1;
-  if (sqlite3_value_type(argv[1]) != SQLITE_TEXT) {
+int pat_name_arg(sqlite3_value *v, char *err, size_t errlen) {
+  if (sqlite3_value_type(v) != SQLITE_TEXT) {
     snprintf(err, errlen, "name must be a non-empty text");
     return -1;
   }
-  a->name = (const char *)sqlite3_value_text(argv[1]);
-  a->name_len = sqlite3_value_bytes(argv[1]);
-  if (pat_text_check("name", (const unsigned char *)a->name, a->name_len, PAT_NAME_MAX,
-                     err, errlen) != 0)
-    return -1;
-  if (sqlite3_value_type(argv[2]) != SQLITE_TEXT) {
-    snprintf(err, errlen, "rights must be a text: a JSON array or a comma-separated list");
-    return -1;
-  }
-  const char *r = (const char *)sqlite3_value_text(argv[2]);
-  if (r == NULL ||
-      pat_rights_parse(r, (size_t)sqlite3_value_bytes(argv[2]), &a->items, err, errlen) != 0)
-    return -1;
-  int rc;
-  if (argc > 3) {
-    rc = pat_time_arg(c->db, argv[3], "valid_from", &a->from, err, errlen);
-    if (rc < 0) return -1;
-    a->have_from = rc == 0;
-  }
-  if (argc > 4) {
-    rc = pat_time_arg(c->db, argv[4], "valid_to", &a->to, err, errlen);
-    if (rc < 0) return -1;
-    a->have_to = rc == 0;
-  }
-  return 0;
+  return pat_text_check("name", sqlite3_value_text(v), sqlite3_value_bytes(v),
+                        PAT_NAME_MAX, err, errlen);
 }
 
-/* Fills in the defaults and checks the window against the settings. */
-static int check_window(pat_conn *c, int which, create_args *a, char *err,
-                        size_t errlen) {
-  int64_t def = 0, max = 0;
-  int def_null = 1, max_null = 1;
-  if (pat_setting_int(c, which, "default_lifetime", &def, &def_null) != 0 ||
-      pat_setting_int(c, which, "max_lifetime", &max, &max_null) != 0) {
-    snprintf(err, errlen, "%s", c->errmsg);
-    return -1;
-  }
-  if (!a->have_from) a->from = pat_now(c->db);
-  if (!a->have_to) {
-    if (def_null || def <= 0) def = 2592000;
-    a->to = a->from + def;
-    if (a->to > PAT_TIME_MAX) a->to = PAT_TIME_MAX;
-  }
-  if (a->to <= a->from) {
+int pat_window_check(pat_conn *c, int which, int64_t from, int64_t to, char *err,
+                     size_t errlen) {
+  int64_t max = 0;
+  int max_null = 1;
+  if (to <= from) {
     snprintf(err, errlen, "valid_to must be later than valid_from");
     return -1;
   }
-  if (!max_null && a->to - a->from > max) {
+  if (pat_setting_int(c, which, "max_lifetime", &max, &max_null) != 0) {
+    snprintf(err, errlen, "%s", c->errmsg);
+    return -1;
+  }
+  if (!max_null && to - from > max) {
     snprintf(err, errlen, "lifetime of %lld seconds exceeds max_lifetime (%lld)",
-             (long long)(a->to - a->from), (long long)max);
+             (long long)(to - from), (long long)max);
     return -1;
   }
   return 0;
 }
 
-/* The owner's role and the rights it expands to. */
-static int resolve_rights(pat_conn *c, int which, create_args *a, char **rights,
-                          char *err, size_t errlen) {
-  sqlite3 *db = pat_store_db(c, which);
-  char role[PAT_OWNER_MAX + 1] = "";
+/* The role that decides what `owner` may grant: theirs in pat_owners, else
+** the setting default_role ("" when that is NULL: a role with no rights). */
+static int owner_role(pat_conn *c, int which, const char *owner, char *role,
+                      size_t n, char *err, size_t errlen) {
   sqlite3_stmt *st = pat_store_stmt(c, which, PAT_STMT_OWNER_ROLE);
-  if (st == NULL) goto no_stmt;
-  int rc = sqlite3_bind_text(st, 1, a->owner, -1, SQLITE_STATIC);
+  if (st == NULL) {
+    snprintf(err, errlen, "%s", c->errmsg);
+    return -1;
+  }
+  int rc = sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
+  role[0] = '\0';
   if (rc == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
-    snprintf(role, sizeof role, "%s", (const char *)sqlite3_column_text(st, 0));
+    snprintf(role, n, "%s", (const char *)sqlite3_column_text(st, 0));
+  if (rc != SQLITE_ROW)
+    snprintf(err, errlen, "can not read the owner's role: %s",
+             sqlite3_errmsg(pat_store_db(c, which)));
   sqlite3_reset(st);
-  if (rc != SQLITE_ROW) goto db_error;
+  return rc == SQLITE_ROW ? 0 : -1;
+}
 
+int pat_rights_for(pat_conn *c, int which, const char *owner, sqlite3_value *rights,
+                   char **json, char *err, size_t errlen) {
+  char role[PAT_OWNER_MAX + 1];
+  pat_strlist items = {0}, names = {0};
   pat_catalog_entry *cat = NULL;
-  pat_strlist names = {0};
-  int n = 0, cap = 0, out = -1;
-  st = pat_store_stmt(c, which, PAT_STMT_CATALOG);
-  if (st == NULL) goto no_stmt;
+  int n = 0, cap = 0, out = -1, rc = SQLITE_OK;
+  *json = NULL;
+  if (sqlite3_value_type(rights) != SQLITE_TEXT) {
+    snprintf(err, errlen, "rights must be a text: a JSON array or a comma-separated list");
+    return -1;
+  }
+  const char *text = (const char *)sqlite3_value_text(rights);
+  if (text == NULL ||
+      pat_rights_parse(text, (size_t)sqlite3_value_bytes(rights), &items, err, errlen) != 0)
+    return -1;
+  if (owner_role(c, which, owner, role, sizeof role, err, errlen) != 0) goto done;
+  sqlite3_stmt *st = pat_store_stmt(c, which, PAT_STMT_CATALOG);
+  if (st == NULL) {
+    snprintf(err, errlen, "%s", c->errmsg);
+    goto done;
+  }
   rc = sqlite3_bind_text(st, 1, role, -1, SQLITE_STATIC);
-  while (rc == SQLITE_OK || rc == SQLITE_ROW) {
-    if ((rc = sqlite3_step(st)) != SQLITE_ROW) break;
+  while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
     const char *name = (const char *)sqlite3_column_text(st, 0);
     if (n == cap) {
       cap = cap ? cap * 2 : 64;
       pat_catalog_entry *grown = sqlite3_realloc64(cat, (sqlite3_uint64)cap * sizeof *cat);
-      if (grown == NULL) { rc = SQLITE_NOMEM; break; }
+      if (grown == NULL) {
+        rc = SQLITE_NOMEM;
+        break;
+      }
       cat = grown;
     }
     if (name == NULL || pat_strlist_add(&names, name, strlen(name)) != 0) {
       rc = SQLITE_NOMEM;
       break;
     }
-    cat[n].grantable = sqlite3_column_int(st, 1);
-    n++;
+    cat[n++].grantable = sqlite3_column_int(st, 1);
+    rc = SQLITE_OK;
   }
   sqlite3_reset(st);
-  if (rc == SQLITE_DONE) {
-    for (int i = 0; i < n; i++) cat[i].name = names.v[i];
-    out = pat_rights_expand(&a->items, cat, n, role, rights, err, errlen);
-  } else {
-    snprintf(err, errlen, "can not read the catalog: %s", sqlite3_errmsg(db));
+  if (rc != SQLITE_DONE) {
+    snprintf(err, errlen, "can not read the catalog: %s", sqlite3_errstr(rc));
+    goto done;
   }
+  for (int i = 0; i < n; i++) cat[i].name = names.v[i];
+  out = pat_rights_expand(&items, cat, n, role, json, err, errlen);
+done:
   sqlite3_free(cat);
   pat_strlist_free(&names);
+  pat_strlist_free(&items);
   return out;
-db_error:
-  snprintf(err, errlen, "can not read the owner's role: %s", sqlite3_errmsg(db));
-  return -1;
-no_stmt:
-  snprintf(err, errlen, "%s", c->errmsg);
-  return -1;
 }
 
-static int insert_token(pat_conn *c, const unsigned char *digest, const create_args *a,
-                        const char *rights, char *err, size_t errlen) {
-  sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, PAT_STMT_INSERT_TOKEN);
+/* A new token into `token` (PAT_TOKEN_MAX + 1 bytes) and its digest. */
+static int mint(pat_conn *c, int which, char *token, int *len,
+                unsigned char digest[PAT_DIGEST_LEN], char *err, size_t errlen) {
+  char prefix[PAT_PREFIX_MAX + 2] = "";
+  int rc = pat_setting(c, which, "prefix", prefix, sizeof prefix);
+  if (rc < 0) {
+    snprintf(err, errlen, "%s", c->errmsg);
+    return -1;
+  }
+  if (rc == 1) prefix[0] = '\0';
+  *len = pat_token_make(token, prefix, strlen(prefix));
+  if (*len < 0) {
+    snprintf(err, errlen, "the setting prefix is not usable: change it in pat_settings");
+    return -1;
+  }
+  if (pat_digest(digest, token, (size_t)*len) != 0) {
+    snprintf(err, errlen, "can not digest the token");
+    return -1;
+  }
+  return 0;
+}
+
+/* Runs a cached write on main with its parameters bound by `bind`. */
+static int store_write(pat_conn *c, pat_stmt_id id, int (*bind)(sqlite3_stmt *, const void *),
+                       const void *arg, char *err, size_t errlen) {
+  sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, id);
   if (st == NULL) {
     snprintf(err, errlen, "%s", c->errmsg);
     return -1;
   }
-  int rc = sqlite3_bind_blob(st, 1, digest, PAT_DIGEST_LEN, SQLITE_TRANSIENT);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 2, a->owner, -1, SQLITE_STATIC);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 3, a->name, a->name_len, SQLITE_STATIC);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 4, a->from);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 5, a->to);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 6, rights, -1, SQLITE_STATIC);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 7, pat_now(c->db));
+  int rc = bind(st, arg);
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
   if (rc != SQLITE_DONE)
     snprintf(err, errlen, "can not store the token: %s", sqlite3_errmsg(c->db));
@@ -187,53 +181,145 @@ static int insert_token(pat_conn *c, const unsigned char *digest, const create_a
   return rc == SQLITE_DONE ? 0 : -1;
 }
 
+typedef struct new_token {
+  const unsigned char *digest;
+  const char *owner;
+  sqlite3_value *name;
+  int64_t from, to, now, id;
+  const char *rights;
+} new_token;
+
+static int bind_insert(sqlite3_stmt *st, const void *p) {
+  const new_token *t = p;
+  int rc = sqlite3_bind_blob(st, 1, t->digest, PAT_DIGEST_LEN, SQLITE_TRANSIENT);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 2, t->owner, -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 3, t->name);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 4, t->from);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 5, t->to);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 6, t->rights, -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 7, t->now);
+  return rc;
+}
+
+static int bind_rotate(sqlite3_stmt *st, const void *p) {
+  const new_token *t = p;
+  int rc = sqlite3_bind_blob(st, 1, t->digest, PAT_DIGEST_LEN, SQLITE_TRANSIENT);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 2, t->id);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 3, t->from);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 4, t->to);
+  return rc;
+}
+
+/* Mints, writes with `write` inside one savepoint (creating the store when
+** needed), and returns the token as the result, or sets the error. */
+static void mint_and_write(sqlite3_context *ctx, const char *fn, pat_conn *c, int which,
+                           new_token *t, pat_stmt_id id,
+                           int (*bind)(sqlite3_stmt *, const void *)) {
+  char err[PAT_ERRMAX] = "";
+  unsigned char digest[PAT_DIGEST_LEN];
+  char *token = sqlite3_malloc(PAT_TOKEN_MAX + 1);
+  int len = 0;
+  if (token == NULL) {
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
+  int ok = mint(c, which, token, &len, digest, err, sizeof err) == 0;
+  if (ok) {
+    t->digest = digest;
+    int began = pat_store_begin(c);
+    int wrote = pat_store_ensure(c, err, sizeof err) == 0 &&
+                store_write(c, id, bind, t, err, sizeof err) == 0;
+    ok = pat_store_end(c, began, wrote, err, sizeof err) == 0;
+  }
+  pat_wipe(digest, sizeof digest);
+  if (!ok) {
+    pat_wipe_free(token);
+    pat_error(ctx, fn, "%s", err);
+    return;
+  }
+  /* SQLite owns the buffer now and wipes it through pat_wipe_free. */
+  sqlite3_result_text(ctx, token, len, pat_wipe_free);
+}
+
 void pat_fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   pat_conn *c = sqlite3_user_data(ctx);
-  char err[PAT_ERRMAX] = "";
-  char prefix[PAT_PREFIX_MAX + 2] = "pat_";
-  unsigned char digest[PAT_DIGEST_LEN];
-  char *rights = NULL, *token = NULL;
-  create_args a;
-  int ok = 0;
-  memset(&a, 0, sizeof a);
+  char err[PAT_ERRMAX] = "", owner[PAT_OWNER_MAX + 1];
+  char *rights = NULL;
+  int64_t from = 0, to = 0, def = 0;
+  int have_from = 0, have_to = 0, def_null = 1, rc, which = -1;
 
-  if (read_args(c, argc, argv, &a, err, sizeof err) != 0) goto done;
-  int which = pat_store_validate(c, err, sizeof err);
-  if (which < 0) goto done;
-  if (check_window(c, which, &a, err, sizeof err) != 0) goto done;
-  if (resolve_rights(c, which, &a, &rights, err, sizeof err) != 0) goto done;
-  int prc = pat_setting(c, which, "prefix", prefix, sizeof prefix);
-  if (prc < 0) {
-    snprintf(err, sizeof err, "%s", c->errmsg);
-    goto done;
+  if (pat_owner_arg(argv[0], owner, err, sizeof err) != 0) goto fail;
+  if (pat_name_arg(argv[1], err, sizeof err) != 0) goto fail;
+  if (sqlite3_value_type(argv[2]) != SQLITE_TEXT) {
+    snprintf(err, sizeof err, "rights must be a text: a JSON array or a comma-separated list");
+    goto fail;
   }
-  if (prc == 0 && pat_prefix_check(prefix, strlen(prefix)) != 0) {
-    snprintf(err, sizeof err, "the setting prefix is not usable");
-    goto done;
+  if (argc > 3) {
+    if ((rc = pat_time_arg(c->db, argv[3], "valid_from", &from, err, sizeof err)) < 0)
+      goto fail;
+    have_from = rc == 0;
   }
-  if (prc == 1) prefix[0] = '\0';
-
-  token = sqlite3_malloc(PAT_TOKEN_MAX + 1);
-  if (token == NULL) {
-    snprintf(err, sizeof err, "out of memory");
-    goto done;
+  if (argc > 4) {
+    if ((rc = pat_time_arg(c->db, argv[4], "valid_to", &to, err, sizeof err)) < 0) goto fail;
+    have_to = rc == 0;
   }
-  int len = pat_token_make(token, prefix, strlen(prefix));
-  if (len < 0 || pat_digest(digest, token, (size_t)len) != 0) {
-    snprintf(err, sizeof err, "can not make a token");
-    goto done;
+  if ((which = pat_store_validate(c, err, sizeof err)) < 0) goto fail;
+  if (!have_from) from = pat_now(c->db);
+  if (!have_to) {
+    if (pat_setting_int(c, which, "default_lifetime", &def, &def_null) != 0) {
+      snprintf(err, sizeof err, "%s", c->errmsg);
+      goto fail;
+    }
+    to = from + (def_null || def <= 0 ? 2592000 : def);
+    if (to > PAT_TIME_MAX) to = PAT_TIME_MAX;
   }
-  int began = pat_store_begin(c);
-  int wrote = pat_store_ensure(c, err, sizeof err) == 0 &&
-              insert_token(c, digest, &a, rights, err, sizeof err) == 0;
-  if (pat_store_end(c, began, wrote, err, sizeof err) != 0) goto done;
-  sqlite3_result_text(ctx, token, len, pat_wipe_free);
-  token = NULL; /* SQLite owns it now, and wipes it through pat_wipe_free */
-  ok = 1;
-done:
-  if (!ok) pat_error(ctx, "pat_create", "%s", err);
-  pat_wipe(digest, sizeof digest);
-  pat_wipe_free(token);
+  if (pat_window_check(c, which, from, to, err, sizeof err) != 0) goto fail;
+  if (pat_rights_for(c, which, owner, argv[2], &rights, err, sizeof err) != 0) goto fail;
+  new_token t = {.owner = owner, .name = argv[1], .from = from, .to = to,
+                 .now = pat_now(c->db), .rights = rights};
+  mint_and_write(ctx, "pat_create", c, which, &t, PAT_STMT_INSERT_TOKEN, bind_insert);
   sqlite3_free(rights);
-  pat_strlist_free(&a.items);
+  return;
+fail:
+  pat_error(ctx, "pat_create", "%s", err);
+}
+
+void pat_fn_rotate(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  pat_conn *c = sqlite3_user_data(ctx);
+  char err[PAT_ERRMAX] = "";
+  new_token t = {0};
+  int which;
+  if (sqlite3_value_numeric_type(argv[0]) != SQLITE_INTEGER) {
+    snprintf(err, sizeof err, "id must be an integer");
+    goto fail;
+  }
+  t.id = sqlite3_value_int64(argv[0]);
+  int have_to = 0;
+  if (argc > 1) {
+    int rc = pat_time_arg(c->db, argv[1], "valid_to", &t.to, err, sizeof err);
+    if (rc < 0) goto fail;
+    have_to = rc == 0;
+  }
+  if ((which = pat_store_validate(c, err, sizeof err)) < 0) goto fail;
+  pat_token_row row;
+  int found = which == PAT_DB_MAIN ? pat_token_get(c, t.id, &row) : 0;
+  if (found < 0) {
+    snprintf(err, sizeof err, "%s", c->errmsg);
+    goto fail;
+  }
+  if (found == 0) {
+    snprintf(err, sizeof err, "no token with id %lld", (long long)t.id);
+    goto fail;
+  }
+  t.from = row.valid_from;
+  if (!have_to) t.to = row.valid_to;
+  if (have_to) {
+    int64_t now = pat_now(c->db);
+    if (t.from < now) t.from = now;
+    if (pat_window_check(c, which, t.from, t.to, err, sizeof err) != 0) goto fail;
+  }
+  mint_and_write(ctx, "pat_rotate", c, which, &t, PAT_STMT_ROTATE_TOKEN, bind_rotate);
+  return;
+fail:
+  pat_error(ctx, "pat_rotate", "%s", err);
 }

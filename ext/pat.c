@@ -51,6 +51,8 @@ static const struct {
     {"pat_create", 3, PAT_FN_FLAGS, pat_fn_create},
     {"pat_create", 4, PAT_FN_FLAGS, pat_fn_create},
     {"pat_create", 5, PAT_FN_FLAGS, pat_fn_create},
+    {"pat_rotate", 1, PAT_FN_FLAGS, pat_fn_rotate},
+    {"pat_rotate", 2, PAT_FN_FLAGS, pat_fn_rotate},
     {"pat_verify", 1, PAT_FN_FLAGS, pat_fn_verify},
     {"pat_verify", 2, PAT_FN_FLAGS, pat_fn_verify},
     {"pat_has_right", 2, PAT_FN_FLAGS, pat_fn_has_right},

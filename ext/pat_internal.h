@@ -81,6 +81,8 @@ int64_t pat_now(sqlite3 *db);
 /* --------------------------------------------------------------- rights.c */
 
 #define PAT_RIGHT_MAX 64 /* bytes in one right name */
+#define PAT_NAME_MAX 255 /* bytes in a token's name */
+#define PAT_OWNER_MAX 255 /* bytes in an owner */
 
 typedef struct pat_strlist {
   char **v;
@@ -127,12 +129,16 @@ typedef enum pat_stmt_id {
   PAT_STMT_OWNER_ROLE,
   PAT_STMT_CATALOG,
   PAT_STMT_INSERT_TOKEN,
+  PAT_STMT_ROTATE_TOKEN,
+  PAT_STMT_TOKEN_BY_ID,
   PAT_STMT_COUNT
 } pat_stmt_id;
 
 /* Where a statement runs: the application's database, or the private
 ** in-memory copy of a new store that answers reads before the store exists. */
 enum { PAT_DB_MAIN = 0, PAT_DB_DEFAULTS = 1 };
+
+typedef struct pat_book pat_book; /* bookkeeping.c */
 
 /* Per-connection state: user data of every function and module. */
 typedef struct pat_conn {
@@ -144,6 +150,7 @@ typedef struct pat_conn {
   int vtab_refs;      /* live virtual table connections on db */
   int refs;           /* registrations holding this struct */
   char errmsg[PAT_ERRMAX]; /* why pat_store_stmt last answered NULL */
+  pat_book *book;     /* what checks write on the side, lazily made */
 } pat_conn;
 
 #define PAT_SCHEMA_VERSION 1
@@ -182,11 +189,54 @@ int pat_store_begin(pat_conn *c);
 int pat_store_end(pat_conn *c, int began, int ok, char *err, size_t errlen);
 const char *pat_schema_sql(void);
 
+/* A token's row as a change needs it. */
+typedef struct pat_token_row {
+  char owner[PAT_OWNER_MAX + 1];
+  int64_t valid_from, valid_to;
+} pat_token_row;
+/* 1 and the row, 0 when no token has that id, -1 with c->errmsg. */
+int pat_token_get(pat_conn *c, int64_t id, pat_token_row *row);
+
+/* --------------------------------------------------------- bookkeeping.c */
+
+enum { PAT_AUDIT_OFF, PAT_AUDIT_CHANGES, PAT_AUDIT_ALL };
+
+/* What one check writes on the side: last_used_at and/or an event. */
+typedef struct pat_book_entry {
+  int64_t id, now;
+  int touch;          /* write last_used_at = now (if the interval passed) */
+  const char *event;  /* "use", "deny" or NULL */
+  const char *detail;
+} pat_book_entry;
+
+/* The audit mode and last_used_interval, cached; call it while the check's
+** lookup statement still holds its read open. 0, or -1. */
+int pat_book_settings(pat_conn *c, int *audit, int64_t *interval);
+/* Best-effort: skipped, never waiting, when it can not be written now. */
+void pat_book_write(pat_conn *c, const pat_book_entry *e);
+/* pat_settings changed on this connection: read them again. */
+void pat_settings_changed(pat_conn *c);
+void pat_book_release(pat_conn *c);
+
 /* ------------------------------------------------------ functions, tables */
 
 void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pat_fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pat_fn_rotate(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+
+/* The checks pat_create and the changes of pat_tokens share (lifecycle.c);
+** each returns 0, or -1 with a message without the function's name. */
+int pat_owner_arg(sqlite3_value *v, char out[PAT_OWNER_MAX + 1], char *err,
+                  size_t errlen);
+int pat_name_arg(sqlite3_value *v, char *err, size_t errlen);
+/* valid_to after valid_from, and the lifetime within max_lifetime. */
+int pat_window_check(pat_conn *c, int which, int64_t from, int64_t to, char *err,
+                     size_t errlen);
+/* Parses a rights argument and expands it against the catalog and the
+** owner's current role into a sorted JSON array (sqlite3_free it). */
+int pat_rights_for(pat_conn *c, int which, const char *owner, sqlite3_value *rights,
+                   char **json, char *err, size_t errlen);
 
 /* One public table: its columns and the query over the store that gives
 ** its rows. vtab.c implements the module once for all of them. */
@@ -198,7 +248,32 @@ typedef struct pat_table {
   int key_column;      /* a public column that `=` looks up directly, or -1 */
   const char *key_name;
   int key_unique;      /* the key finds at most one row */
+  /* xUpdate's arguments as SQLite gives them (argv[0] the old rowid or
+  ** NULL, argv[1] the new rowid, then the columns; a column the UPDATE does
+  ** not set answers sqlite3_value_nochange()). `which` is the store that
+  ** answers reads; the handler checks everything there first, then calls
+  ** pat_store_ensure and writes, so a refused write creates no store.
+  ** 0, or -1 with err (without the table's name). NULL: read-only, and
+  ** err_readonly says so. */
+  int (*update)(pat_conn *c, int which, int argc, sqlite3_value **argv,
+                sqlite3_int64 *rowid, char *err, size_t errlen);
+  const char *err_readonly;
 } pat_table;
+
+/* Helpers for the tables' writes (vtab.c). */
+enum { PAT_WRITE_DELETE, PAT_WRITE_INSERT, PAT_WRITE_UPDATE };
+int pat_write_kind(int argc, sqlite3_value **argv);
+/* 1 when an UPDATE sets column i (a public column number). */
+int pat_write_sets(sqlite3_value **argv, int i);
+/* -1 with "column 'x' can not be changed (only ...)" when the UPDATE sets a
+** column that is not in `allowed` (a bit per column). */
+int pat_write_only(const pat_table *t, sqlite3_value **argv, unsigned allowed,
+                   const char *allowed_text, char *err, size_t errlen);
+/* 1 when `role` is ROOT or has a row in pat_roles, 0, -1 with c->errmsg. */
+int pat_role_exists(pat_conn *c, int which, sqlite3_value *role);
+/* Runs one statement with the values bound in order: 0, or -1 with err. */
+int pat_exec_bound(pat_conn *c, const char *sql, int n, sqlite3_value **vals,
+                   char *err, size_t errlen);
 
 extern const pat_table pat_table_tokens, pat_table_rights, pat_table_roles,
     pat_table_owners, pat_table_events, pat_table_settings;

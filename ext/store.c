@@ -34,15 +34,15 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
         "SELECT id, valid_from, valid_to, digest, last_used_at"
         " FROM main.pat_store_tokens WHERE digest = ?1",
     /* One row always: whether the right is in the catalog, then the token
-    ** (NULLs when unknown) and whether it holds the right and its owner's
-    ** current role still grants it. */
+    ** (NULLs when unknown), whether it holds the right, whether its owner's
+    ** current role grants it, and that role. */
     [PAT_STMT_HAS_RIGHT] =
-        "SELECT k.known, t.id, t.valid_from, t.valid_to, t.digest,"
-        " t.last_used_at,"
-        " t.id IS NOT NULL AND instr(t.rights, '\"' || ?2 || '\"') > 0"
-        " AND (coalesce(o.role, s.value) = 'ROOT' OR EXISTS ("
+        "SELECT k.known, t.id, t.valid_from, t.valid_to, t.digest, t.last_used_at,"
+        " instr(t.rights, '\"' || ?2 || '\"') > 0,"
+        " coalesce(o.role, s.value) = 'ROOT' OR EXISTS ("
         "   SELECT 1 FROM main.pat_store_roles AS g"
-        "   WHERE g.role = coalesce(o.role, s.value) AND g.right = ?2))"
+        "   WHERE g.role = coalesce(o.role, s.value) AND g.right = ?2),"
+        " coalesce(o.role, s.value)"
         " FROM (SELECT EXISTS (SELECT 1 FROM main.pat_store_rights"
         "                      WHERE name = ?2) AS known) AS k"
         " LEFT JOIN main.pat_store_tokens AS t ON t.digest = ?1"
@@ -70,6 +70,11 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
         " coalesce((SELECT max(id) FROM main.pat_store_tokens), 0),"
         " coalesce((SELECT value FROM main.pat_store_meta WHERE key = 'id_floor'),"
         " 0)) + 1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    [PAT_STMT_ROTATE_TOKEN] =
+        "UPDATE main.pat_store_tokens SET digest = ?1, valid_from = ?3, valid_to = ?4"
+        " WHERE id = ?2",
+    [PAT_STMT_TOKEN_BY_ID] =
+        "SELECT owner, valid_from, valid_to FROM main.pat_store_tokens WHERE id = ?1",
 };
 
 pat_conn *pat_conn_new(sqlite3 *db) {
@@ -89,6 +94,7 @@ static void finalize_all(pat_conn *c, int which) {
 }
 
 void pat_store_release(pat_conn *c) {
+  pat_book_release(c);
   finalize_all(c, PAT_DB_MAIN);
   c->store_version = 0;
 }
@@ -349,4 +355,23 @@ int pat_store_end(pat_conn *c, int began, int ok, char *err, size_t errlen) {
                    NULL) != SQLITE_OK)
     sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
   return -1;
+}
+
+int pat_token_get(pat_conn *c, int64_t id, pat_token_row *row) {
+  sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, PAT_STMT_TOKEN_BY_ID);
+  if (st == NULL) return -1;
+  int rc = sqlite3_bind_int64(st, 1, id), found = -1;
+  if (rc == SQLITE_OK) rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    snprintf(row->owner, sizeof row->owner, "%s", (const char *)sqlite3_column_text(st, 0));
+    row->valid_from = sqlite3_column_int64(st, 1);
+    row->valid_to = sqlite3_column_int64(st, 2);
+    found = 1;
+  } else if (rc == SQLITE_DONE) {
+    found = 0;
+  } else {
+    snprintf(c->errmsg, sizeof c->errmsg, "%s", sqlite3_errmsg(c->db));
+  }
+  sqlite3_reset(st);
+  return found;
 }

@@ -159,12 +159,94 @@ static int cursor_eof(sqlite3_vtab_cursor *vc) { return ((pat_cursor *)vc)->eof;
 
 static int cursor_column(sqlite3_vtab_cursor *vc, sqlite3_context *ctx, int i) {
   pat_cursor *cur = (pat_cursor *)vc;
+  /* In an UPDATE, leaving a column the statement does not set without a
+  ** value lets xUpdate tell which columns really change. */
+  if (sqlite3_vtab_nochange(ctx)) return SQLITE_OK;
   sqlite3_result_value(ctx, sqlite3_column_value(cur->stmt, i + 1));
   return SQLITE_OK;
 }
 
 static int cursor_rowid(sqlite3_vtab_cursor *vc, sqlite_int64 *rowid) {
   *rowid = sqlite3_column_int64(((pat_cursor *)vc)->stmt, 0);
+  return SQLITE_OK;
+}
+
+int pat_write_kind(int argc, sqlite3_value **argv) {
+  if (argc == 1) return PAT_WRITE_DELETE;
+  return sqlite3_value_type(argv[0]) == SQLITE_NULL ? PAT_WRITE_INSERT : PAT_WRITE_UPDATE;
+}
+
+int pat_write_sets(sqlite3_value **argv, int i) {
+  return !sqlite3_value_nochange(argv[2 + i]);
+}
+
+static const char *column_name(const pat_table *t, int i, char *buf, size_t n) {
+  const char *p = t->columns;
+  for (int k = 0; k < i && p != NULL; k++) {
+    p = strchr(p, ',');
+    if (p != NULL) p++;
+  }
+  if (p == NULL) return "?";
+  while (*p == ' ') p++;
+  size_t len = strcspn(p, " ,");
+  snprintf(buf, n, "%.*s", (int)len, p);
+  return buf;
+}
+
+int pat_write_only(const pat_table *t, sqlite3_value **argv, unsigned allowed,
+                   const char *allowed_text, char *err, size_t errlen) {
+  char name[64];
+  int ncol = 1;
+  for (const char *p = t->columns; *p; p++) ncol += *p == ',';
+  /* A changed rowid is a changed key column too (pat_tokens' id). */
+  if (t->key_column >= 0 && sqlite3_value_type(argv[1]) != SQLITE_NULL &&
+      sqlite3_value_int64(argv[0]) != sqlite3_value_int64(argv[1]) &&
+      !(allowed & (1u << t->key_column))) {
+    snprintf(err, errlen, "column '%s' can not be changed (only %s)",
+             column_name(t, t->key_column, name, sizeof name), allowed_text);
+    return -1;
+  }
+  for (int i = 0; i < ncol; i++) {
+    if ((allowed & (1u << i)) || !pat_write_sets(argv, i)) continue;
+    snprintf(err, errlen, "column '%s' can not be changed (only %s)",
+             column_name(t, i, name, sizeof name), allowed_text);
+    return -1;
+  }
+  return 0;
+}
+
+int pat_exec_bound(pat_conn *c, const char *sql, int n, sqlite3_value **vals,
+                   char *err, size_t errlen) {
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+  for (int i = 0; rc == SQLITE_OK && i < n; i++) rc = sqlite3_bind_value(st, i + 1, vals[i]);
+  if (rc == SQLITE_OK) rc = sqlite3_step(st);
+  if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
+    sqlite3_finalize(st);
+    return -1;
+  }
+  sqlite3_finalize(st);
+  return 0;
+}
+
+/* Writes go to the store, which they create when it does not exist yet;
+** the changing statement's own transaction makes them atomic, events
+** included (written by the store's triggers). */
+static int vtab_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv,
+                       sqlite_int64 *rowid) {
+  pat_vtab *v = (pat_vtab *)vt;
+  const pat_table *t = v->table;
+  char err[PAT_ERRMAX] = "";
+  if (t->update == NULL) {
+    vtab_set_error(vt, "%s: %s", t->err_readonly);
+    return SQLITE_ERROR;
+  }
+  int which = pat_store_validate(v->conn, err, sizeof err);
+  if (which < 0 || t->update(v->conn, which, argc, argv, rowid, err, sizeof err) != 0) {
+    vtab_set_error(vt, "%s: %s", err);
+    return SQLITE_ERROR;
+  }
   return SQLITE_OK;
 }
 
@@ -182,6 +264,7 @@ static const sqlite3_module pat_module = {
     .xEof = cursor_eof,
     .xColumn = cursor_column,
     .xRowid = cursor_rowid,
+    .xUpdate = vtab_update,
 };
 
 int pat_vtab_register_all(sqlite3 *db, pat_conn *c) {

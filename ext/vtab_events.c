@@ -5,7 +5,8 @@
 **   -- 2026-11-27 12:00:00|create|{"rights":["DATA_FETCH"],...}
 **
 ** Events outlive their token: token_id and token_name stay after a delete.
-** No event holds a token or its digest.
+** No event holds a token or its digest. Nobody changes the trail through
+** pat: it has no write handler.
 */
 #include "pat_internal.h"
 
@@ -19,4 +20,5 @@ const pat_table pat_table_events = {
     .key_column = 0,
     .key_name = "id",
     .key_unique = 1,
+    .err_readonly = "the audit trail is read-only",
 };

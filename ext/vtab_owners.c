@@ -1,19 +1,119 @@
 /*
 ** vtab_owners.c: pat_owners, the role of each listed owner.
 **
-**   SELECT role FROM pat_owners WHERE owner = 'alice';
-**   -- AUTHOR
+**   INSERT INTO pat_owners(owner, role) VALUES ('alice', 'AUTHOR');
+**   UPDATE pat_owners SET role = 'VIEWER' WHERE owner = 'alice';  -- demoted at once
+**   DELETE FROM pat_owners WHERE owner = 'alice';   -- back to default_role
 **
-** An owner not listed has the role of the setting default_role.
+** An owner not listed has the role of the setting default_role. Owners are
+** text, so 42 and '42' are one owner. The role must exist when it is set; an
+** owner whose role is deleted later may grant, and holds, nothing.
 */
 #include "pat_internal.h"
+
+#include <stdio.h>
+
+enum { COL_OWNER, COL_ROLE };
+
+/* 1 when the role exists in the store that answers reads, 0, -1 on error. */
+int pat_role_exists(pat_conn *c, int which, sqlite3_value *role) {
+  if (sqlite3_value_type(role) != SQLITE_TEXT) return 0;
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(pat_store_db(c, which),
+                              "SELECT ?1 = 'ROOT' OR EXISTS (SELECT 1 FROM"
+                              " main.pat_store_roles WHERE role = ?1)",
+                              -1, &st, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 1, role);
+  if (rc == SQLITE_OK) rc = sqlite3_step(st);
+  int out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
+  if (out < 0)
+    snprintf(c->errmsg, sizeof c->errmsg, "%s", sqlite3_errmsg(pat_store_db(c, which)));
+  sqlite3_finalize(st);
+  return out;
+}
+
+/* The owner of the row an UPDATE leaves the owner of. */
+static int current_owner(pat_conn *c, int which, sqlite3_value *rowid,
+                         char owner[PAT_OWNER_MAX + 1], char *err, size_t errlen) {
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(pat_store_db(c, which),
+                              "SELECT owner FROM main.pat_store_owners WHERE rowid = ?1", -1,
+                              &st, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 1, rowid);
+  if (rc == SQLITE_OK) rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW)
+    snprintf(owner, PAT_OWNER_MAX + 1, "%s", (const char *)sqlite3_column_text(st, 0));
+  else
+    snprintf(err, errlen, "%s", sqlite3_errmsg(pat_store_db(c, which)));
+  sqlite3_finalize(st);
+  return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static int owners_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
+                         sqlite3_int64 *rowid, char *err, size_t errlen) {
+  (void)rowid;
+  int kind = pat_write_kind(argc, argv);
+  if (kind == PAT_WRITE_DELETE) {
+    if (pat_store_ensure(c, err, errlen) != 0) return -1;
+    return pat_exec_bound(c, "DELETE FROM main.pat_store_owners WHERE rowid = ?1", 1, argv,
+                          err, errlen);
+  }
+  sqlite3_value **col = argv + 2;
+  char owner[PAT_OWNER_MAX + 1], role[PAT_RIGHT_MAX + 1];
+  if (kind == PAT_WRITE_INSERT || pat_write_sets(argv, COL_OWNER)) {
+    if (pat_owner_arg(col[COL_OWNER], owner, err, errlen) != 0) return -1;
+  } else if (current_owner(c, which, argv[0], owner, err, errlen) != 0) {
+    return -1;
+  }
+  int exists = pat_role_exists(c, which, col[COL_ROLE]);
+  if (exists < 0) {
+    snprintf(err, errlen, "%s", c->errmsg);
+    return -1;
+  }
+  if (!exists) {
+    const char *r = (const char *)sqlite3_value_text(col[COL_ROLE]);
+    pat_right_show(role, sizeof role, r ? r : "", r ? (size_t)sqlite3_value_bytes(col[COL_ROLE]) : 0);
+    snprintf(err, errlen, "unknown role '%s'", role);
+    return -1;
+  }
+  /* Another row already listing this owner? */
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(pat_store_db(c, which),
+                              "SELECT 1 FROM main.pat_store_owners WHERE owner = ?1"
+                              " AND rowid IS NOT ?2",
+                              -1, &st, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK && kind == PAT_WRITE_UPDATE) rc = sqlite3_bind_value(st, 2, argv[0]);
+  if (rc == SQLITE_OK) rc = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (rc == SQLITE_ROW) {
+    snprintf(err, errlen, "owner '%s' is listed already; UPDATE its role", owner);
+    return -1;
+  }
+  if (pat_store_ensure(c, err, errlen) != 0) return -1;
+  st = NULL;
+  rc = sqlite3_prepare_v2(c->db,
+                          kind == PAT_WRITE_INSERT
+                              ? "INSERT INTO main.pat_store_owners(owner, role) VALUES (?1, ?2)"
+                              : "UPDATE main.pat_store_owners SET owner = ?1, role = ?2"
+                                " WHERE rowid = ?3",
+                          -1, &st, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 2, col[COL_ROLE]);
+  if (rc == SQLITE_OK && kind == PAT_WRITE_UPDATE) rc = sqlite3_bind_value(st, 3, argv[0]);
+  if (rc == SQLITE_OK) rc = sqlite3_step(st);
+  if (rc != SQLITE_DONE) snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE ? 0 : -1;
+}
 
 const pat_table pat_table_owners = {
     .name = "pat_owners",
     .columns = "owner TEXT, role TEXT",
     .select = "SELECT rowid AS _rowid, owner, role FROM main.pat_store_owners",
     .order = "ORDER BY owner",
-    .key_column = 0,
+    .key_column = COL_OWNER,
     .key_name = "owner",
     .key_unique = 1,
+    .update = owners_update,
 };

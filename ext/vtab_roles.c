@@ -3,12 +3,83 @@
 **
 **   SELECT right FROM pat_roles WHERE role = 'VIEWER';
 **   -- DATA_FETCH
+**   INSERT INTO pat_roles(role, right) VALUES ('AUDITOR', 'DATA_FETCH');
+**   DELETE FROM pat_roles WHERE role = 'AUTHOR' AND right = 'DATA_DELETE';
 **
 ** ROOT's rows are computed, one per catalog right, so ROOT always grants
-** every right, including rights added later. Their rowids are negative, the
-** stored roles' positive.
+** every right, including rights added later; they can not be changed. Their
+** rowids are negative, the stored roles' positive. A role exists while it is
+** ROOT or has a row here. Taking a right from a role takes it from its
+** owners' tokens at once: pat_has_right asks the owner's current role.
 */
 #include "pat_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum { COL_ROLE, COL_RIGHT };
+
+static int roles_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
+                        sqlite3_int64 *rowid, char *err, size_t errlen) {
+  (void)rowid;
+  static const char root_msg[] = "ROOT grants every right already; its rows can not be changed";
+  int kind = pat_write_kind(argc, argv);
+  if (kind == PAT_WRITE_UPDATE) {
+    snprintf(err, errlen, "UPDATE is not supported: DELETE the row and INSERT the new one");
+    return -1;
+  }
+  if (kind == PAT_WRITE_DELETE) {
+    if (sqlite3_value_int64(argv[0]) < 0) {
+      snprintf(err, errlen, "%s", root_msg);
+      return -1;
+    }
+    if (pat_store_ensure(c, err, errlen) != 0) return -1;
+    return pat_exec_bound(c, "DELETE FROM main.pat_store_roles WHERE rowid = ?1", 1, argv,
+                          err, errlen);
+  }
+  sqlite3_value **col = argv + 2;
+  const char *role = (const char *)sqlite3_value_text(col[COL_ROLE]);
+  const char *right = (const char *)sqlite3_value_text(col[COL_RIGHT]);
+  if (sqlite3_value_type(col[COL_ROLE]) != SQLITE_TEXT || role == NULL ||
+      !pat_right_name_ok(role, (size_t)sqlite3_value_bytes(col[COL_ROLE]))) {
+    snprintf(err, errlen, "role must be 1 to %d characters of A-Z, a-z, 0-9 and _",
+             PAT_RIGHT_MAX);
+    return -1;
+  }
+  if (strcmp(role, "ROOT") == 0) {
+    snprintf(err, errlen, "%s", root_msg);
+    return -1;
+  }
+  char shown[PAT_RIGHT_MAX + 1];
+  int rn = right ? sqlite3_value_bytes(col[COL_RIGHT]) : 0;
+  pat_right_show(shown, sizeof shown, right ? right : "", (size_t)rn);
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(pat_store_db(c, which),
+                              "SELECT EXISTS (SELECT 1 FROM main.pat_store_rights"
+                              "               WHERE name = ?2),"
+                              " EXISTS (SELECT 1 FROM main.pat_store_roles"
+                              "         WHERE role = ?1 AND right = ?2)",
+                              -1, &st, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 1, col[COL_ROLE]);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 2, col[COL_RIGHT]);
+  if (rc == SQLITE_OK) rc = sqlite3_step(st);
+  int known = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
+  int dup = rc == SQLITE_ROW && sqlite3_column_int(st, 1);
+  if (rc != SQLITE_ROW) snprintf(err, errlen, "%s", sqlite3_errmsg(pat_store_db(c, which)));
+  sqlite3_finalize(st);
+  if (rc != SQLITE_ROW) return -1;
+  if (sqlite3_value_type(col[COL_RIGHT]) != SQLITE_TEXT || !known) {
+    snprintf(err, errlen, "unknown right '%s'", shown);
+    return -1;
+  }
+  if (dup) {
+    snprintf(err, errlen, "role '%s' grants '%s' already", role, shown);
+    return -1;
+  }
+  if (pat_store_ensure(c, err, errlen) != 0) return -1;
+  return pat_exec_bound(c, "INSERT INTO main.pat_store_roles(role, right) VALUES (?1, ?2)", 2,
+                        col, err, errlen);
+}
 
 const pat_table pat_table_roles = {
     .name = "pat_roles",
@@ -18,7 +89,8 @@ const pat_table pat_table_roles = {
               " UNION ALL"
               " SELECT rowid, role, right FROM main.pat_store_roles",
     .order = "ORDER BY role, right",
-    .key_column = 0,
+    .key_column = COL_ROLE,
     .key_name = "role",
     .key_unique = 0,
+    .update = roles_update,
 };

@@ -3,11 +3,96 @@
 **
 **   SELECT id, name, valid_to, status FROM pat_tokens WHERE owner = 'alice';
 **   -- 1|ci pipeline|2026-12-27 12:00:00|active
+**   UPDATE pat_tokens SET name = 'ci (old)', valid_to = '2026-12-01' WHERE id = 1;
+**   UPDATE pat_tokens SET rights = 'DATA_FETCH' WHERE id = 1;
+**   DELETE FROM pat_tokens WHERE id = 1;   -- cut off at once
 **
 ** Times show as UTC text; status is computed as of now. No column shows the
 ** token or its digest. `WHERE id = ?` is a direct lookup on the id index.
+** An UPDATE runs pat_create's checks on what it sets, and only on that; the
+** store's triggers write the update and delete events in the same statement.
 */
 #include "pat_internal.h"
+
+#include <stdio.h>
+
+enum {
+  COL_ID, COL_OWNER, COL_NAME, COL_VALID_FROM, COL_VALID_TO, COL_RIGHTS,
+  COL_STATUS, COL_CREATED_AT, COL_LAST_USED_AT
+};
+
+static int tokens_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
+                         sqlite3_int64 *rowid, char *err, size_t errlen) {
+  (void)rowid;
+  int kind = pat_write_kind(argc, argv);
+  if (kind == PAT_WRITE_INSERT) {
+    snprintf(err, errlen, "INSERT is not supported: make tokens with "
+             "pat_create(owner, name, rights [, valid_from [, valid_to]])");
+    return -1;
+  }
+  sqlite3_int64 id = sqlite3_value_int64(argv[0]);
+  if (kind == PAT_WRITE_DELETE) {
+    return pat_exec_bound(c, "DELETE FROM main.pat_store_tokens WHERE id = ?1", 1, argv,
+                          err, errlen);
+  }
+  if (pat_write_only(&pat_table_tokens, argv,
+                     1u << COL_NAME | 1u << COL_VALID_FROM | 1u << COL_VALID_TO |
+                         1u << COL_RIGHTS,
+                     "name, valid_from, valid_to, rights", err, errlen) != 0)
+    return -1;
+  pat_token_row row;
+  int found = which == PAT_DB_MAIN ? pat_token_get(c, id, &row) : 0;
+  if (found <= 0) {
+    snprintf(err, errlen, "%s", found < 0 ? c->errmsg : "no such token");
+    return -1;
+  }
+  sqlite3_value **col = argv + 2;
+  int set_name = pat_write_sets(argv, COL_NAME), set_rights = pat_write_sets(argv, COL_RIGHTS);
+  int set_from = pat_write_sets(argv, COL_VALID_FROM), set_to = pat_write_sets(argv, COL_VALID_TO);
+  int64_t from = row.valid_from, to = row.valid_to;
+  char *rights = NULL;
+  if (set_name && pat_name_arg(col[COL_NAME], err, errlen) != 0) return -1;
+  if (set_from && pat_time_arg(c->db, col[COL_VALID_FROM], "valid_from", &from, err,
+                               errlen) != 0) {
+    if (!err[0]) snprintf(err, errlen, "valid_from must be a time: unix seconds or text");
+    return -1;
+  }
+  if (set_to && pat_time_arg(c->db, col[COL_VALID_TO], "valid_to", &to, err, errlen) != 0) {
+    if (!err[0]) snprintf(err, errlen, "valid_to must be a time: unix seconds or text");
+    return -1;
+  }
+  if ((set_from || set_to) && pat_window_check(c, which, from, to, err, errlen) != 0)
+    return -1;
+  if (set_rights && pat_rights_for(c, which, row.owner, col[COL_RIGHTS], &rights, err,
+                                   errlen) != 0)
+    return -1;
+  /* One statement, so the trigger sees every change at once and writes one
+  ** update event. */
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(
+      c->db,
+      "UPDATE main.pat_store_tokens SET"
+      " name = CASE WHEN ?2 THEN ?3 ELSE name END,"
+      " valid_from = CASE WHEN ?4 THEN ?5 ELSE valid_from END,"
+      " valid_to = CASE WHEN ?6 THEN ?7 ELSE valid_to END,"
+      " rights = CASE WHEN ?8 THEN ?9 ELSE rights END"
+      " WHERE id = ?1",
+      -1, &st, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 1, id);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_int(st, 2, set_name);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 3, col[COL_NAME]);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_int(st, 4, set_from);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 5, from);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_int(st, 6, set_to);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 7, to);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_int(st, 8, set_rights);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 9, rights, -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK) rc = sqlite3_step(st);
+  if (rc != SQLITE_DONE) snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
+  sqlite3_finalize(st);
+  sqlite3_free(rights);
+  return rc == SQLITE_DONE ? 0 : -1;
+}
 
 const pat_table pat_table_tokens = {
     .name = "pat_tokens",
@@ -23,7 +108,8 @@ const pat_table pat_table_tokens = {
               " datetime(last_used_at, 'unixepoch') AS last_used_at"
               " FROM main.pat_store_tokens",
     .order = "ORDER BY id",
-    .key_column = 0,
+    .key_column = COL_ID,
     .key_name = "id",
     .key_unique = 1,
+    .update = tokens_update,
 };

@@ -1,0 +1,167 @@
+/*
+** bookkeeping.c: what a check writes on the side: a token's last_used_at,
+** and under `audit = all` the use and deny events.
+**
+** All of it is best-effort. A check must never fail, wait, or turn the
+** caller's read into a write because of it, so:
+**   - it is written only when the application's connection is in autocommit
+**     and not read-only, and never for a check with an explicit `at`;
+**   - on a database file it goes through a second, private connection with
+**     no busy handler: when the write lock can not be had at once, the write
+**     is skipped (a later check writes last_used_at). The application's busy
+**     handler can not be read back, so pat could not lift it for one write
+**     on the application's own connection;
+**   - in memory there is no one to wait for, and the application's
+**     connection writes it.
+** The settings it needs are cached per connection and read again when
+** another connection committed (PRAGMA data_version) or this one changed
+** anything.
+*/
+#include "pat_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum { BOOK_TOUCH, BOOK_EVENT, BOOK_COUNT };
+
+static const char *const book_sql[BOOK_COUNT] = {
+    [BOOK_TOUCH] = "UPDATE main.pat_store_tokens SET last_used_at = ?2"
+                   " WHERE id = ?1 AND (last_used_at IS NULL OR ?2 - last_used_at >= ?3)",
+    [BOOK_EVENT] = "INSERT INTO main.pat_store_events(at, event, token_id, token_name,"
+                   " owner, detail) SELECT ?2, ?3, id, name, owner, ?4"
+                   " FROM main.pat_store_tokens WHERE id = ?1",
+};
+
+struct pat_book {
+  sqlite3 *aux;                   /* private writer, or NULL */
+  int aux_failed;                 /* could not be opened: do not retry */
+  sqlite3_stmt *stmt[2][BOOK_COUNT]; /* [0] on main, [1] on aux */
+  int have_settings;
+  unsigned int data_version;
+  sqlite3_int64 changes;
+  int audit;                      /* PAT_AUDIT_* */
+  int64_t interval;
+};
+
+void pat_settings_changed(pat_conn *c) {
+  if (c->book != NULL) c->book->have_settings = 0;
+}
+
+void pat_book_release(pat_conn *c) {
+  pat_book *b = c->book;
+  if (b == NULL) return;
+  for (int w = 0; w < 2; w++)
+    for (int i = 0; i < BOOK_COUNT; i++) sqlite3_finalize(b->stmt[w][i]);
+  if (b->aux != NULL) sqlite3_close(b->aux);
+  sqlite3_free(b);
+  c->book = NULL;
+}
+
+static pat_book *book_get(pat_conn *c) {
+  if (c->book == NULL) {
+    c->book = sqlite3_malloc(sizeof *c->book);
+    if (c->book != NULL) memset(c->book, 0, sizeof *c->book);
+  }
+  return c->book;
+}
+
+int pat_book_settings(pat_conn *c, int *audit, int64_t *interval) {
+  pat_book *b = book_get(c);
+  unsigned int dv = 0;
+  if (b == NULL) return -1;
+  /* Called while the check's lookup holds the read open, so the version is
+  ** that of the snapshot the check sees. */
+  if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_DATA_VERSION, &dv) != SQLITE_OK)
+    b->have_settings = 0;
+  sqlite3_int64 changes = sqlite3_total_changes64(c->db);
+  if (!b->have_settings || dv != b->data_version || changes != b->changes) {
+    char mode[16] = "";
+    int is_null = 1;
+    int rc = pat_setting(c, PAT_DB_MAIN, "audit", mode, sizeof mode);
+    if (rc < 0 || pat_setting_int(c, PAT_DB_MAIN, "last_used_interval", &b->interval,
+                                  &is_null) != 0)
+      return -1;
+    if (is_null || b->interval < 0) b->interval = 60;
+    b->audit = rc == 1 ? PAT_AUDIT_CHANGES
+               : strcmp(mode, "off") == 0 ? PAT_AUDIT_OFF
+               : strcmp(mode, "all") == 0 ? PAT_AUDIT_ALL
+                                           : PAT_AUDIT_CHANGES;
+    b->data_version = dv;
+    b->changes = changes;
+    b->have_settings = 1;
+  }
+  *audit = b->audit;
+  *interval = b->interval;
+  return 0;
+}
+
+/* The connection that writes: 1 the private one, 0 the application's (in
+** memory), -1 none (read-only, or the private one can not be opened). */
+static int writer(pat_conn *c, pat_book *b) {
+  if (sqlite3_db_readonly(c->db, "main") != 0) return -1;
+  const char *file = sqlite3_db_filename(c->db, "main");
+  if (file == NULL || file[0] == '\0') return 0;
+  if (b->aux != NULL) return 1;
+  if (b->aux_failed) return -1;
+  sqlite3_vfs *vfs = NULL;
+  if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_VFS_POINTER, &vfs) != SQLITE_OK)
+    vfs = NULL;
+  if (sqlite3_open_v2(file, &b->aux, SQLITE_OPEN_READWRITE,
+                      vfs != NULL ? vfs->zName : NULL) != SQLITE_OK) {
+    sqlite3_close(b->aux);
+    b->aux = NULL;
+    b->aux_failed = 1;
+    return -1;
+  }
+  return 1;
+}
+
+static sqlite3_stmt *book_stmt(pat_book *b, sqlite3 *db, int w, int id) {
+  if (b->stmt[w][id] == NULL &&
+      sqlite3_prepare_v3(db, book_sql[id], -1, SQLITE_PREPARE_PERSISTENT, &b->stmt[w][id],
+                         NULL) != SQLITE_OK) {
+    sqlite3_finalize(b->stmt[w][id]);
+    b->stmt[w][id] = NULL;
+  }
+  return b->stmt[w][id];
+}
+
+static int run(sqlite3_stmt *st) {
+  int rc = st != NULL ? sqlite3_step(st) : SQLITE_ERROR;
+  if (st != NULL) {
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+  }
+  return rc == SQLITE_DONE ? 0 : -1;
+}
+
+void pat_book_write(pat_conn *c, const pat_book_entry *e) {
+  pat_book *b = c->book;
+  if (b == NULL || !sqlite3_get_autocommit(c->db)) return;
+  int w = writer(c, b);
+  if (w < 0) return;
+  sqlite3 *db = w ? b->aux : c->db;
+  if (w && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return;
+  int ok = 1;
+  if (e->touch) {
+    sqlite3_stmt *st = book_stmt(b, db, w, BOOK_TOUCH);
+    if (st != NULL) {
+      sqlite3_bind_int64(st, 1, e->id);
+      sqlite3_bind_int64(st, 2, e->now);
+      sqlite3_bind_int64(st, 3, b->interval);
+    }
+    ok = run(st) == 0;
+  }
+  if (ok && e->event != NULL) {
+    sqlite3_stmt *st = book_stmt(b, db, w, BOOK_EVENT);
+    if (st != NULL) {
+      sqlite3_bind_int64(st, 1, e->id);
+      sqlite3_bind_int64(st, 2, e->now);
+      sqlite3_bind_text(st, 3, e->event, -1, SQLITE_STATIC);
+      if (e->detail != NULL) sqlite3_bind_text(st, 4, e->detail, -1, SQLITE_TRANSIENT);
+    }
+    ok = run(st) == 0;
+  }
+  if (w && (!ok || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK))
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+}
