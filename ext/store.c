@@ -286,48 +286,39 @@ int pat_store_recheck(pat_conn *c, pat_stmt_id id, char *err, size_t errlen) {
   return pat_store_open(c, err, errlen) == PAT_DB_MAIN ? 0 : -1;
 }
 
-int pat_setting(pat_conn *c, int which, const char *key, char *buf, size_t n) {
+/* A copy of a setting's value (NULL for a missing key), or -1 with
+** c->errmsg. */
+static int setting_value(pat_conn *c, int which, const char *key, sqlite3_value **out) {
   sqlite3_stmt *st = pat_store_stmt(c, which, PAT_STMT_SETTING);
+  *out = NULL;
   if (st == NULL) return -1;
   int rc = sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-  int out = -1;
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) {
-    const unsigned char *v = sqlite3_column_text(st, 0);
-    if (v == NULL) {
-      out = 1;
-    } else {
-      snprintf(buf, n, "%s", (const char *)v);
-      out = 0;
-    }
-  } else if (rc == SQLITE_DONE) {
-    out = 1;
-  } else {
+  if (rc == SQLITE_ROW && (*out = sqlite3_value_dup(sqlite3_column_value(st, 0))) == NULL)
+    rc = SQLITE_NOMEM;
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     snprintf(c->errmsg, sizeof c->errmsg, "%s", sqlite3_errmsg(pat_store_db(c, which)));
-  }
   sqlite3_reset(st);
-  return out;
+  return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
+int pat_setting(pat_conn *c, int which, const char *key, char *buf, size_t n) {
+  sqlite3_value *v;
+  if (setting_value(c, which, key, &v) != 0) return -1;
+  const unsigned char *text = v ? sqlite3_value_text(v) : NULL;
+  if (text != NULL) snprintf(buf, n, "%s", (const char *)text);
+  sqlite3_value_free(v);
+  return text != NULL ? 0 : 1;
 }
 
 int pat_setting_int(pat_conn *c, int which, const char *key, int64_t *out,
                     int *is_null) {
-  sqlite3_stmt *st = pat_store_stmt(c, which, PAT_STMT_SETTING);
-  if (st == NULL) return -1;
-  int rc = sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-  int ok = -1;
-  if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  *is_null = 1;
-  if (rc == SQLITE_ROW) {
-    *is_null = sqlite3_column_type(st, 0) == SQLITE_NULL;
-    *out = sqlite3_column_int64(st, 0);
-    ok = 0;
-  } else if (rc == SQLITE_DONE) {
-    ok = 0;
-  } else {
-    snprintf(c->errmsg, sizeof c->errmsg, "%s", sqlite3_errmsg(pat_store_db(c, which)));
-  }
-  sqlite3_reset(st);
-  return ok;
+  sqlite3_value *v;
+  if (setting_value(c, which, key, &v) != 0) return -1;
+  *is_null = v == NULL || sqlite3_value_type(v) == SQLITE_NULL;
+  *out = v ? sqlite3_value_int64(v) : 0;
+  sqlite3_value_free(v);
+  return 0;
 }
 
 int pat_store_begin(pat_conn *c) {

@@ -15,7 +15,6 @@
 
 enum { COL_OWNER, COL_ROLE };
 
-/* 1 when the role exists in the store that answers reads, 0, -1 on error. */
 int pat_role_exists(pat_conn *c, int which, sqlite3_value *role) {
   if (sqlite3_value_type(role) != SQLITE_TEXT) return 0;
   sqlite3_stmt *st = NULL;
@@ -32,47 +31,39 @@ int pat_role_exists(pat_conn *c, int which, sqlite3_value *role) {
   return out;
 }
 
-/* The owner of the row an UPDATE leaves the owner of. */
-static int current_owner(pat_conn *c, int which, sqlite3_value *rowid,
-                         char owner[PAT_OWNER_MAX + 1], char *err, size_t errlen) {
+/* The row an UPDATE changes, as it is: its owner and role. */
+static int current_row(pat_conn *c, int which, sqlite3_value *rowid,
+                       sqlite3_value **owner, sqlite3_value **role, char *err,
+                       size_t errlen) {
   sqlite3_stmt *st = NULL;
   int rc = sqlite3_prepare_v2(pat_store_db(c, which),
-                              "SELECT owner FROM main.pat_store_owners WHERE rowid = ?1", -1,
-                              &st, NULL);
+                              "SELECT owner, role FROM main.pat_store_owners WHERE rowid = ?1",
+                              -1, &st, NULL);
   if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 1, rowid);
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW)
-    snprintf(owner, PAT_OWNER_MAX + 1, "%s", (const char *)sqlite3_column_text(st, 0));
-  else
-    snprintf(err, errlen, "%s", sqlite3_errmsg(pat_store_db(c, which)));
+  if (rc == SQLITE_ROW) {
+    *owner = sqlite3_value_dup(sqlite3_column_value(st, 0));
+    *role = sqlite3_value_dup(sqlite3_column_value(st, 1));
+    if (*owner == NULL || *role == NULL) rc = SQLITE_NOMEM;
+  }
+  if (rc != SQLITE_ROW) snprintf(err, errlen, "%s", sqlite3_errmsg(pat_store_db(c, which)));
   sqlite3_finalize(st);
   return rc == SQLITE_ROW ? 0 : -1;
 }
 
-static int owners_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
-                         sqlite3_int64 *rowid, char *err, size_t errlen) {
-  (void)rowid;
-  int kind = pat_write_kind(argc, argv);
-  if (kind == PAT_WRITE_DELETE) {
-    if (pat_store_ensure(c, err, errlen) != 0) return -1;
-    return pat_exec_bound(c, "DELETE FROM main.pat_store_owners WHERE rowid = ?1", 1, argv,
-                          err, errlen);
-  }
-  sqlite3_value **col = argv + 2;
+static int owners_write(pat_conn *c, int which, int kind, sqlite3_value *rowid,
+                        sqlite3_value *owner_v, sqlite3_value *role_v, char *err,
+                        size_t errlen) {
   char owner[PAT_OWNER_MAX + 1], role[PAT_RIGHT_MAX + 1];
-  if (kind == PAT_WRITE_INSERT || pat_write_sets(argv, COL_OWNER)) {
-    if (pat_owner_arg(col[COL_OWNER], owner, err, errlen) != 0) return -1;
-  } else if (current_owner(c, which, argv[0], owner, err, errlen) != 0) {
-    return -1;
-  }
-  int exists = pat_role_exists(c, which, col[COL_ROLE]);
+  if (pat_owner_arg(owner_v, owner, err, errlen) != 0) return -1;
+  int exists = pat_role_exists(c, which, role_v);
   if (exists < 0) {
     snprintf(err, errlen, "%s", c->errmsg);
     return -1;
   }
   if (!exists) {
-    const char *r = (const char *)sqlite3_value_text(col[COL_ROLE]);
-    pat_right_show(role, sizeof role, r ? r : "", r ? (size_t)sqlite3_value_bytes(col[COL_ROLE]) : 0);
+    const char *r = (const char *)sqlite3_value_text(role_v);
+    pat_right_show(role, sizeof role, r ? r : "", r ? (size_t)sqlite3_value_bytes(role_v) : 0);
     snprintf(err, errlen, "unknown role '%s'", role);
     return -1;
   }
@@ -83,7 +74,7 @@ static int owners_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
                               " AND rowid IS NOT ?2",
                               -1, &st, NULL);
   if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-  if (rc == SQLITE_OK && kind == PAT_WRITE_UPDATE) rc = sqlite3_bind_value(st, 2, argv[0]);
+  if (rc == SQLITE_OK && rowid != NULL) rc = sqlite3_bind_value(st, 2, rowid);
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
   sqlite3_finalize(st);
   if (rc == SQLITE_ROW) {
@@ -99,12 +90,36 @@ static int owners_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
                                 " WHERE rowid = ?3",
                           -1, &st, NULL);
   if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 2, col[COL_ROLE]);
-  if (rc == SQLITE_OK && kind == PAT_WRITE_UPDATE) rc = sqlite3_bind_value(st, 3, argv[0]);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 2, role_v);
+  if (rc == SQLITE_OK && rowid != NULL) rc = sqlite3_bind_value(st, 3, rowid);
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
   if (rc != SQLITE_DONE) snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
   sqlite3_finalize(st);
   return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int owners_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
+                         sqlite3_int64 *rowid, char *err, size_t errlen) {
+  (void)rowid;
+  int kind = pat_write_kind(argc, argv);
+  if (kind == PAT_WRITE_DELETE) {
+    if (pat_store_ensure(c, err, errlen) != 0) return -1;
+    return pat_exec_bound(c, "DELETE FROM main.pat_store_owners WHERE rowid = ?1", 1, argv,
+                          err, errlen);
+  }
+  sqlite3_value **col = argv + 2;
+  if (kind == PAT_WRITE_INSERT)
+    return owners_write(c, which, kind, NULL, col[COL_OWNER], col[COL_ROLE], err, errlen);
+  /* An UPDATE keeps what it does not set. */
+  sqlite3_value *owner = NULL, *role = NULL;
+  int rc = current_row(c, which, argv[0], &owner, &role, err, errlen);
+  if (rc == 0)
+    rc = owners_write(c, which, kind, argv[0],
+                      pat_write_sets(argv, COL_OWNER) ? col[COL_OWNER] : owner,
+                      pat_write_sets(argv, COL_ROLE) ? col[COL_ROLE] : role, err, errlen);
+  sqlite3_value_free(owner);
+  sqlite3_value_free(role);
+  return rc;
 }
 
 const pat_table pat_table_owners = {
