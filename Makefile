@@ -71,3 +71,7 @@ demo: deps
 
 clean:
 	rm -rf dist
+
+# Slower suites and tools (sanitizers, valgrind, fuzzing, benchmarks) keep
+# their rules in mk/*.mk; .ci/run calls each of them.
+include $(wildcard mk/*.mk)

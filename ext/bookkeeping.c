@@ -13,9 +13,8 @@
 **     on the application's own connection;
 **   - in memory there is no one to wait for, and the application's
 **     connection writes it.
-** The settings it needs are cached per connection and read again when
-** another connection committed (PRAGMA data_version) or this one changed
-** anything.
+** The settings it needs (audit, last_used_interval) are the ones the check
+** read through pat_store_fresh.
 */
 #include "pat_internal.h"
 
@@ -36,16 +35,7 @@ struct pat_book {
   sqlite3 *aux;                   /* private writer, or NULL */
   int aux_failed;                 /* could not be opened: do not retry */
   sqlite3_stmt *stmt[2][BOOK_COUNT]; /* [0] on main, [1] on aux */
-  int have_settings;
-  unsigned int data_version;
-  sqlite3_int64 changes;
-  int audit;                      /* PAT_AUDIT_* */
-  int64_t interval;
 };
-
-void pat_settings_changed(pat_conn *c) {
-  if (c->book != NULL) c->book->have_settings = 0;
-}
 
 void pat_book_release(pat_conn *c) {
   pat_book *b = c->book;
@@ -63,36 +53,6 @@ static pat_book *book_get(pat_conn *c) {
     if (c->book != NULL) memset(c->book, 0, sizeof *c->book);
   }
   return c->book;
-}
-
-int pat_book_settings(pat_conn *c, int *audit, int64_t *interval) {
-  pat_book *b = book_get(c);
-  unsigned int dv = 0;
-  if (b == NULL) return -1;
-  /* Called while the check's lookup holds the read open, so the version is
-  ** that of the snapshot the check sees. */
-  if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_DATA_VERSION, &dv) != SQLITE_OK)
-    b->have_settings = 0;
-  sqlite3_int64 changes = sqlite3_total_changes64(c->db);
-  if (!b->have_settings || dv != b->data_version || changes != b->changes) {
-    char mode[16] = "";
-    int is_null = 1;
-    int rc = pat_setting(c, PAT_DB_MAIN, "audit", mode, sizeof mode);
-    if (rc < 0 || pat_setting_int(c, PAT_DB_MAIN, "last_used_interval", &b->interval,
-                                  &is_null) != 0)
-      return -1;
-    if (is_null || b->interval < 0) b->interval = 60;
-    b->audit = rc == 1 ? PAT_AUDIT_CHANGES
-               : strcmp(mode, "off") == 0 ? PAT_AUDIT_OFF
-               : strcmp(mode, "all") == 0 ? PAT_AUDIT_ALL
-                                           : PAT_AUDIT_CHANGES;
-    b->data_version = dv;
-    b->changes = changes;
-    b->have_settings = 1;
-  }
-  *audit = b->audit;
-  *interval = b->interval;
-  return 0;
 }
 
 /* The connection that writes: 1 the private one, 0 the application's (in
@@ -136,7 +96,7 @@ static int run(sqlite3_stmt *st) {
 }
 
 void pat_book_write(pat_conn *c, const pat_book_entry *e) {
-  pat_book *b = c->book;
+  pat_book *b = book_get(c);
   if (b == NULL || !sqlite3_get_autocommit(c->db)) return;
   int w = writer(c, b);
   if (w < 0) return;
@@ -148,7 +108,7 @@ void pat_book_write(pat_conn *c, const pat_book_entry *e) {
     if (st != NULL) {
       sqlite3_bind_int64(st, 1, e->id);
       sqlite3_bind_int64(st, 2, e->now);
-      sqlite3_bind_int64(st, 3, b->interval);
+      sqlite3_bind_int64(st, 3, c->last_used_interval);
     }
     ok = run(st) == 0;
   }

@@ -58,14 +58,13 @@ typedef struct found_token {
   int64_t id, from, to;
   int never_used;
   int64_t last_used;
-  int audit;
-  int64_t interval;
+  int book; /* bookkeeping owed: a check without `at` */
 } found_token;
 
 /* Reads the token's columns from a lookup row (id at column `col`, then
 ** valid_from, valid_to, digest, last_used_at), after a constant-time compare
-** of the digest; and, for a check that does bookkeeping, its settings. */
-static void read_found(pat_conn *c, sqlite3_stmt *st, int col, const unsigned char *digest,
+** of the digest. */
+static void read_found(sqlite3_stmt *st, int col, const unsigned char *digest,
                        const check_args *a, found_token *f) {
   const void *stored = sqlite3_column_blob(st, col + 3);
   memset(f, 0, sizeof *f);
@@ -78,8 +77,7 @@ static void read_found(pat_conn *c, sqlite3_stmt *st, int col, const unsigned ch
   f->to = sqlite3_column_int64(st, col + 2);
   f->never_used = sqlite3_column_type(st, col + 4) == SQLITE_NULL;
   f->last_used = sqlite3_column_int64(st, col + 4);
-  if (a->explicit_at || pat_book_settings(c, &f->audit, &f->interval) != 0)
-    f->audit = -1; /* no bookkeeping */
+  f->book = !a->explicit_at;
 }
 
 static int in_window(const found_token *f, int64_t at) {
@@ -89,10 +87,10 @@ static int in_window(const found_token *f, int64_t at) {
 /* Writes what the check owes on the side, once its lookup is reset. */
 static void bookkeeping(pat_conn *c, const found_token *f, int64_t at, int passed,
                         const char *detail) {
-  if (!f->found || f->audit < 0) return;
+  if (!f->found || !f->book) return;
   pat_book_entry e = {.id = f->id, .now = at, .detail = detail};
-  e.touch = passed && (f->never_used || at - f->last_used >= f->interval);
-  if (f->audit == PAT_AUDIT_ALL) e.event = passed ? "use" : "deny";
+  e.touch = passed && (f->never_used || at - f->last_used >= c->last_used_interval);
+  if (c->audit == PAT_AUDIT_ALL) e.event = passed ? "use" : "deny";
   if (e.touch || e.event != NULL) pat_book_write(c, &e);
 }
 
@@ -116,20 +114,26 @@ void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (which != PAT_DB_MAIN) return; /* no store, no tokens */
   sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, PAT_STMT_VERIFY);
   if (st == NULL && pat_store_gone(c)) return;
-  if (st == NULL || pat_digest(digest, a.tok, a.tok_len) != 0) {
+  if (st == NULL || pat_conn_digest(c, digest, a.tok, a.tok_len) != 0) {
     pat_error(ctx, "pat_verify", "%s", st ? "can not digest the token" : c->errmsg);
     return;
   }
   int rc = sqlite3_bind_blob(st, 1, digest, PAT_DIGEST_LEN, SQLITE_TRANSIENT);
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
+  int fresh = 0;
   memset(&f, 0, sizeof f);
-  if (rc == SQLITE_ROW) read_found(c, st, 0, digest, &a, &f);
-  else if (rc != SQLITE_DONE) snprintf(err, sizeof err, "%s", sqlite3_errmsg(c->db));
+  if (rc == SQLITE_ROW) read_found(st, 0, digest, &a, &f);
+  if (rc == SQLITE_ROW || rc == SQLITE_DONE) fresh = pat_store_fresh(c, err, sizeof err);
+  else snprintf(err, sizeof err, "%s", sqlite3_errmsg(c->db));
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
   pat_wipe(digest, sizeof digest);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
     if (!pat_store_gone(c)) pat_error(ctx, "pat_verify", "%s", err);
+    return;
+  }
+  if (fresh != 0) {
+    pat_error(ctx, "pat_verify", "%s", err);
     return;
   }
   if (pat_store_recheck(c, PAT_STMT_VERIFY, err, sizeof err) != 0) {
@@ -206,19 +210,20 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     answer_without_token(ctx, c, PAT_DB_DEFAULTS, right, rn);
     return;
   }
-  if (st == NULL || pat_digest(digest, a.tok, a.tok_len) != 0) {
+  if (st == NULL || pat_conn_digest(c, digest, a.tok, a.tok_len) != 0) {
     pat_error(ctx, "pat_has_right", "%s", st ? "can not digest the token" : c->errmsg);
     return;
   }
   int rc = sqlite3_bind_blob(st, 1, digest, PAT_DIGEST_LEN, SQLITE_TRANSIENT);
   if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 2, right, rn, SQLITE_TRANSIENT);
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  int known = 0, held = 0, granted = 0;
+  int known = 0, held = 0, granted = 0, fresh = 0;
   memset(&f, 0, sizeof f);
   detail[0] = '\0';
   if (rc == SQLITE_ROW) {
     known = sqlite3_column_int(st, 0);
-    read_found(c, st, 1, digest, &a, &f);
+    read_found(st, 1, digest, &a, &f);
+    fresh = pat_store_fresh(c, err, sizeof err);
     held = sqlite3_column_int(st, 6);
     granted = sqlite3_column_int(st, 7);
     if (f.found && held && !granted) {
@@ -236,6 +241,10 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (rc != SQLITE_ROW) {
     if (pat_store_gone(c)) answer_without_token(ctx, c, PAT_DB_DEFAULTS, right, rn);
     else pat_error(ctx, "pat_has_right", "%s", err);
+    return;
+  }
+  if (fresh != 0) {
+    pat_error(ctx, "pat_has_right", "%s", err);
     return;
   }
   if (pat_store_recheck(c, PAT_STMT_HAS_RIGHT, err, sizeof err) != 0) {

@@ -10,6 +10,7 @@
 #include "pat_internal.h"
 
 #include <sodium.h>
+#include <string.h>
 
 int pat_crypto_init(void) {
   /* 0: initialised now, 1: already was; -1: no usable randomness. */
@@ -18,11 +19,39 @@ int pat_crypto_init(void) {
 
 uint32_t pat_random_below(uint32_t upper) { return randombytes_uniform(upper); }
 
-int pat_digest(unsigned char out[PAT_DIGEST_LEN], const char *tok, size_t n) {
-  return crypto_generichash(out, PAT_DIGEST_LEN, (const unsigned char *)tok, n,
-                            NULL, 0) == 0
+int pat_digest_keyed(unsigned char out[PAT_DIGEST_LEN], const char *tok, size_t n,
+                     const unsigned char *key, size_t keylen) {
+  return crypto_generichash(out, PAT_DIGEST_LEN, (const unsigned char *)tok, n, key,
+                            key != NULL ? keylen : 0) == 0
              ? 0
              : -1;
+}
+
+int pat_digest(unsigned char out[PAT_DIGEST_LEN], const char *tok, size_t n) {
+  return pat_digest_keyed(out, tok, n, NULL, 0);
+}
+
+/* Names a key without revealing it: a keyed hash of a fixed text. */
+int pat_key_fingerprint(char out[PAT_FINGERPRINT_HEX + 1], const unsigned char *key,
+                        size_t keylen) {
+  static const char label[] = "pat key fingerprint v1";
+  unsigned char fp[PAT_FINGERPRINT_HEX / 2];
+  if (crypto_generichash(fp, sizeof fp, (const unsigned char *)label, sizeof label - 1,
+                         key, keylen) != 0)
+    return -1;
+  sodium_bin2hex(out, PAT_FINGERPRINT_HEX + 1, fp, sizeof fp);
+  return 0;
+}
+
+int pat_hex_key(unsigned char *key, size_t cap, size_t *keylen, const char *hex) {
+  size_t len = 0;
+  if (sodium_hex2bin(key, cap, hex, strlen(hex), NULL, &len, NULL) != 0 ||
+      len < PAT_KEY_MIN || len > PAT_KEY_MAX || len * 2 != strlen(hex)) {
+    sodium_memzero(key, cap);
+    return -1;
+  }
+  *keylen = len;
+  return 0;
 }
 
 int pat_digest_equal(const unsigned char *a, const unsigned char *b) {

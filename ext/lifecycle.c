@@ -47,6 +47,19 @@ int pat_name_arg(sqlite3_value *v, char *err, size_t errlen) {
                         PAT_NAME_MAX, err, errlen);
 }
 
+int pat_default_valid_to(pat_conn *c, int which, int64_t from, int64_t *to, char *err,
+                         size_t errlen) {
+  int64_t def = 0;
+  int def_null = 1;
+  if (pat_setting_int(c, which, "default_lifetime", &def, &def_null) != 0) {
+    snprintf(err, errlen, "%s", c->errmsg);
+    return -1;
+  }
+  *to = from + (def_null || def <= 0 ? 2592000 : def);
+  if (*to > PAT_TIME_MAX) *to = PAT_TIME_MAX;
+  return 0;
+}
+
 int pat_window_check(pat_conn *c, int which, int64_t from, int64_t to, char *err,
                      size_t errlen) {
   int64_t max = 0;
@@ -157,7 +170,7 @@ static int mint(pat_conn *c, int which, char *token, int *len,
     snprintf(err, errlen, "the setting prefix is not usable: change it in pat_settings");
     return -1;
   }
-  if (pat_digest(digest, token, (size_t)*len) != 0) {
+  if (pat_conn_digest(c, digest, token, (size_t)*len) != 0) {
     snprintf(err, errlen, "can not digest the token");
     return -1;
   }
@@ -245,8 +258,8 @@ void pat_fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   pat_conn *c = sqlite3_user_data(ctx);
   char err[PAT_ERRMAX] = "", owner[PAT_OWNER_MAX + 1];
   char *rights = NULL;
-  int64_t from = 0, to = 0, def = 0;
-  int have_from = 0, have_to = 0, def_null = 1, rc, which = -1;
+  int64_t from = 0, to = 0;
+  int have_from = 0, have_to = 0, rc, which = -1;
 
   if (pat_owner_arg(argv[0], owner, err, sizeof err) != 0) goto fail;
   if (pat_name_arg(argv[1], err, sizeof err) != 0) goto fail;
@@ -265,14 +278,7 @@ void pat_fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   }
   if ((which = pat_store_validate(c, err, sizeof err)) < 0) goto fail;
   if (!have_from) from = pat_now(c->db);
-  if (!have_to) {
-    if (pat_setting_int(c, which, "default_lifetime", &def, &def_null) != 0) {
-      snprintf(err, sizeof err, "%s", c->errmsg);
-      goto fail;
-    }
-    to = from + (def_null || def <= 0 ? 2592000 : def);
-    if (to > PAT_TIME_MAX) to = PAT_TIME_MAX;
-  }
+  if (!have_to && pat_default_valid_to(c, which, from, &to, err, sizeof err) != 0) goto fail;
   if (pat_window_check(c, which, from, to, err, sizeof err) != 0) goto fail;
   if (pat_rights_for(c, which, owner, argv[2], &rights, err, sizeof err) != 0) goto fail;
   new_token t = {.owner = owner, .name = argv[1], .from = from, .to = to,

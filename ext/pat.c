@@ -51,6 +51,8 @@ static const struct {
     {"pat_create", 3, PAT_FN_FLAGS, pat_fn_create},
     {"pat_create", 4, PAT_FN_FLAGS, pat_fn_create},
     {"pat_create", 5, PAT_FN_FLAGS, pat_fn_create},
+    {"pat_key", 1, PAT_FN_FLAGS, pat_fn_key},
+    {"pat_rekey", 1, PAT_FN_FLAGS, pat_fn_rekey},
     {"pat_rotate", 1, PAT_FN_FLAGS, pat_fn_rotate},
     {"pat_rotate", 2, PAT_FN_FLAGS, pat_fn_rotate},
     {"pat_verify", 1, PAT_FN_FLAGS, pat_fn_verify},
@@ -73,6 +75,13 @@ int sqlite3_pat_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *p
   }
   pat_conn *c = pat_conn_new(db);
   if (c == NULL) return SQLITE_NOMEM;
+  if (pat_key_from_env(c) != 0) {
+    pat_conn_unref(c);
+    *pzErrMsg = sqlite3_mprintf("pat: PAT_KEY must be %d to %d bytes in hex (%d to %d "
+                                "hex digits)", PAT_KEY_MIN, PAT_KEY_MAX, 2 * PAT_KEY_MIN,
+                                2 * PAT_KEY_MAX);
+    return SQLITE_ERROR;
+  }
   int rc = SQLITE_OK;
   for (size_t i = 0; rc == SQLITE_OK && i < sizeof functions / sizeof functions[0]; i++) {
     /* Each registration holds a reference; SQLite drops it when the

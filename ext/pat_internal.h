@@ -53,8 +53,19 @@ int pat_token_parse(const char *in, size_t n, const char **tok, size_t *tok_len)
 int pat_crypto_init(void);
 /* A uniform value in [0, upper). */
 uint32_t pat_random_below(uint32_t upper);
-/* BLAKE2b-256 of the whole token text. */
+/* BLAKE2b-256 of the whole token text; keyed when the application gave pat
+** a key (pepper), so the file alone lets nobody test guesses or plant a
+** token. */
 int pat_digest(unsigned char out[PAT_DIGEST_LEN], const char *tok, size_t n);
+int pat_digest_keyed(unsigned char out[PAT_DIGEST_LEN], const char *tok, size_t n,
+                     const unsigned char *key, size_t keylen);
+#define PAT_KEY_MIN 32
+#define PAT_KEY_MAX 64
+#define PAT_FINGERPRINT_HEX 16
+int pat_key_fingerprint(char out[PAT_FINGERPRINT_HEX + 1], const unsigned char *key,
+                        size_t keylen);
+/* A key from hex text (PAT_KEY_MIN..PAT_KEY_MAX bytes); 0, or -1. */
+int pat_hex_key(unsigned char *key, size_t cap, size_t *keylen, const char *hex);
 /* 1 when equal, compared in constant time. */
 int pat_digest_equal(const unsigned char *a, const unsigned char *b);
 void pat_wipe(void *p, size_t n);
@@ -131,6 +142,7 @@ typedef enum pat_stmt_id {
   PAT_STMT_INSERT_TOKEN,
   PAT_STMT_ROTATE_TOKEN,
   PAT_STMT_TOKEN_BY_ID,
+  PAT_STMT_FRESH,
   PAT_STMT_COUNT
 } pat_stmt_id;
 
@@ -151,6 +163,16 @@ typedef struct pat_conn {
   int refs;           /* registrations holding this struct */
   char errmsg[PAT_ERRMAX]; /* why pat_store_stmt last answered NULL */
   pat_book *book;     /* what checks write on the side, lazily made */
+  unsigned char key[PAT_KEY_MAX]; /* the pepper, when keylen > 0; wiped */
+  size_t keylen;
+  char key_fp[PAT_FINGERPRINT_HEX + 1]; /* its fingerprint, "" without */
+  /* What a check needs besides its row, read again whenever another
+  ** connection committed (data_version) or this one changed anything. */
+  int fresh;
+  unsigned int data_version;
+  sqlite3_int64 changes;
+  int audit;          /* PAT_AUDIT_* */
+  int64_t last_used_interval;
 } pat_conn;
 
 #define PAT_SCHEMA_VERSION 1
@@ -177,6 +199,23 @@ sqlite3_stmt *pat_store_stmt(pat_conn *c, int which, pat_stmt_id id);
 /* After stepping a cached statement on main: notices a schema change (which
 ** may have planted a shadowing object) and re-checks. 0 or -1 and err. */
 int pat_store_recheck(pat_conn *c, pat_stmt_id id, char *err, size_t errlen);
+/* Refreshes c->audit, c->last_used_interval and the key check when the
+** database changed; call it while a check's lookup holds its read open, so
+** they are of the same snapshot. 0, or -1 with err (a key that does not
+** match the store). */
+int pat_store_fresh(pat_conn *c, char *err, size_t errlen);
+/* The settings or the key changed on this connection: read them again. */
+void pat_settings_changed(pat_conn *c);
+/* Whether the connection's key is the one the store was made with, given
+** the store's fingerprint (NULL: made without a key). 0, or -1 and err. */
+int pat_key_matches(pat_conn *c, const char *store_fp, char *err, size_t errlen);
+/* The digest of a token under the connection's key. */
+int pat_conn_digest(pat_conn *c, unsigned char out[PAT_DIGEST_LEN], const char *tok,
+                    size_t n);
+/* Reads PAT_KEY (hex) from the environment at load time. 0, or -1. */
+int pat_key_from_env(pat_conn *c);
+void pat_fn_key(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+void pat_fn_rekey(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 /* Frees every statement cached on main (they would keep it from closing). */
 void pat_store_release(pat_conn *c);
 /* A setting's value as text into buf; 0, 1 when NULL, -1 on error. */
@@ -209,13 +248,8 @@ typedef struct pat_book_entry {
   const char *detail;
 } pat_book_entry;
 
-/* The audit mode and last_used_interval, cached; call it while the check's
-** lookup statement still holds its read open. 0, or -1. */
-int pat_book_settings(pat_conn *c, int *audit, int64_t *interval);
 /* Best-effort: skipped, never waiting, when it can not be written now. */
 void pat_book_write(pat_conn *c, const pat_book_entry *e);
-/* pat_settings changed on this connection: read them again. */
-void pat_settings_changed(pat_conn *c);
 void pat_book_release(pat_conn *c);
 
 /* ------------------------------------------------------ functions, tables */
@@ -230,6 +264,9 @@ void pat_fn_rotate(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 int pat_owner_arg(sqlite3_value *v, char out[PAT_OWNER_MAX + 1], char *err,
                   size_t errlen);
 int pat_name_arg(sqlite3_value *v, char *err, size_t errlen);
+/* valid_from plus the setting default_lifetime. */
+int pat_default_valid_to(pat_conn *c, int which, int64_t from, int64_t *to, char *err,
+                         size_t errlen);
 /* valid_to after valid_from, and the lifetime within max_lifetime. */
 int pat_window_check(pat_conn *c, int which, int64_t from, int64_t to, char *err,
                      size_t errlen);
@@ -248,6 +285,7 @@ typedef struct pat_table {
   int key_column;      /* a public column that `=` looks up directly, or -1 */
   const char *key_name;
   int key_unique;      /* the key finds at most one row */
+  int seek;            /* scan by seeking each rowid (= the key) in turn */
   /* xUpdate's arguments as SQLite gives them (argv[0] the old rowid or
   ** NULL, argv[1] the new rowid, then the columns; a column the UPDATE does
   ** not set answers sqlite3_value_nochange()). `which` is the store that

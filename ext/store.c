@@ -73,6 +73,10 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
     [PAT_STMT_ROTATE_TOKEN] =
         "UPDATE main.pat_store_tokens SET digest = ?1, valid_from = ?3, valid_to = ?4"
         " WHERE id = ?2",
+    [PAT_STMT_FRESH] =
+        "SELECT (SELECT value FROM main.pat_store_settings WHERE key = 'audit'),"
+        " (SELECT value FROM main.pat_store_settings WHERE key = 'last_used_interval'),"
+        " (SELECT value FROM main.pat_store_meta WHERE key = 'key_fingerprint')",
     [PAT_STMT_TOKEN_BY_ID] =
         "SELECT owner, valid_from, valid_to FROM main.pat_store_tokens WHERE id = ?1",
 };
@@ -105,6 +109,7 @@ void pat_conn_unref(void *p) {
   pat_store_release(c);
   finalize_all(c, PAT_DB_DEFAULTS);
   if (c->defaults != NULL) sqlite3_close(c->defaults);
+  pat_wipe(c->key, sizeof c->key);
   sqlite3_free(c);
 }
 
@@ -171,13 +176,23 @@ static int read_version(pat_conn *c, int *version, char *err, size_t errlen) {
   if (rc != SQLITE_ROW) goto fail;
   if (!have_meta) return 0;
   rc = sqlite3_prepare_v2(c->db,
-                          "SELECT value FROM main.pat_store_meta"
-                          " WHERE key = 'schema_version'",
+                          "SELECT (SELECT value FROM main.pat_store_meta"
+                          "        WHERE key = 'schema_version'),"
+                          " (SELECT value FROM main.pat_store_meta"
+                          "  WHERE key = 'key_fingerprint')",
                           -1, &st, NULL);
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) *version = sqlite3_column_int(st, 0);
+  if (rc == SQLITE_ROW) {
+    *version = sqlite3_column_int(st, 0);
+    /* A store half-made has no version yet, and no key to match. */
+    if (*version > 0 &&
+        pat_key_matches(c, (const char *)sqlite3_column_text(st, 1), err, errlen) != 0) {
+      sqlite3_finalize(st);
+      return -1;
+    }
+  }
   sqlite3_finalize(st);
-  if (rc == SQLITE_ROW || rc == SQLITE_DONE) return 0;
+  if (rc == SQLITE_ROW) return 0;
 fail:
   snprintf(err, errlen, "can not read the store: %s", sqlite3_errmsg(c->db));
   return -1;
@@ -225,7 +240,19 @@ int pat_store_ensure(pat_conn *c, char *err, size_t errlen) {
   if (which < 0) return -1;
   if (which == PAT_DB_MAIN) return 0;
   char *msg = NULL;
-  if (sqlite3_exec(c->db, schema_sql, NULL, NULL, &msg) != SQLITE_OK) {
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_exec(c->db, schema_sql, NULL, NULL, &msg);
+  /* The store remembers which key made it (by fingerprint), in the same
+  ** transaction as the rest of it. */
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2(c->db,
+                            "INSERT OR IGNORE INTO main.pat_store_meta(key, value)"
+                            " VALUES ('key_fingerprint', nullif(?1, ''))",
+                            -1, &st, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 1, c->key_fp, -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_DONE) rc = SQLITE_OK;
+  sqlite3_finalize(st);
+  if (rc != SQLITE_OK) {
     snprintf(err, errlen, "can not create the store: %s",
              msg ? msg : sqlite3_errmsg(c->db));
     sqlite3_free(msg);
@@ -365,4 +392,38 @@ int pat_token_get(pat_conn *c, int64_t id, pat_token_row *row) {
   }
   sqlite3_reset(st);
   return found;
+}
+
+void pat_settings_changed(pat_conn *c) { c->fresh = 0; }
+
+int pat_store_fresh(pat_conn *c, char *err, size_t errlen) {
+  unsigned int dv = 0;
+  if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_DATA_VERSION, &dv) != SQLITE_OK)
+    c->fresh = 0;
+  sqlite3_int64 changes = sqlite3_total_changes64(c->db);
+  if (c->fresh && dv == c->data_version && changes == c->changes) return 0;
+  sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, PAT_STMT_FRESH);
+  if (st == NULL) {
+    snprintf(err, errlen, "%s", c->errmsg);
+    return -1;
+  }
+  int rc = sqlite3_step(st), ok = -1;
+  if (rc == SQLITE_ROW &&
+      pat_key_matches(c, (const char *)sqlite3_column_text(st, 2), err, errlen) == 0) {
+    const char *audit = (const char *)sqlite3_column_text(st, 0);
+    c->audit = audit == NULL ? PAT_AUDIT_CHANGES
+               : strcmp(audit, "off") == 0 ? PAT_AUDIT_OFF
+               : strcmp(audit, "all") == 0 ? PAT_AUDIT_ALL
+                                            : PAT_AUDIT_CHANGES;
+    c->last_used_interval = sqlite3_column_type(st, 1) == SQLITE_NULL
+                                ? 60 : sqlite3_column_int64(st, 1);
+    c->data_version = dv;
+    c->changes = changes;
+    c->fresh = 1;
+    ok = 0;
+  } else if (rc != SQLITE_ROW) {
+    snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
+  }
+  sqlite3_reset(st);
+  return ok;
 }

@@ -12,6 +12,7 @@
 */
 #include "pat_internal.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -25,6 +26,7 @@ typedef struct pat_cursor {
   sqlite3_vtab_cursor base; /* first, as SQLite expects */
   sqlite3_stmt *stmt;       /* on main or on the defaults database */
   int eof;
+  int seek;                 /* each row sought after the last rowid seen */
 } pat_cursor;
 
 static const pat_table *const tables[] = {
@@ -115,6 +117,19 @@ static int cursor_close(sqlite3_vtab_cursor *vc) {
 
 static int cursor_next(sqlite3_vtab_cursor *vc) {
   pat_cursor *cur = (pat_cursor *)vc;
+  if (cur->seek) {
+    /* SELECT pat_rotate(id) FROM pat_tokens moves each row it rotates in
+    ** the store's digest-keyed B-tree; a scan that kept its place there could
+    ** meet a row twice. Seeking past the last rowid seen never does. */
+    sqlite3_int64 last = sqlite3_stmt_busy(cur->stmt) ? sqlite3_column_int64(cur->stmt, 0)
+                                                      : INT64_MIN;
+    sqlite3_reset(cur->stmt);
+    int brc = sqlite3_bind_int64(cur->stmt, 1, last);
+    if (brc != SQLITE_OK) {
+      cur->eof = 1;
+      return brc;
+    }
+  }
   int rc = sqlite3_step(cur->stmt);
   if (rc == SQLITE_ROW) return SQLITE_OK;
   cur->eof = 1;
@@ -139,14 +154,17 @@ static int cursor_filter(sqlite3_vtab_cursor *vc, int idxNum, const char *idxStr
     return SQLITE_ERROR;
   }
   sqlite3 *db = pat_store_db(v->conn, which);
-  char *sql = idxNum == 1 && argc == 1
-                  ? sqlite3_mprintf("SELECT * FROM (%s) WHERE %s = ?1 %s", t->select,
-                                    t->key_name, t->order)
+  int lookup = idxNum == 1 && argc == 1;
+  cur->seek = !lookup && t->seek;
+  char *sql = lookup ? sqlite3_mprintf("SELECT * FROM (%s) WHERE %s = ?1 %s", t->select,
+                                       t->key_name, t->order)
+              : cur->seek
+                  ? sqlite3_mprintf("SELECT * FROM (%s) WHERE _rowid > ?1"
+                                    " ORDER BY _rowid LIMIT 1", t->select)
                   : sqlite3_mprintf("SELECT * FROM (%s) %s", t->select, t->order);
   int rc = sql ? sqlite3_prepare_v2(db, sql, -1, &cur->stmt, NULL) : SQLITE_NOMEM;
   sqlite3_free(sql);
-  if (rc == SQLITE_OK && idxNum == 1 && argc == 1)
-    rc = sqlite3_bind_value(cur->stmt, 1, argv[0]);
+  if (rc == SQLITE_OK && lookup) rc = sqlite3_bind_value(cur->stmt, 1, argv[0]);
   if (rc != SQLITE_OK) {
     vtab_set_error(vc->pVtab, "%s: %s", sqlite3_errmsg(db));
     return rc;

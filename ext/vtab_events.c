@@ -20,5 +20,6 @@ const pat_table pat_table_events = {
     .key_column = 0,
     .key_name = "id",
     .key_unique = 1,
+    .seek = 1,
     .err_readonly = "the audit trail is read-only",
 };

@@ -52,15 +52,17 @@ static int tokens_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
   int64_t from = row.valid_from, to = row.valid_to;
   char *rights = NULL;
   if (set_name && pat_name_arg(col[COL_NAME], err, errlen) != 0) return -1;
-  if (set_from && pat_time_arg(c->db, col[COL_VALID_FROM], "valid_from", &from, err,
-                               errlen) != 0) {
-    if (!err[0]) snprintf(err, errlen, "valid_from must be a time: unix seconds or text");
+  /* NULL means the default, as in pat_create: now, and valid_from plus
+  ** default_lifetime. */
+  int rc = set_from ? pat_time_arg(c->db, col[COL_VALID_FROM], "valid_from", &from, err,
+                                   errlen)
+                    : 0;
+  if (rc < 0) return -1;
+  if (set_from && rc == 1) from = pat_now(c->db);
+  rc = set_to ? pat_time_arg(c->db, col[COL_VALID_TO], "valid_to", &to, err, errlen) : 0;
+  if (rc < 0) return -1;
+  if (set_to && rc == 1 && pat_default_valid_to(c, which, from, &to, err, errlen) != 0)
     return -1;
-  }
-  if (set_to && pat_time_arg(c->db, col[COL_VALID_TO], "valid_to", &to, err, errlen) != 0) {
-    if (!err[0]) snprintf(err, errlen, "valid_to must be a time: unix seconds or text");
-    return -1;
-  }
   if ((set_from || set_to) && pat_window_check(c, which, from, to, err, errlen) != 0)
     return -1;
   if (set_rights && pat_rights_for(c, which, row.owner, col[COL_RIGHTS], &rights, err,
@@ -69,7 +71,7 @@ static int tokens_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
   /* One statement, so the trigger sees every change at once and writes one
   ** update event. */
   sqlite3_stmt *st = NULL;
-  int rc = sqlite3_prepare_v2(
+  rc = sqlite3_prepare_v2(
       c->db,
       "UPDATE main.pat_store_tokens SET"
       " name = CASE WHEN ?2 THEN ?3 ELSE name END,"
@@ -111,5 +113,6 @@ const pat_table pat_table_tokens = {
     .key_column = COL_ID,
     .key_name = "id",
     .key_unique = 1,
+    .seek = 1,
     .update = tokens_update,
 };

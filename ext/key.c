@@ -1,0 +1,146 @@
+/*
+** key.c: the optional server-side key (pepper).
+**
+**   SELECT pat_key(x'8f1c...');     -- 32 to 64 bytes, bound from the app: this
+**                                   -- connection digests tokens with the key
+**   PAT_KEY=8f1c... ./app           -- or hex in the environment, read at load
+**   SELECT pat_rekey(:new_key);     -- the store moves to a new key (see README)
+**
+** With a key, a token's digest is keyed BLAKE2b, so someone who can read the
+** database file can not test guesses offline, and someone who can write it
+** can not plant a token of their own. The key is never stored: the store
+** records a fingerprint of the key it was made with, and a missing or wrong
+** key is a clear error instead of every token silently failing. A store made
+** without a key keeps working without one.
+**
+** Never: write, log or return the key; it lives in the connection's state
+** and is wiped when the connection closes or the key changes.
+*/
+#include "pat_internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int pat_conn_digest(pat_conn *c, unsigned char out[PAT_DIGEST_LEN], const char *tok,
+                    size_t n) {
+  return pat_digest_keyed(out, tok, n, c->keylen ? c->key : NULL, c->keylen);
+}
+
+int pat_key_matches(pat_conn *c, const char *store_fp, char *err, size_t errlen) {
+  int store_keyed = store_fp != NULL && store_fp[0] != '\0';
+  if (!store_keyed && c->keylen == 0) return 0;
+  if (store_keyed && c->keylen > 0 && strcmp(store_fp, c->key_fp) == 0) return 0;
+  if (!store_keyed)
+    snprintf(err, errlen, "this store was made without a key, but the connection has "
+             "one (fingerprint %s): unset it with pat_key(NULL), or move the store to "
+             "it with pat_rekey()", c->key_fp);
+  else if (c->keylen == 0)
+    snprintf(err, errlen, "this store needs the key it was made with (fingerprint %.*s):"
+             " give it with pat_key() or the PAT_KEY environment variable",
+             PAT_FINGERPRINT_HEX, store_fp);
+  else
+    snprintf(err, errlen, "the key (fingerprint %s) is not the store's (fingerprint %.*s)",
+             c->key_fp, PAT_FINGERPRINT_HEX, store_fp);
+  return -1;
+}
+
+/* Sets (or with keylen 0 clears) the connection's key. */
+static int set_key(pat_conn *c, const unsigned char *key, size_t keylen) {
+  pat_wipe(c->key, sizeof c->key);
+  c->keylen = 0;
+  c->key_fp[0] = '\0';
+  if (keylen > 0) {
+    if (pat_key_fingerprint(c->key_fp, key, keylen) != 0) return -1;
+    memcpy(c->key, key, keylen);
+    c->keylen = keylen;
+  }
+  /* Everything checked against the old key is checked again. */
+  c->store_version = 0;
+  c->fresh = 0;
+  return 0;
+}
+
+int pat_key_from_env(pat_conn *c) {
+  const char *hex = getenv("PAT_KEY");
+  unsigned char key[PAT_KEY_MAX];
+  size_t len = 0;
+  if (hex == NULL || hex[0] == '\0') return 0;
+  int rc = pat_hex_key(key, sizeof key, &len, hex) == 0 ? set_key(c, key, len) : -1;
+  pat_wipe(key, sizeof key);
+  return rc;
+}
+
+/* The key argument: a BLOB of PAT_KEY_MIN..PAT_KEY_MAX bytes, or NULL. */
+static int key_arg(sqlite3_context *ctx, const char *fn, sqlite3_value *v,
+                   const unsigned char **key, size_t *len) {
+  *key = NULL;
+  *len = 0;
+  if (sqlite3_value_type(v) == SQLITE_NULL) return 0;
+  int n = sqlite3_value_bytes(v);
+  if (sqlite3_value_type(v) != SQLITE_BLOB || n < PAT_KEY_MIN || n > PAT_KEY_MAX) {
+    pat_error(ctx, fn, "the key must be a BLOB of %d to %d bytes, or NULL for none",
+              PAT_KEY_MIN, PAT_KEY_MAX);
+    return -1;
+  }
+  *key = sqlite3_value_blob(v);
+  *len = (size_t)n;
+  return 0;
+}
+
+static void result_fingerprint(sqlite3_context *ctx, pat_conn *c) {
+  if (c->keylen == 0) sqlite3_result_null(ctx);
+  else sqlite3_result_text(ctx, c->key_fp, -1, SQLITE_TRANSIENT);
+}
+
+void pat_fn_key(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  pat_conn *c = sqlite3_user_data(ctx);
+  const unsigned char *key;
+  size_t len;
+  (void)argc;
+  if (key_arg(ctx, "pat_key", argv[0], &key, &len) != 0) return;
+  if (set_key(c, key, len) != 0) {
+    pat_error(ctx, "pat_key", "can not take the key");
+    return;
+  }
+  result_fingerprint(ctx, c);
+}
+
+void pat_fn_rekey(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  pat_conn *c = sqlite3_user_data(ctx);
+  char err[PAT_ERRMAX] = "", fp[PAT_FINGERPRINT_HEX + 1] = "";
+  const unsigned char *key;
+  size_t len;
+  (void)argc;
+  if (key_arg(ctx, "pat_rekey", argv[0], &key, &len) != 0) return;
+  /* Only from the key the store has now. */
+  int which = pat_store_validate(c, err, sizeof err);
+  if (which < 0) {
+    pat_error(ctx, "pat_rekey", "%s", err);
+    return;
+  }
+  if (len > 0 && pat_key_fingerprint(fp, key, len) != 0) {
+    pat_error(ctx, "pat_rekey", "can not take the key");
+    return;
+  }
+  if (which == PAT_DB_MAIN) {
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(c->db,
+                                "INSERT OR REPLACE INTO main.pat_store_meta(key, value)"
+                                " VALUES ('key_fingerprint', nullif(?1, ''))",
+                                -1, &st, NULL);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE) snprintf(err, sizeof err, "%s", sqlite3_errmsg(c->db));
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE) {
+      pat_error(ctx, "pat_rekey", "%s", err);
+      return;
+    }
+  }
+  if (set_key(c, key, len) != 0) {
+    pat_error(ctx, "pat_rekey", "can not take the key");
+    return;
+  }
+  result_fingerprint(ctx, c);
+}
