@@ -5,7 +5,8 @@
 ** All of it is best-effort. A check must never fail, wait, or turn the
 ** caller's read into a write because of it, so:
 **   - it is written only when the application's connection is in autocommit
-**     and not read-only, and never for a check with an explicit `at`;
+**     and not read-only (nor PRAGMA query_only), and never for a check with
+**     an explicit `at`;
 **   - on a database file it goes through a second, private connection with
 **     no busy handler: when the write lock can not be had at once, the write
 **     is skipped (a later check writes last_used_at). The application's busy
@@ -57,8 +58,20 @@ static pat_book *book_get(pat_conn *c) {
 
 /* The connection that writes: 1 the private one, 0 the application's (in
 ** memory), -1 none (read-only, or the private one can not be opened). */
+static int query_only(sqlite3 *db) {
+  sqlite3_stmt *st = NULL;
+  int on = 1; /* when in doubt, do not write */
+  if (sqlite3_prepare_v2(db, "PRAGMA query_only", -1, &st, NULL) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    on = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  return on;
+}
+
 static int writer(pat_conn *c, pat_book *b) {
-  if (sqlite3_db_readonly(c->db, "main") != 0) return -1;
+  /* The application's word that this connection does not write stands for
+  ** the private one too. */
+  if (sqlite3_db_readonly(c->db, "main") != 0 || query_only(c->db)) return -1;
   const char *file = sqlite3_db_filename(c->db, "main");
   if (file == NULL || file[0] == '\0') return 0;
   if (b->aux != NULL) return 1;

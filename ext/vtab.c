@@ -27,6 +27,7 @@ typedef struct pat_cursor {
   sqlite3_stmt *stmt;       /* on main or on the defaults database */
   int eof;
   int seek;                 /* each row sought after the last rowid seen */
+  sqlite3_int64 seek_end;   /* the last rowid when the scan began */
 } pat_cursor;
 
 static const pat_table *const tables[] = {
@@ -125,6 +126,7 @@ static int cursor_next(sqlite3_vtab_cursor *vc) {
                                                       : INT64_MIN;
     sqlite3_reset(cur->stmt);
     int brc = sqlite3_bind_int64(cur->stmt, 1, last);
+    if (brc == SQLITE_OK) brc = sqlite3_bind_int64(cur->stmt, 2, cur->seek_end);
     if (brc != SQLITE_OK) {
       cur->eof = 1;
       return brc;
@@ -135,6 +137,19 @@ static int cursor_next(sqlite3_vtab_cursor *vc) {
   cur->eof = 1;
   if (rc == SQLITE_DONE) return SQLITE_OK;
   vtab_set_error(vc->pVtab, "%s: %s", sqlite3_errmsg(sqlite3_db_handle(cur->stmt)));
+  return rc;
+}
+
+static int scan_end(sqlite3 *db, const pat_table *t, sqlite3_int64 *end) {
+  sqlite3_stmt *st = NULL;
+  char *sql = sqlite3_mprintf("SELECT max(_rowid) FROM (%s)", t->select);
+  int rc = sql ? sqlite3_prepare_v2(db, sql, -1, &st, NULL) : SQLITE_NOMEM;
+  sqlite3_free(sql);
+  if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    *end = sqlite3_column_int64(st, 0);
+    rc = SQLITE_OK;
+  }
+  sqlite3_finalize(st);
   return rc;
 }
 
@@ -159,12 +174,15 @@ static int cursor_filter(sqlite3_vtab_cursor *vc, int idxNum, const char *idxStr
   char *sql = lookup ? sqlite3_mprintf("SELECT * FROM (%s) WHERE %s = ?1 %s", t->select,
                                        t->key_name, t->order)
               : cur->seek
-                  ? sqlite3_mprintf("SELECT * FROM (%s) WHERE _rowid > ?1"
+                  ? sqlite3_mprintf("SELECT * FROM (%s) WHERE _rowid > ?1 AND _rowid <= ?2"
                                     " ORDER BY _rowid LIMIT 1", t->select)
                   : sqlite3_mprintf("SELECT * FROM (%s) %s", t->select, t->order);
   int rc = sql ? sqlite3_prepare_v2(db, sql, -1, &cur->stmt, NULL) : SQLITE_NOMEM;
   sqlite3_free(sql);
   if (rc == SQLITE_OK && lookup) rc = sqlite3_bind_value(cur->stmt, 1, argv[0]);
+  /* Rows made while the scan runs (SELECT pat_create(...) FROM pat_tokens)
+  ** are not met by it, as they would be without end. */
+  if (rc == SQLITE_OK && cur->seek) rc = scan_end(db, t, &cur->seek_end);
   if (rc != SQLITE_OK) {
     vtab_set_error(vc->pVtab, "%s: %s", sqlite3_errmsg(db));
     return rc;

@@ -4,6 +4,7 @@ Every test gets its own temporary directory and database file; nothing is
 shared between tests. Connections run in autocommit (isolation_level=None)
 so that Python never opens a transaction behind the test's back.
 """
+import datetime
 import json
 import os
 import random
@@ -77,6 +78,12 @@ SETTINGS = {
 }
 
 TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+
+
+def utc(unix):
+    """unix seconds as the UTC text pat shows (YYYY-MM-DD HH:MM:SS)."""
+    return datetime.datetime.fromtimestamp(
+        unix, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def version():
@@ -305,6 +312,29 @@ class PatTestCase(unittest.TestCase):
 
     def assertNoStore(self):
         self.assertEqual(schema_rows(self.path), [])
+
+    # -- issue 3: settings and the audit trail
+    def set_setting(self, key, value, conn=None):
+        """UPDATE one pat_settings value; fails the test if no row changed."""
+        c = conn or self.conn
+        cur = c.execute("UPDATE pat_settings SET value = ? WHERE key = ?",
+                        (value, key))
+        self.assertEqual(cur.rowcount, 1, "setting %r not updated" % key)
+
+    def setting(self, key, conn=None):
+        return self.one("SELECT value FROM pat_settings WHERE key = ?", (key,),
+                        conn)
+
+    def events(self, token_id=None, conn=None):
+        """pat_events rows as dicts in id order (of one token if given)."""
+        sql = "SELECT * FROM pat_events"
+        params = ()
+        if token_id is not None:
+            sql += " WHERE token_id = ?"
+            params = (token_id,)
+        cur = (conn or self.conn).execute(sql + " ORDER BY id", params)
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
 def rights_json(text):
