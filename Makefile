@@ -12,7 +12,8 @@ CFLAGS  ?= -O2 -g
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs libsodium 2>/dev/null || echo -lsodium)
 ALL_CFLAGS = -std=c11 -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) -fPIC -fvisibility=hidden \
-             -DPAT_VERSION='"$(VERSION)"' -Idist -Iext $(PKG_CFLAGS)
+             -DPAT_VERSION='"$(VERSION)"' -DPAT_BUILD_FLAGS='"$(CC) $(CFLAGS)"' \
+             -Idist -Iext $(PKG_CFLAGS)
 PYTHON  := /usr/bin/python3
 SQLITE3 := sqlite3
 
@@ -22,7 +23,13 @@ OBJS := $(SRCS:ext/%.c=dist/obj/%.o)
 # The unit tests link the pieces directly against libsqlite3 (SQLITE_CORE).
 CORE_OBJS := $(SRCS:ext/%.c=dist/core/%.o)
 
-.PHONY: all deps test unit sqltest pytest demo clean
+PREFIX  ?= /usr/local
+DESTDIR ?=
+LIBDIR  := $(PREFIX)/lib
+INCDIR  := $(PREFIX)/include
+EXTDIR  := $(LIBDIR)/sqlite3-ext
+
+.PHONY: all deps test unit sqltest pytest demo clean static install uninstall
 
 all: dist/pat.so
 
@@ -46,13 +53,54 @@ dist/core/%.o: ext/%.c $(HDRS) VERSION
 dist/pat.so: $(OBJS)
 	$(CC) -shared $(CFLAGS) -o $@ $(OBJS) $(PKG_LIBS) -lm -Wl,--no-undefined
 
+# For programs that link SQLite themselves: register with
+# sqlite3_auto_extension((void (*)(void))sqlite3_pat_init) (ext/pat.h).
+STATIC_OBJS := $(SRCS:ext/%.c=dist/static/%.o)
+dist/static/%.o: ext/%.c $(HDRS) VERSION
+	@mkdir -p dist/static
+	$(CC) $(ALL_CFLAGS) -DSQLITE_CORE -c $< -o $@
+
+# One relocatable object whose only global symbol is sqlite3_pat_init, so
+# pat's internals never clash with the program's own names.
+dist/libpat.a: $(STATIC_OBJS)
+	rm -f $@ dist/static/pat_all.o
+	ld -r -o dist/static/pat_all.o $(STATIC_OBJS)
+	objcopy --localize-hidden dist/static/pat_all.o
+	ar rcs $@ dist/static/pat_all.o
+
+dist/example_c: examples/c/main.c ext/pat.h dist/libpat.a
+	$(CC) -std=c11 $(WARN) $(CFLAGS) -Iext -o $@ examples/c/main.c dist/libpat.a \
+	  -lsqlite3 $(PKG_LIBS) -lm
+
+static: dist/libpat.a
+
+dist/pat.pc: Makefile VERSION
+	@mkdir -p dist
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' \
+	  'includedir=$${prefix}/include' 'extension=$${libdir}/sqlite3-ext/pat' '' \
+	  'Name: pat' 'Description: Personal Access Tokens for SQLite' \
+	  'Version: $(VERSION)' 'Requires.private: sqlite3 libsodium' \
+	  'Libs: -L$${libdir} -lpat' 'Libs.private: -lm' 'Cflags: -I$${includedir}' > $@
+
+install: dist/pat.so dist/libpat.a dist/pat.pc
+	install -d $(DESTDIR)$(EXTDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
+	install -m 0755 dist/pat.so $(DESTDIR)$(EXTDIR)/pat.so
+	install -m 0644 dist/libpat.a $(DESTDIR)$(LIBDIR)/libpat.a
+	install -m 0644 ext/pat.h $(DESTDIR)$(INCDIR)/pat.h
+	install -m 0644 dist/pat.pc $(DESTDIR)$(LIBDIR)/pkgconfig/pat.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(EXTDIR)/pat.so $(DESTDIR)$(LIBDIR)/libpat.a \
+	  $(DESTDIR)$(INCDIR)/pat.h $(DESTDIR)$(LIBDIR)/pkgconfig/pat.pc
+	-rmdir $(DESTDIR)$(EXTDIR) 2>/dev/null
+
 UNIT_SRCS := $(wildcard tests/unit/*.c)
 dist/unit_tests: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(CORE_OBJS)
 	$(CC) $(ALL_CFLAGS) -DSQLITE_CORE -o $@ $(UNIT_SRCS) $(CORE_OBJS) \
 	  $(shell pkg-config --cflags --libs check) -lsqlite3 $(PKG_LIBS) -lm
 
 test: deps
-	@$(MAKE) --no-print-directory all dist/unit_tests
+	@$(MAKE) --no-print-directory all dist/unit_tests dist/example_c
 	@sh tests/run_all.sh
 
 unit: dist/unit_tests

@@ -17,6 +17,8 @@ int pat_crypto_init(void) {
   return sodium_init() < 0 ? -1 : 0;
 }
 
+const char *pat_crypto_version(void) { return sodium_version_string(); }
+
 uint32_t pat_random_below(uint32_t upper) { return randombytes_uniform(upper); }
 
 int pat_digest_keyed(unsigned char out[PAT_DIGEST_LEN], const char *tok, size_t n,

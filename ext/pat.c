@@ -39,6 +39,32 @@ static void fn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   sqlite3_result_text(ctx, PAT_VERSION, -1, SQLITE_STATIC);
 }
 
+#ifndef PAT_BUILD_FLAGS
+#define PAT_BUILD_FLAGS "unknown"
+#endif
+#ifdef SQLITE_CORE
+#define PAT_LINKAGE "static (SQLITE_CORE)"
+#else
+#define PAT_LINKAGE "loadable"
+#endif
+
+/* What a bug report needs: versions as run, not as built against. */
+static void fn_debug(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
+  pat_conn *c = sqlite3_user_data(ctx);
+  (void)argc;
+  (void)argv;
+  char *s = sqlite3_mprintf("pat %s\nsqlite %s\nlibsodium %s\nlinkage %s\n"
+                            "store schema %d\nkey %s\nbuild %s",
+                            PAT_VERSION, sqlite3_libversion(), pat_crypto_version(),
+                            PAT_LINKAGE, PAT_SCHEMA_VERSION,
+                            c->keylen ? "set" : "none", PAT_BUILD_FLAGS);
+  if (s == NULL) {
+    sqlite3_result_error_nomem(ctx);
+    return;
+  }
+  sqlite3_result_text(ctx, s, -1, sqlite3_free);
+}
+
 /* DETERMINISTIC only where the answer depends on the arguments alone. */
 #define PAT_FN_FLAGS (SQLITE_UTF8 | SQLITE_DIRECTONLY)
 
@@ -60,6 +86,7 @@ static const struct {
     {"pat_has_right", 2, PAT_FN_FLAGS, pat_fn_has_right},
     {"pat_has_right", 3, PAT_FN_FLAGS, pat_fn_has_right},
     {"pat_version", 0, PAT_FN_FLAGS | SQLITE_DETERMINISTIC, fn_version},
+    {"pat_debug", 0, PAT_FN_FLAGS, fn_debug},
 };
 
 #ifdef _WIN32

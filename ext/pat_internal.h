@@ -51,6 +51,7 @@ int pat_token_parse(const char *in, size_t n, const char **tok, size_t *tok_len)
 #define PAT_DIGEST_LEN 32
 
 int pat_crypto_init(void);
+const char *pat_crypto_version(void);
 /* A uniform value in [0, upper). */
 uint32_t pat_random_below(uint32_t upper);
 /* BLAKE2b-256 of the whole token text; keyed when the application gave pat

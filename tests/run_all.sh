@@ -4,6 +4,7 @@
 #   1. ./dist/unit_tests            the Check unit tests of the pure C pieces
 #   2. sh tests/run_sql.sh          SQL files through the real sqlite3 shell
 #   3. python3 -m unittest discover -s tests/python -t .
+#   4. sh tests/run_examples.sh      the install and the example applications
 # Every suite's output is shown as it runs. The last line is always
 #   make test: N passed, M failed
 # summing the three; the exit status is 1 when M > 0. A suite that is missing,
@@ -119,6 +120,26 @@ else
       add python "$p" "$f" "$note"
     fi
   fi
+fi
+
+# ---- 4. The example applications and the install
+if [ -f tests/run_examples.sh ]; then
+  run examples sh tests/run_examples.sh
+  line=$(grep '^examples: [0-9]* passed, [0-9]* failed$' "$work/examples.out" | tail -n 1)
+  if [ -z "$line" ]; then
+    add examples 0 1 "no summary line; exit status $rc"
+  else
+    # shellcheck disable=SC2086 # split "examples: N passed, M failed"
+    set -- $line
+    if [ "$rc" -ne 0 ] && [ "$4" -eq 0 ]; then
+      add examples "$2" 1 "exit status $rc with no failed example"
+    else
+      add examples "$2" "$4"
+    fi
+  fi
+else
+  echo "==== examples: tests/run_examples.sh is missing"
+  add examples 0 1 "tests/run_examples.sh missing"
 fi
 
 echo "====$summary"

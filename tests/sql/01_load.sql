@@ -30,3 +30,6 @@ SELECT pat_version(1); -- ERROR
 SELECT 'schema objects', count(*) FROM sqlite_schema;
 SELECT 'page_count', page_count FROM pragma_page_count;
 SELECT 'user_version', user_version FROM pragma_user_version;
+-- pat_debug: what a bug report needs, as run
+SELECT 'debug', substr(pat_debug(), 1, 4) = 'pat ', instr(pat_debug(), char(10) || 'sqlite ' || sqlite_version()) > 0,
+       instr(pat_debug(), char(10) || 'libsodium ') > 0, instr(pat_debug(), 'linkage loadable') > 0;

@@ -1,0 +1,68 @@
+#!/bin/sh
+# Runs the example applications and the install, as a new user would:
+#   install    make install into a temporary prefix, load the installed
+#              extension, build examples/c against the installed header,
+#              library and pkg-config file, then make uninstall
+#   c          examples/c (pat linked statically, registered with
+#              sqlite3_auto_extension) mints and verifies a token
+#   python     examples/python: tests/examples/test_python_api.sh
+#   node       examples/node: node --test, when Node.js is present
+# Prints one line per example and closes with "examples: N passed, M failed".
+set -u
+root=$(cd "$(dirname "$0")/.." && pwd) || exit 2
+cd "$root" || exit 2
+pass=0
+fail=0
+work=$(mktemp -d "${TMPDIR:-/tmp}/pat-examples.XXXXXX") || exit 2
+trap 'rm -rf "$work"' EXIT
+
+result() { # NAME STATUS
+  if [ "$2" -eq 0 ]; then pass=$((pass + 1)); echo "ok $1"
+  else fail=$((fail + 1)); echo "FAIL $1"; fi
+}
+
+# ---- install into a temporary prefix
+(
+  set -e
+  make --no-print-directory -s install PREFIX=/opt/pat DESTDIR="$work/root" >/dev/null
+  p="$work/root/opt/pat"
+  test -f "$p/lib/sqlite3-ext/pat.so" && test -f "$p/include/pat.h" &&
+    test -f "$p/lib/libpat.a" && test -f "$p/lib/pkgconfig/pat.pc"
+  v=$(sqlite3 :memory: ".load $p/lib/sqlite3-ext/pat" "SELECT pat_version()")
+  [ "$v" = "$(cat VERSION)" ]
+  # pkg-config answers from the installed file (its prefix is /opt/pat, so
+  # point the compiler at the DESTDIR copy explicitly).
+  [ "$(PKG_CONFIG_PATH=$p/lib/pkgconfig pkg-config --modversion pat)" = "$(cat VERSION)" ]
+  ext=$(PKG_CONFIG_PATH=$p/lib/pkgconfig pkg-config --variable=extension pat)
+  [ "$ext" = "/opt/pat/lib/sqlite3-ext/pat" ]
+  cc -I"$p/include" examples/c/main.c "$p/lib/libpat.a" -lsqlite3 \
+    $(pkg-config --libs libsodium) -lm -o "$work/mint"
+  "$work/mint" "$work/installed.db" alice DATA_FETCH >/dev/null
+  make --no-print-directory -s uninstall PREFIX=/opt/pat DESTDIR="$work/root" >/dev/null
+  [ -z "$(find "$work/root" -type f)" ]
+) >"$work/install.log" 2>&1
+rc=$?
+[ $rc -eq 0 ] || cat "$work/install.log"
+result install $rc
+
+# ---- examples/c, statically linked
+out=$(./dist/example_c "$work/c.db" bob DATA_CREATE 2>&1)
+rc=$?
+echo "$out" | sed 's/^/    /; s/pat_[0-9A-Za-z]\{38\}/pat_<token>/'
+if [ $rc -eq 0 ]; then
+  echo "$out" | grep -q "pat_verify(header) = 1" &&
+    echo "$out" | grep -q "pat_has_right(header, 'DATA_CREATE') = 1" &&
+    echo "$out" | grep -q "pat_has_right(header, 'USER_DELETE') = 0" || rc=1
+fi
+result c $rc
+
+# ---- the other examples register themselves here
+for t in tests/examples/*.sh; do
+  [ -f "$t" ] || continue
+  name=$(basename "$t" .sh)
+  sh "$t"
+  result "$name" $?
+done
+
+echo "examples: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
