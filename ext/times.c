@@ -14,18 +14,16 @@
 
 static int range_ok(int64_t t) { return t >= PAT_TIME_MIN && t <= PAT_TIME_MAX; }
 
-/* Shows at most 40 bytes of a bad value, so a pasted secret or a 1 MiB
-** string does not end up whole in an error message. */
+/* Shows at most 40 bytes of a bad value, printable ASCII only, so a pasted
+** secret or a 1 MiB string does not end up whole in an error message, and
+** the message stays valid UTF-8 whatever the value held. */
 static void quote_value(char *err, size_t errlen, const char *what,
                         const unsigned char *s, int n) {
-  int shown = n > 40 ? 40 : n;
-  for (int i = 0; i < shown; i++)
-    if (s[i] < 0x20 || s[i] == 0x7f) shown = i;
-  /* Never cut a UTF-8 character in two: back off to where one starts. */
-  if (shown < n)
-    while (shown > 0 && (s[shown] & 0xC0) == 0x80) shown--;
-  snprintf(err, errlen, "%s is not a time: '%.*s%s'", what, shown,
-           (const char *)s, shown < n ? "..." : "");
+  char shown[41];
+  int k = 0;
+  for (; k < n && k < 40; k++) shown[k] = s[k] >= 0x20 && s[k] < 0x7f ? (char)s[k] : '?';
+  shown[k] = '\0';
+  snprintf(err, errlen, "%s is not a time: '%s%s'", what, shown, k < n ? "..." : "");
 }
 
 static int parse_text(sqlite3 *scratch, sqlite3_value *v, int64_t *out) {

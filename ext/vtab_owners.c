@@ -56,6 +56,10 @@ static int owners_write(pat_conn *c, int which, int kind, sqlite3_value *rowid,
                         size_t errlen) {
   char owner[PAT_OWNER_MAX + 1], role[PAT_RIGHT_MAX + 1];
   if (pat_owner_arg(owner_v, owner, err, errlen) != 0) return -1;
+  if (sqlite3_value_type(role_v) != SQLITE_TEXT) {
+    snprintf(err, errlen, "role must be a text");
+    return -1;
+  }
   int exists = pat_role_exists(c, which, role_v);
   if (exists < 0) {
     snprintf(err, errlen, "%s", c->errmsg);

@@ -85,9 +85,10 @@ static int rights_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
     return -1;
   if (kind == PAT_WRITE_INSERT) {
     sqlite3_value *v = col[COL_NAME];
-    const char *name = (const char *)sqlite3_value_text(v);
-    if (sqlite3_value_type(v) != SQLITE_TEXT || name == NULL ||
-        !pat_right_name_ok(name, (size_t)sqlite3_value_bytes(v))) {
+    /* The type first: asking for the text turns a BLOB into TEXT. */
+    const char *name =
+        sqlite3_value_type(v) == SQLITE_TEXT ? (const char *)sqlite3_value_text(v) : NULL;
+    if (name == NULL || !pat_right_name_ok(name, (size_t)sqlite3_value_bytes(v))) {
       snprintf(err, errlen, "name must be 1 to %d characters of A-Z, a-z, 0-9 and _",
                PAT_RIGHT_MAX);
       return -1;

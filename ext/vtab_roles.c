@@ -38,12 +38,19 @@ static int roles_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
                           err, errlen);
   }
   sqlite3_value **col = argv + 2;
-  const char *role = (const char *)sqlite3_value_text(col[COL_ROLE]);
-  const char *right = (const char *)sqlite3_value_text(col[COL_RIGHT]);
-  if (sqlite3_value_type(col[COL_ROLE]) != SQLITE_TEXT || role == NULL ||
-      !pat_right_name_ok(role, (size_t)sqlite3_value_bytes(col[COL_ROLE]))) {
+  /* The types first: asking for the text turns a BLOB into TEXT. */
+  int right_is_text = sqlite3_value_type(col[COL_RIGHT]) == SQLITE_TEXT;
+  const char *role = sqlite3_value_type(col[COL_ROLE]) == SQLITE_TEXT
+                         ? (const char *)sqlite3_value_text(col[COL_ROLE])
+                         : NULL;
+  const char *right = right_is_text ? (const char *)sqlite3_value_text(col[COL_RIGHT]) : NULL;
+  if (role == NULL || !pat_right_name_ok(role, (size_t)sqlite3_value_bytes(col[COL_ROLE]))) {
     snprintf(err, errlen, "role must be 1 to %d characters of A-Z, a-z, 0-9 and _",
              PAT_RIGHT_MAX);
+    return -1;
+  }
+  if (!right_is_text) {
+    snprintf(err, errlen, "right must be a text");
     return -1;
   }
   if (strcmp(role, "ROOT") == 0) {
@@ -68,7 +75,7 @@ static int roles_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
   if (rc != SQLITE_ROW) snprintf(err, errlen, "%s", sqlite3_errmsg(pat_store_db(c, which)));
   sqlite3_finalize(st);
   if (rc != SQLITE_ROW) return -1;
-  if (sqlite3_value_type(col[COL_RIGHT]) != SQLITE_TEXT || !known) {
+  if (!known) {
     snprintf(err, errlen, "unknown right '%s'", shown);
     return -1;
   }

@@ -40,9 +40,14 @@ static int check_value(pat_conn *c, int which, const char *key, sqlite3_value *v
   int64_t other = 0;
   int other_null = 1;
   *is_num = 0;
+  /* Types first (asking for the text turns a BLOB into TEXT); lengths
+  ** from SQLite, so a NUL inside a value is not a shorter value. */
+  const char *text =
+      sqlite3_value_type(v) == SQLITE_TEXT ? (const char *)sqlite3_value_text(v) : NULL;
+  size_t len = text ? (size_t)sqlite3_value_bytes(v) : 0;
   if (strcmp(key, "prefix") == 0) {
-    const char *p = (const char *)sqlite3_value_text(v);
-    if (sqlite3_value_type(v) != SQLITE_TEXT || p == NULL ||
+    const char *p = text;
+    if (p == NULL ||
         pat_prefix_check(p, (size_t)sqlite3_value_bytes(v)) != 0) {
       snprintf(err, errlen, "prefix must be at most %d characters of A-Z, a-z, 0-9 and _",
                PAT_PREFIX_MAX);
@@ -80,6 +85,10 @@ static int check_value(pat_conn *c, int which, const char *key, sqlite3_value *v
     return 0;
   }
   if (strcmp(key, "default_role") == 0) {
+    if (text == NULL) {
+      snprintf(err, errlen, "default_role must be a text");
+      return -1;
+    }
     int exists = pat_role_exists(c, which, v);
     if (exists < 0) goto db;
     if (!exists) {
@@ -92,8 +101,8 @@ static int check_value(pat_conn *c, int which, const char *key, sqlite3_value *v
     return 0;
   }
   if (strcmp(key, "audit") == 0) {
-    const char *a = (const char *)sqlite3_value_text(v);
-    if (sqlite3_value_type(v) != SQLITE_TEXT || a == NULL ||
+    const char *a = text;
+    if (a == NULL || len != strlen(a) ||
         (strcmp(a, "off") != 0 && strcmp(a, "changes") != 0 && strcmp(a, "all") != 0)) {
       snprintf(err, errlen, "audit must be 'off', 'changes' or 'all'");
       return -1;
