@@ -5,8 +5,8 @@
 #              library and pkg-config file, then make uninstall
 #   c          examples/c (pat linked statically, registered with
 #              sqlite3_auto_extension) mints and verifies a token
-#   python     examples/python: tests/examples/test_python_api.sh
-#   node       examples/node: node --test, when Node.js is present
+#   python_api examples/python: tests/examples/python_api.sh
+#   node       examples/node: tests/examples/node.sh (node --test)
 # Prints one line per example and closes with "examples: N passed, M failed".
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd) || exit 2
