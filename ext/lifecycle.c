@@ -22,10 +22,41 @@
 #include <stdio.h>
 #include <string.h>
 
+int pat_integral(sqlite3_value *v, int64_t *out) {
+  switch (sqlite3_value_type(v)) {
+    case SQLITE_INTEGER:
+      *out = sqlite3_value_int64(v);
+      return 1;
+    case SQLITE_FLOAT: {
+      /* Some drivers (better-sqlite3) send every number as a REAL. */
+      double d = sqlite3_value_double(v);
+      if (d >= -9007199254740992.0 && d <= 9007199254740992.0 && d == (double)(int64_t)d) {
+        *out = (int64_t)d;
+        return 1;
+      }
+      return 0;
+    }
+    case SQLITE_TEXT:
+      /* Text that reads as an integer ('7'), as SQLite would compare it. */
+      if (sqlite3_value_numeric_type(v) == SQLITE_INTEGER) {
+        *out = sqlite3_value_int64(v);
+        return 1;
+      }
+      return 0;
+    default:
+      return 0;
+  }
+}
+
 int pat_owner_arg(sqlite3_value *v, char out[PAT_OWNER_MAX + 1], char *err,
                   size_t errlen) {
   int t = sqlite3_value_type(v);
-  /* Stored and compared as text, so 42 and '42' are one owner. */
+  int64_t whole;
+  /* Stored and compared as text, so 42, 42.0 and '42' are one owner. */
+  if (t == SQLITE_FLOAT && pat_integral(v, &whole)) {
+    snprintf(out, PAT_OWNER_MAX + 1, "%lld", (long long)whole);
+    return 0;
+  }
   const unsigned char *s = t == SQLITE_TEXT || t == SQLITE_INTEGER ? sqlite3_value_text(v) : NULL;
   int n = s ? sqlite3_value_bytes(v) : 0;
   if (n == 0) {
@@ -295,11 +326,10 @@ void pat_fn_rotate(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   char err[PAT_ERRMAX] = "";
   new_token t = {0};
   int which;
-  if (sqlite3_value_numeric_type(argv[0]) != SQLITE_INTEGER) {
+  if (!pat_integral(argv[0], &t.id)) {
     snprintf(err, sizeof err, "id must be an integer");
     goto fail;
   }
-  t.id = sqlite3_value_int64(argv[0]);
   int have_to = 0;
   if (argc > 1) {
     int rc = pat_time_arg(c->db, argv[1], "valid_to", &t.to, err, sizeof err);

@@ -377,6 +377,14 @@ class RotateTest(PatTestCase):
             return self.one("SELECT pat_rotate(?, ?)", (tid, valid_to[0]))
         return self.one("SELECT pat_rotate(?)", (tid,))
 
+    def test_rotate_takes_the_id_as_a_whole_real_or_as_text(self):
+        # drivers such as better-sqlite3 send every number as a REAL
+        tid = self.id_of(self.create())
+        self.assertEqual(self.verify(self.rotate(float(tid))), tid)
+        self.assertEqual(self.verify(self.rotate(str(tid))), tid)
+        self.assertRefused("SELECT pat_rotate(?)", (tid + 0.5,),
+                           message="pat_rotate: id must be an integer")
+
     def test_rotate_returns_new_token_for_same_row_and_kills_old(self):
         old = self.create(owner="alice", name="ci", rights="DATA_*")
         tid = self.id_of(old)
