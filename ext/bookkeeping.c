@@ -13,7 +13,10 @@
 **     handler can not be read back, so pat could not lift it for one write
 **     on the application's own connection;
 **   - in memory there is no one to wait for, and the application's
-**     connection writes it.
+**     connection writes it;
+**   - under a VFS other than the operating system's (unix*), nothing is
+**     written: a second connection there could bypass what the VFS is for
+**     (dqlite replicates through it).
 ** The settings it needs (audit, last_used_interval) are the ones the check
 ** read through pat_store_fresh.
 */
@@ -79,6 +82,14 @@ static int writer(pat_conn *c, pat_book *b) {
   sqlite3_vfs *vfs = NULL;
   if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_VFS_POINTER, &vfs) != SQLITE_OK)
     vfs = NULL;
+  /* A second connection is only safe where files and locks are the
+  ** operating system's. Under another VFS (dqlite's replicated one, say) a
+  ** write that bypasses the application's connection could bypass the
+  ** replication too: write nothing. */
+  if (vfs == NULL || strncmp(vfs->zName, "unix", 4) != 0) {
+    b->aux_failed = 1;
+    return -1;
+  }
   if (sqlite3_open_v2(file, &b->aux, SQLITE_OPEN_READWRITE,
                       vfs != NULL ? vfs->zName : NULL) != SQLITE_OK) {
     sqlite3_close(b->aux);
