@@ -61,22 +61,21 @@ typedef struct found_token {
   int book; /* bookkeeping owed: a check without `at` */
 } found_token;
 
-/* Reads the token's columns from a lookup row (id at column `col`, then
-** valid_from, valid_to, digest, last_used_at), after a constant-time compare
-** of the digest. */
-static void read_found(sqlite3_stmt *st, int col, const unsigned char *digest,
+/* Reads the token's columns from a lookup row (id, valid_from, valid_to,
+** digest, last_used_at), after a constant-time compare of the digest. */
+static void read_found(sqlite3_stmt *st, const unsigned char *digest,
                        const check_args *a, found_token *f) {
-  const void *stored = sqlite3_column_blob(st, col + 3);
+  const void *stored = sqlite3_column_blob(st, 3);
   memset(f, 0, sizeof *f);
-  if (stored == NULL || sqlite3_column_bytes(st, col + 3) != PAT_DIGEST_LEN ||
+  if (stored == NULL || sqlite3_column_bytes(st, 3) != PAT_DIGEST_LEN ||
       !pat_digest_equal(stored, digest))
     return;
   f->found = 1;
-  f->id = sqlite3_column_int64(st, col);
-  f->from = sqlite3_column_int64(st, col + 1);
-  f->to = sqlite3_column_int64(st, col + 2);
-  f->never_used = sqlite3_column_type(st, col + 4) == SQLITE_NULL;
-  f->last_used = sqlite3_column_int64(st, col + 4);
+  f->id = sqlite3_column_int64(st, 0);
+  f->from = sqlite3_column_int64(st, 1);
+  f->to = sqlite3_column_int64(st, 2);
+  f->never_used = sqlite3_column_type(st, 4) == SQLITE_NULL;
+  f->last_used = sqlite3_column_int64(st, 4);
   f->book = !a->explicit_at;
 }
 
@@ -85,12 +84,13 @@ static int in_window(const found_token *f, int64_t at) {
 }
 
 /* Writes what the check owes on the side, once its lookup is reset. */
-static void bookkeeping(pat_conn *c, const found_token *f, int64_t at, int passed,
-                        const char *detail) {
+static void bookkeeping(pat_conn *c, const pat_policy *p, const found_token *f,
+                        int64_t at, int passed, const char *detail) {
   if (!f->found || !f->book) return;
-  pat_book_entry e = {.id = f->id, .now = at, .detail = detail};
-  e.touch = passed && (f->never_used || at - f->last_used >= c->last_used_interval);
-  if (c->audit == PAT_AUDIT_ALL) e.event = passed ? "use" : "deny";
+  pat_book_entry e = {.id = f->id, .now = at, .interval = pat_policy_interval(p),
+                      .detail = detail};
+  e.touch = passed && (f->never_used || at - f->last_used >= e.interval);
+  if (pat_policy_audit(p) == PAT_AUDIT_ALL) e.event = passed ? "use" : "deny";
   if (e.touch || e.event != NULL) pat_book_write(c, &e);
 }
 
@@ -98,12 +98,62 @@ static const char *window_denial(const found_token *f, int64_t at) {
   return at < f->from ? "not yet valid" : "expired";
 }
 
+/* Runs the check's lookup by digest and reads the policy in the same read
+** transaction. Returns the statement stepped (ROW or DONE; reset it), or
+** NULL after setting *err, or NULL with *gone when the store vanished. */
+static sqlite3_stmt *lookup(pat_conn *c, pat_stmt_id id, const check_args *a,
+                            unsigned char digest[PAT_DIGEST_LEN], int *has_row,
+                            const pat_policy **policy, int *gone, char *err,
+                            size_t errlen) {
+  *gone = 0;
+  *policy = NULL;
+  sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, id);
+  if (st == NULL) {
+    *gone = pat_store_gone(c);
+    snprintf(err, errlen, "%s", c->errmsg);
+    return NULL;
+  }
+  if (pat_conn_digest(c, digest, a->tok, a->tok_len) != 0) {
+    snprintf(err, errlen, "can not digest the token");
+    return NULL;
+  }
+  int rc = sqlite3_bind_blob(st, 1, digest, PAT_DIGEST_LEN, SQLITE_TRANSIENT);
+  if (rc == SQLITE_OK) rc = sqlite3_step(st);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    *gone = pat_store_gone(c);
+    return NULL;
+  }
+  *has_row = rc == SQLITE_ROW;
+  *policy = pat_policy_get(c, PAT_DB_MAIN, err, errlen);
+  if (*policy == NULL) {
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return NULL;
+  }
+  return st;
+}
+
+/* Resets a lookup, and notices a schema change (which may have planted a
+** shadowing object). 0, or -1 with err. */
+static int lookup_done(pat_conn *c, pat_stmt_id id, sqlite3_stmt *st,
+                       unsigned char digest[PAT_DIGEST_LEN], char *err, size_t errlen) {
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  pat_wipe(digest, PAT_DIGEST_LEN);
+  return pat_store_recheck(c, id, err, errlen);
+}
+
 void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   pat_conn *c = sqlite3_user_data(ctx);
   char err[PAT_ERRMAX];
   unsigned char digest[PAT_DIGEST_LEN];
+  const pat_policy *p;
   check_args a;
   found_token f;
+  int has_row = 0, gone = 0;
   if (read_args(ctx, "pat_verify", argv[0], argc > 1 ? argv[1] : NULL, &a) != 0) return;
   if (!a.well_formed) return; /* NULL, without a look at the database */
   int which = pat_store_open(c, err, sizeof err);
@@ -112,51 +162,22 @@ void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     return;
   }
   if (which != PAT_DB_MAIN) return; /* no store, no tokens */
-  sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, PAT_STMT_VERIFY);
-  if (st == NULL && pat_store_gone(c)) return;
-  if (st == NULL || pat_conn_digest(c, digest, a.tok, a.tok_len) != 0) {
-    pat_error(ctx, "pat_verify", "%s", st ? "can not digest the token" : c->errmsg);
+  sqlite3_stmt *st = lookup(c, PAT_STMT_VERIFY, &a, digest, &has_row, &p, &gone, err,
+                            sizeof err);
+  if (st == NULL) {
+    pat_wipe(digest, sizeof digest);
+    if (!gone) pat_error(ctx, "pat_verify", "%s", err);
     return;
   }
-  int rc = sqlite3_bind_blob(st, 1, digest, PAT_DIGEST_LEN, SQLITE_TRANSIENT);
-  if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  int fresh = 0;
   memset(&f, 0, sizeof f);
-  if (rc == SQLITE_ROW) read_found(st, 0, digest, &a, &f);
-  if (rc == SQLITE_ROW || rc == SQLITE_DONE) fresh = pat_store_fresh(c, err, sizeof err);
-  else snprintf(err, sizeof err, "%s", sqlite3_errmsg(c->db));
-  sqlite3_reset(st);
-  sqlite3_clear_bindings(st);
-  pat_wipe(digest, sizeof digest);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-    if (!pat_store_gone(c)) pat_error(ctx, "pat_verify", "%s", err);
-    return;
-  }
-  if (fresh != 0) {
-    pat_error(ctx, "pat_verify", "%s", err);
-    return;
-  }
-  if (pat_store_recheck(c, PAT_STMT_VERIFY, err, sizeof err) != 0) {
+  if (has_row) read_found(st, digest, &a, &f);
+  if (lookup_done(c, PAT_STMT_VERIFY, st, digest, err, sizeof err) != 0) {
     pat_error(ctx, "pat_verify", "%s", err);
     return;
   }
   int passed = f.found && in_window(&f, a.at);
   if (passed) sqlite3_result_int64(ctx, f.id);
-  bookkeeping(c, &f, a.at, passed, passed ? NULL : window_denial(&f, a.at));
-}
-
-/* Whether the right is in the catalog of the store that answers reads;
-** -1 with the reason in c->errmsg. */
-static int right_known(pat_conn *c, int which, const char *right, int n) {
-  sqlite3_stmt *st = pat_store_stmt(c, which, PAT_STMT_RIGHT_KNOWN);
-  if (st == NULL) return -1;
-  int rc = sqlite3_bind_text(st, 1, right, n, SQLITE_TRANSIENT);
-  if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  int known = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-  if (known < 0)
-    snprintf(c->errmsg, sizeof c->errmsg, "%s", sqlite3_errmsg(pat_store_db(c, which)));
-  sqlite3_reset(st);
-  return known;
+  bookkeeping(c, p, &f, a.at, passed, passed ? NULL : window_denial(&f, a.at));
 }
 
 static void unknown_right(sqlite3_context *ctx, const char *right, int rn) {
@@ -169,20 +190,35 @@ static void unknown_right(sqlite3_context *ctx, const char *right, int rn) {
 ** 0 for a right of the catalog, else an error. */
 static void answer_without_token(sqlite3_context *ctx, pat_conn *c, int which,
                                  const char *right, int rn) {
-  int known = right_known(c, which, right, rn);
-  if (known < 0 && which == PAT_DB_MAIN && pat_store_gone(c))
-    known = right_known(c, PAT_DB_DEFAULTS, right, rn);
-  if (known < 0) pat_error(ctx, "pat_has_right", "%s", c->errmsg);
-  else if (known) sqlite3_result_int(ctx, 0);
+  char err[PAT_ERRMAX];
+  const pat_policy *p = pat_policy_get(c, which, err, sizeof err);
+  if (p == NULL && which == PAT_DB_MAIN && pat_store_gone(c))
+    p = pat_policy_get(c, PAT_DB_DEFAULTS, err, sizeof err);
+  if (p == NULL) pat_error(ctx, "pat_has_right", "%s", err);
+  else if (pat_policy_right(p, right, (size_t)rn) >= 0) sqlite3_result_int(ctx, 0);
   else unknown_right(ctx, right, rn);
+}
+
+/* Whether the token's stored rights (a sorted JSON array of names) hold
+** `right`: its name in quotes appears in the text. */
+static int holds(const unsigned char *rights, int n, const char *right, int rn) {
+  if (rights == NULL) return 0;
+  for (int i = 0; i + rn + 2 <= n; i++) {
+    if (rights[i] == '"' && rights[i + rn + 1] == '"' &&
+        memcmp(rights + i + 1, right, (size_t)rn) == 0)
+      return 1;
+  }
+  return 0;
 }
 
 void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   pat_conn *c = sqlite3_user_data(ctx);
   char err[PAT_ERRMAX], detail[PAT_RIGHT_MAX * 2 + 64];
   unsigned char digest[PAT_DIGEST_LEN];
+  const pat_policy *p;
   check_args a;
   found_token f;
+  int has_row = 0, gone = 0;
   if (read_args(ctx, "pat_has_right", argv[0], argc > 2 ? argv[2] : NULL, &a) != 0)
     return;
   if (sqlite3_value_type(argv[1]) != SQLITE_TEXT) {
@@ -205,53 +241,35 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     answer_without_token(ctx, c, which, right, rn);
     return;
   }
-  sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, PAT_STMT_HAS_RIGHT);
-  if (st == NULL && pat_store_gone(c)) {
-    answer_without_token(ctx, c, PAT_DB_DEFAULTS, right, rn);
-    return;
-  }
-  if (st == NULL || pat_conn_digest(c, digest, a.tok, a.tok_len) != 0) {
-    pat_error(ctx, "pat_has_right", "%s", st ? "can not digest the token" : c->errmsg);
-    return;
-  }
-  int rc = sqlite3_bind_blob(st, 1, digest, PAT_DIGEST_LEN, SQLITE_TRANSIENT);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 2, right, rn, SQLITE_TRANSIENT);
-  if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  int known = 0, held = 0, granted = 0, fresh = 0;
-  memset(&f, 0, sizeof f);
-  detail[0] = '\0';
-  if (rc == SQLITE_ROW) {
-    known = sqlite3_column_int(st, 0);
-    read_found(st, 1, digest, &a, &f);
-    fresh = pat_store_fresh(c, err, sizeof err);
-    held = sqlite3_column_int(st, 6);
-    granted = sqlite3_column_int(st, 7);
-    if (f.found && held && !granted) {
-      char role[PAT_RIGHT_MAX + 1];
-      const char *r = (const char *)sqlite3_column_text(st, 8);
-      pat_right_show(role, sizeof role, r ? r : "", r ? strlen(r) : 0);
-      snprintf(detail, sizeof detail, "right not granted by role '%s': %.*s", role, rn, right);
-    }
-  } else {
-    snprintf(err, sizeof err, "%s", sqlite3_errmsg(c->db));
-  }
-  sqlite3_reset(st);
-  sqlite3_clear_bindings(st);
-  pat_wipe(digest, sizeof digest);
-  if (rc != SQLITE_ROW) {
-    if (pat_store_gone(c)) answer_without_token(ctx, c, PAT_DB_DEFAULTS, right, rn);
+  sqlite3_stmt *st = lookup(c, PAT_STMT_HAS_RIGHT, &a, digest, &has_row, &p, &gone, err,
+                            sizeof err);
+  if (st == NULL) {
+    pat_wipe(digest, sizeof digest);
+    if (gone) answer_without_token(ctx, c, PAT_DB_DEFAULTS, right, rn);
     else pat_error(ctx, "pat_has_right", "%s", err);
     return;
   }
-  if (fresh != 0) {
+  int k = pat_policy_right(p, right, (size_t)rn);
+  int held = 0, granted = 0;
+  memset(&f, 0, sizeof f);
+  detail[0] = '\0';
+  if (has_row) {
+    read_found(st, digest, &a, &f);
+    held = holds(sqlite3_column_text(st, 5), sqlite3_column_bytes(st, 5), right, rn);
+    const char *role = pat_policy_role(p, (const char *)sqlite3_column_text(st, 6));
+    granted = pat_policy_grants(p, role, k);
+    if (f.found && held && !granted) {
+      char shown[PAT_RIGHT_MAX + 1];
+      pat_right_show(shown, sizeof shown, role ? role : "", role ? strlen(role) : 0);
+      snprintf(detail, sizeof detail, "right not granted by role '%s': %.*s", shown, rn,
+               right);
+    }
+  }
+  if (lookup_done(c, PAT_STMT_HAS_RIGHT, st, digest, err, sizeof err) != 0) {
     pat_error(ctx, "pat_has_right", "%s", err);
     return;
   }
-  if (pat_store_recheck(c, PAT_STMT_HAS_RIGHT, err, sizeof err) != 0) {
-    pat_error(ctx, "pat_has_right", "%s", err);
-    return;
-  }
-  if (!known) {
+  if (k < 0) {
     unknown_right(ctx, right, rn);
     return;
   }
@@ -261,5 +279,5 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (passed) snprintf(detail, sizeof detail, "%.*s", rn, right);
   else if (!valid) snprintf(detail, sizeof detail, "%s", window_denial(&f, a.at));
   else if (!held) snprintf(detail, sizeof detail, "right not held: %.*s", rn, right);
-  bookkeeping(c, &f, a.at, passed, detail);
+  bookkeeping(c, p, &f, a.at, passed, detail);
 }

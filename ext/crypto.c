@@ -21,6 +21,8 @@ const char *pat_crypto_version(void) { return sodium_version_string(); }
 
 uint32_t pat_random_below(uint32_t upper) { return randombytes_uniform(upper); }
 
+void pat_random_buf(unsigned char *buf, size_t n) { randombytes_buf(buf, n); }
+
 int pat_digest_keyed(unsigned char out[PAT_DIGEST_LEN], const char *tok, size_t n,
                      const unsigned char *key, size_t keylen) {
   return crypto_generichash(out, PAT_DIGEST_LEN, (const unsigned char *)tok, n, key,

@@ -57,7 +57,7 @@ static int set_key(pat_conn *c, const unsigned char *key, size_t keylen) {
   }
   /* Everything checked against the old key is checked again. */
   c->store_version = 0;
-  c->fresh = 0;
+  pat_policy_forget(c);
   return 0;
 }
 

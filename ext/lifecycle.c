@@ -80,13 +80,9 @@ int pat_name_arg(sqlite3_value *v, char *err, size_t errlen) {
 
 int pat_default_valid_to(pat_conn *c, int which, int64_t from, int64_t *to, char *err,
                          size_t errlen) {
-  int64_t def = 0;
-  int def_null = 1;
-  if (pat_setting_int(c, which, "default_lifetime", &def, &def_null) != 0) {
-    snprintf(err, errlen, "%s", c->errmsg);
-    return -1;
-  }
-  *to = from + (def_null || def <= 0 ? 2592000 : def);
+  const pat_policy *p = pat_policy_get(c, which, err, errlen);
+  if (p == NULL) return -1;
+  *to = from + pat_policy_default_lifetime(p);
   if (*to > PAT_TIME_MAX) *to = PAT_TIME_MAX;
   return 0;
 }
@@ -94,16 +90,13 @@ int pat_default_valid_to(pat_conn *c, int which, int64_t from, int64_t *to, char
 int pat_window_check(pat_conn *c, int which, int64_t from, int64_t to, char *err,
                      size_t errlen) {
   int64_t max = 0;
-  int max_null = 1;
   if (to <= from) {
     snprintf(err, errlen, "valid_to must be later than valid_from");
     return -1;
   }
-  if (pat_setting_int(c, which, "max_lifetime", &max, &max_null) != 0) {
-    snprintf(err, errlen, "%s", c->errmsg);
-    return -1;
-  }
-  if (!max_null && to - from > max) {
+  const pat_policy *p = pat_policy_get(c, which, err, errlen);
+  if (p == NULL) return -1;
+  if (pat_policy_max_lifetime(p, &max) && to - from > max) {
     snprintf(err, errlen, "lifetime of %lld seconds exceeds max_lifetime (%lld)",
              (long long)(to - from), (long long)max);
     return -1;
@@ -111,10 +104,10 @@ int pat_window_check(pat_conn *c, int which, int64_t from, int64_t to, char *err
   return 0;
 }
 
-/* The role that decides what `owner` may grant: theirs in pat_owners, else
-** the setting default_role ("" when that is NULL: a role with no rights). */
-static int owner_role(pat_conn *c, int which, const char *owner, char *role,
-                      size_t n, char *err, size_t errlen) {
+/* The owner's role as listed in pat_owners, into role ("" and *listed 0
+** when not listed). */
+static int owner_role(pat_conn *c, int which, const char *owner, char *role, size_t n,
+                      int *listed, char *err, size_t errlen) {
   sqlite3_stmt *st = pat_store_stmt(c, which, PAT_STMT_OWNER_ROLE);
   if (st == NULL) {
     snprintf(err, errlen, "%s", c->errmsg);
@@ -123,21 +116,21 @@ static int owner_role(pat_conn *c, int which, const char *owner, char *role,
   int rc = sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
   role[0] = '\0';
-  if (rc == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL)
-    snprintf(role, n, "%s", (const char *)sqlite3_column_text(st, 0));
-  if (rc != SQLITE_ROW)
+  *listed = rc == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL;
+  if (*listed) snprintf(role, n, "%s", (const char *)sqlite3_column_text(st, 0));
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
     snprintf(err, errlen, "can not read the owner's role: %s",
              sqlite3_errmsg(pat_store_db(c, which)));
   sqlite3_reset(st);
-  return rc == SQLITE_ROW ? 0 : -1;
+  return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
 int pat_rights_for(pat_conn *c, int which, const char *owner, sqlite3_value *rights,
                    char **json, char *err, size_t errlen) {
-  char role[PAT_OWNER_MAX + 1];
-  pat_strlist items = {0}, names = {0};
+  char listed_role[PAT_OWNER_MAX + 1];
+  pat_strlist items = {0};
   pat_catalog_entry *cat = NULL;
-  int n = 0, cap = 0, out = -1, rc = SQLITE_OK;
+  int n = 0, listed = 0, out = -1;
   *json = NULL;
   if (sqlite3_value_type(rights) != SQLITE_TEXT) {
     snprintf(err, errlen, "rights must be a text: a JSON array or a comma-separated list");
@@ -147,41 +140,16 @@ int pat_rights_for(pat_conn *c, int which, const char *owner, sqlite3_value *rig
   if (text == NULL ||
       pat_rights_parse(text, (size_t)sqlite3_value_bytes(rights), &items, err, errlen) != 0)
     return -1;
-  if (owner_role(c, which, owner, role, sizeof role, err, errlen) != 0) goto done;
-  sqlite3_stmt *st = pat_store_stmt(c, which, PAT_STMT_CATALOG);
-  if (st == NULL) {
-    snprintf(err, errlen, "%s", c->errmsg);
-    goto done;
+  const pat_policy *p = pat_policy_get(c, which, err, errlen);
+  if (p != NULL &&
+      owner_role(c, which, owner, listed_role, sizeof listed_role, &listed, err, errlen) == 0) {
+    const char *role = pat_policy_role(p, listed ? listed_role : NULL);
+    if (pat_policy_catalog(p, role, &cat, &n) != 0)
+      snprintf(err, errlen, "out of memory");
+    else
+      out = pat_rights_expand(&items, cat, n, role ? role : "", json, err, errlen);
   }
-  rc = sqlite3_bind_text(st, 1, role, -1, SQLITE_STATIC);
-  while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-    const char *name = (const char *)sqlite3_column_text(st, 0);
-    if (n == cap) {
-      cap = cap ? cap * 2 : 64;
-      pat_catalog_entry *grown = sqlite3_realloc64(cat, (sqlite3_uint64)cap * sizeof *cat);
-      if (grown == NULL) {
-        rc = SQLITE_NOMEM;
-        break;
-      }
-      cat = grown;
-    }
-    if (name == NULL || pat_strlist_add(&names, name, strlen(name)) != 0) {
-      rc = SQLITE_NOMEM;
-      break;
-    }
-    cat[n++].grantable = sqlite3_column_int(st, 1);
-    rc = SQLITE_OK;
-  }
-  sqlite3_reset(st);
-  if (rc != SQLITE_DONE) {
-    snprintf(err, errlen, "can not read the catalog: %s", sqlite3_errstr(rc));
-    goto done;
-  }
-  for (int i = 0; i < n; i++) cat[i].name = names.v[i];
-  out = pat_rights_expand(&items, cat, n, role, json, err, errlen);
-done:
   sqlite3_free(cat);
-  pat_strlist_free(&names);
   pat_strlist_free(&items);
   return out;
 }
@@ -189,14 +157,10 @@ done:
 /* A new token into `token` (PAT_TOKEN_MAX + 1 bytes) and its digest. */
 static int mint(pat_conn *c, int which, char *token, int *len,
                 unsigned char digest[PAT_DIGEST_LEN], char *err, size_t errlen) {
-  char prefix[PAT_PREFIX_MAX + 2] = "";
-  int rc = pat_setting(c, which, "prefix", prefix, sizeof prefix);
-  if (rc < 0) {
-    snprintf(err, errlen, "%s", c->errmsg);
-    return -1;
-  }
-  if (rc == 1) prefix[0] = '\0';
-  *len = pat_token_make(token, prefix, strlen(prefix));
+  const pat_policy *p = pat_policy_get(c, which, err, errlen);
+  if (p == NULL) return -1;
+  const char *prefix = pat_policy_prefix(p);
+  *len = prefix ? pat_token_make(token, prefix, strlen(prefix)) : -1;
   if (*len < 0) {
     snprintf(err, errlen, "the setting prefix is not usable: change it in pat_settings");
     return -1;
@@ -268,7 +232,15 @@ static void mint_and_write(sqlite3_context *ctx, const char *fn, pat_conn *c, in
     return;
   }
   int ok = mint(c, which, token, &len, digest, err, sizeof err) == 0;
-  if (ok) {
+  if (ok && which == PAT_DB_MAIN) {
+    /* One statement (its triggers write the event) is atomic by itself. */
+    sqlite3_int64 before = sqlite3_total_changes64(c->db);
+    t->digest = digest;
+    ok = store_write(c, id, bind, t, err, sizeof err) == 0;
+    if (ok) pat_policy_own_write(c, before);
+  } else if (ok) {
+    /* The store is made first, in a savepoint with the write where SQLite
+    ** allows one (else inside the calling statement's own transaction). */
     t->digest = digest;
     int began = pat_store_begin(c);
     int wrote = pat_store_ensure(c, err, sizeof err) == 0 &&

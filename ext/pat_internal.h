@@ -54,6 +54,7 @@ int pat_crypto_init(void);
 const char *pat_crypto_version(void);
 /* A uniform value in [0, upper). */
 uint32_t pat_random_below(uint32_t upper);
+void pat_random_buf(unsigned char *buf, size_t n);
 /* BLAKE2b-256 of the whole token text; keyed when the application gave pat
 ** a key (pepper), so the file alone lets nobody test guesses or plant a
 ** token. */
@@ -136,14 +137,12 @@ int pat_text_check(const char *what, const unsigned char *s, int n, int max,
 typedef enum pat_stmt_id {
   PAT_STMT_VERIFY,
   PAT_STMT_HAS_RIGHT,
-  PAT_STMT_RIGHT_KNOWN,
   PAT_STMT_SETTING,
   PAT_STMT_OWNER_ROLE,
-  PAT_STMT_CATALOG,
   PAT_STMT_INSERT_TOKEN,
   PAT_STMT_ROTATE_TOKEN,
   PAT_STMT_TOKEN_BY_ID,
-  PAT_STMT_FRESH,
+  PAT_STMT_HOLD,
   PAT_STMT_COUNT
 } pat_stmt_id;
 
@@ -151,7 +150,8 @@ typedef enum pat_stmt_id {
 ** in-memory copy of a new store that answers reads before the store exists. */
 enum { PAT_DB_MAIN = 0, PAT_DB_DEFAULTS = 1 };
 
-typedef struct pat_book pat_book; /* bookkeeping.c */
+typedef struct pat_book pat_book;     /* bookkeeping.c */
+typedef struct pat_policy pat_policy; /* policy.c */
 
 /* Per-connection state: user data of every function and module. */
 typedef struct pat_conn {
@@ -167,13 +167,8 @@ typedef struct pat_conn {
   unsigned char key[PAT_KEY_MAX]; /* the pepper, when keylen > 0; wiped */
   size_t keylen;
   char key_fp[PAT_FINGERPRINT_HEX + 1]; /* its fingerprint, "" without */
-  /* What a check needs besides its row, read again whenever another
-  ** connection committed (data_version) or this one changed anything. */
-  int fresh;
-  unsigned int data_version;
-  sqlite3_int64 changes;
-  int audit;          /* PAT_AUDIT_* */
-  int64_t last_used_interval;
+  pat_policy *policy;          /* settings, catalog, roles of main */
+  pat_policy *policy_defaults; /* and of the defaults */
 } pat_conn;
 
 #define PAT_SCHEMA_VERSION 1
@@ -200,13 +195,6 @@ sqlite3_stmt *pat_store_stmt(pat_conn *c, int which, pat_stmt_id id);
 /* After stepping a cached statement on main: notices a schema change (which
 ** may have planted a shadowing object) and re-checks. 0 or -1 and err. */
 int pat_store_recheck(pat_conn *c, pat_stmt_id id, char *err, size_t errlen);
-/* Refreshes c->audit, c->last_used_interval and the key check when the
-** database changed; call it while a check's lookup holds its read open, so
-** they are of the same snapshot. 0, or -1 with err (a key that does not
-** match the store). */
-int pat_store_fresh(pat_conn *c, char *err, size_t errlen);
-/* The settings or the key changed on this connection: read them again. */
-void pat_settings_changed(pat_conn *c);
 /* Whether the connection's key is the one the store was made with, given
 ** the store's fingerprint (NULL: made without a key). 0, or -1 and err. */
 int pat_key_matches(pat_conn *c, const char *store_fp, char *err, size_t errlen);
@@ -237,13 +225,41 @@ typedef struct pat_token_row {
 /* 1 and the row, 0 when no token has that id, -1 with c->errmsg. */
 int pat_token_get(pat_conn *c, int64_t id, pat_token_row *row);
 
+/* -------------------------------------------------------------- policy.c */
+
+/* The settings, the catalog and the roles' grants of a store, cached, and
+** read again when the database may have changed them. On main it also
+** checks the connection's key against the store's. NULL with err. */
+const pat_policy *pat_policy_get(pat_conn *c, int which, char *err, size_t errlen);
+/* The index of a right in the catalog, or -1. */
+int pat_policy_right(const pat_policy *p, const char *name, size_t n);
+/* The role that decides: the owner's listed role, else default_role. */
+const char *pat_policy_role(const pat_policy *p, const char *owner_role);
+/* 1 when `role` grants catalog right number `right`. */
+int pat_policy_grants(const pat_policy *p, const char *role, int right);
+/* The catalog with what `role` grants, for pat_rights_expand (free *out). */
+int pat_policy_catalog(const pat_policy *p, const char *role, pat_catalog_entry **out,
+                       int *n);
+int pat_policy_audit(const pat_policy *p);
+int64_t pat_policy_interval(const pat_policy *p);
+int64_t pat_policy_default_lifetime(const pat_policy *p);
+/* 1 and *max when max_lifetime is set, 0 for no limit. */
+int pat_policy_max_lifetime(const pat_policy *p, int64_t *max);
+/* The prefix for new tokens, or NULL when the setting is not usable. */
+const char *pat_policy_prefix(const pat_policy *p);
+/* After pat's own write of tokens and events: the cache still holds. */
+void pat_policy_own_write(pat_conn *c, sqlite3_int64 changes_before);
+/* The key changed: read everything again. */
+void pat_policy_forget(pat_conn *c);
+void pat_policy_free(pat_policy *p);
+
 /* --------------------------------------------------------- bookkeeping.c */
 
 enum { PAT_AUDIT_OFF, PAT_AUDIT_CHANGES, PAT_AUDIT_ALL };
 
 /* What one check writes on the side: last_used_at and/or an event. */
 typedef struct pat_book_entry {
-  int64_t id, now;
+  int64_t id, now, interval;
   int touch;          /* write last_used_at = now (if the interval passed) */
   const char *event;  /* "use", "deny" or NULL */
   const char *detail;

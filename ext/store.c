@@ -33,36 +33,18 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
     [PAT_STMT_VERIFY] =
         "SELECT id, valid_from, valid_to, digest, last_used_at"
         " FROM main.pat_store_tokens WHERE digest = ?1",
-    /* One row always: whether the right is in the catalog, then the token
-    ** (NULLs when unknown), whether it holds the right, whether its owner's
-    ** current role grants it, and that role. */
+    /* The token and its owner's listed role (NULL: default_role); whether
+    ** the role grants the right is the cached policy's question. */
     [PAT_STMT_HAS_RIGHT] =
-        "SELECT k.known, t.id, t.valid_from, t.valid_to, t.digest, t.last_used_at,"
-        " instr(t.rights, '\"' || ?2 || '\"') > 0,"
-        " coalesce(o.role, s.value) = 'ROOT' OR EXISTS ("
-        "   SELECT 1 FROM main.pat_store_roles AS g"
-        "   WHERE g.role = coalesce(o.role, s.value) AND g.right = ?2),"
-        " coalesce(o.role, s.value)"
-        " FROM (SELECT EXISTS (SELECT 1 FROM main.pat_store_rights"
-        "                      WHERE name = ?2) AS known) AS k"
-        " LEFT JOIN main.pat_store_tokens AS t ON t.digest = ?1"
-        " LEFT JOIN main.pat_store_owners AS o ON o.owner = t.owner"
-        " LEFT JOIN main.pat_store_settings AS s ON s.key = 'default_role'",
-    [PAT_STMT_RIGHT_KNOWN] =
-        "SELECT EXISTS (SELECT 1 FROM main.pat_store_rights WHERE name = ?1)",
+        "SELECT t.id, t.valid_from, t.valid_to, t.digest, t.last_used_at, t.rights,"
+        " (SELECT o.role FROM main.pat_store_owners AS o WHERE o.owner = t.owner)"
+        " FROM main.pat_store_tokens AS t WHERE t.digest = ?1",
     /* Naming temp's schema makes this statement re-prepare when TEMP objects
     ** change, so pat_store_validate notices a TEMP object that shadows. */
     [PAT_STMT_SETTING] =
         "SELECT value FROM main.pat_store_settings WHERE key = ?1"
         " AND NOT EXISTS (SELECT 1 FROM temp.sqlite_schema WHERE 0)",
-    [PAT_STMT_OWNER_ROLE] =
-        "SELECT coalesce((SELECT role FROM main.pat_store_owners WHERE owner = ?1),"
-        " (SELECT value FROM main.pat_store_settings WHERE key = 'default_role'))",
-    /* The catalog in byte order, each right with whether role ?1 grants it. */
-    [PAT_STMT_CATALOG] =
-        "SELECT r.name, ?1 = 'ROOT' OR EXISTS (SELECT 1 FROM main.pat_store_roles"
-        " AS g WHERE g.role = ?1 AND g.right = r.name)"
-        " FROM main.pat_store_rights AS r ORDER BY r.name COLLATE BINARY",
+    [PAT_STMT_OWNER_ROLE] = "SELECT role FROM main.pat_store_owners WHERE owner = ?1",
     /* Ids only grow: past every live token and every deleted one. */
     [PAT_STMT_INSERT_TOKEN] =
         "INSERT INTO main.pat_store_tokens(digest, id, owner, name, valid_from,"
@@ -73,10 +55,8 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
     [PAT_STMT_ROTATE_TOKEN] =
         "UPDATE main.pat_store_tokens SET digest = ?1, valid_from = ?3, valid_to = ?4"
         " WHERE id = ?2",
-    [PAT_STMT_FRESH] =
-        "SELECT (SELECT value FROM main.pat_store_settings WHERE key = 'audit'),"
-        " (SELECT value FROM main.pat_store_settings WHERE key = 'last_used_interval'),"
-        " (SELECT value FROM main.pat_store_meta WHERE key = 'key_fingerprint')",
+    /* Opens a read transaction, for pat_policy_get. */
+    [PAT_STMT_HOLD] = "SELECT 1 FROM main.pat_store_meta LIMIT 1",
     [PAT_STMT_TOKEN_BY_ID] =
         "SELECT owner, valid_from, valid_to FROM main.pat_store_tokens WHERE id = ?1",
 };
@@ -108,6 +88,8 @@ void pat_conn_unref(void *p) {
   if (c == NULL || --c->refs > 0) return;
   pat_store_release(c);
   finalize_all(c, PAT_DB_DEFAULTS);
+  pat_policy_free(c->policy);
+  pat_policy_free(c->policy_defaults);
   if (c->defaults != NULL) sqlite3_close(c->defaults);
   pat_wipe(c->key, sizeof c->key);
   sqlite3_free(c);
@@ -394,36 +376,3 @@ int pat_token_get(pat_conn *c, int64_t id, pat_token_row *row) {
   return found;
 }
 
-void pat_settings_changed(pat_conn *c) { c->fresh = 0; }
-
-int pat_store_fresh(pat_conn *c, char *err, size_t errlen) {
-  unsigned int dv = 0;
-  if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_DATA_VERSION, &dv) != SQLITE_OK)
-    c->fresh = 0;
-  sqlite3_int64 changes = sqlite3_total_changes64(c->db);
-  if (c->fresh && dv == c->data_version && changes == c->changes) return 0;
-  sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, PAT_STMT_FRESH);
-  if (st == NULL) {
-    snprintf(err, errlen, "%s", c->errmsg);
-    return -1;
-  }
-  int rc = sqlite3_step(st), ok = -1;
-  if (rc == SQLITE_ROW &&
-      pat_key_matches(c, (const char *)sqlite3_column_text(st, 2), err, errlen) == 0) {
-    const char *audit = (const char *)sqlite3_column_text(st, 0);
-    c->audit = audit == NULL ? PAT_AUDIT_CHANGES
-               : strcmp(audit, "off") == 0 ? PAT_AUDIT_OFF
-               : strcmp(audit, "all") == 0 ? PAT_AUDIT_ALL
-                                            : PAT_AUDIT_CHANGES;
-    c->last_used_interval = sqlite3_column_type(st, 1) == SQLITE_NULL
-                                ? 60 : sqlite3_column_int64(st, 1);
-    c->data_version = dv;
-    c->changes = changes;
-    c->fresh = 1;
-    ok = 0;
-  } else if (rc != SQLITE_ROW) {
-    snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
-  }
-  sqlite3_reset(st);
-  return ok;
-}

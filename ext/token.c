@@ -106,8 +106,24 @@ static void checksum_encode(char out[PAT_TOKEN_CHECKSUM_LEN], uint32_t crc) {
 int pat_token_make(char *out, const char *prefix, size_t prefix_len) {
   if (pat_prefix_check(prefix, prefix_len) != 0) return -1;
   memcpy(out, prefix, prefix_len);
+  /* Each character uniform over 62: a random byte below 248 (4 x 62) picks
+  ** byte % 62 without bias, and the others are drawn again. One call to
+  ** libsodium nearly always covers the whole token. */
   char *r = out + prefix_len;
-  for (int i = 0; i < PAT_TOKEN_RANDOM_LEN; i++) r[i] = base62[pat_random_below(62)];
+  unsigned char pool[64];
+  size_t used = sizeof pool;
+  for (int i = 0; i < PAT_TOKEN_RANDOM_LEN; i++) {
+    unsigned char b;
+    do {
+      if (used == sizeof pool) {
+        pat_random_buf(pool, sizeof pool);
+        used = 0;
+      }
+      b = pool[used++];
+    } while (b >= 248);
+    r[i] = base62[b % 62];
+  }
+  pat_wipe(pool, sizeof pool);
   size_t body = prefix_len + PAT_TOKEN_RANDOM_LEN;
   checksum_encode(out + body, pat_crc32((const unsigned char *)out, body));
   out[body + PAT_TOKEN_CHECKSUM_LEN] = '\0';

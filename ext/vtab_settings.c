@@ -157,7 +157,6 @@ static int settings_update(pat_conn *c, int which, int argc, sqlite3_value **arg
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
   if (rc != SQLITE_DONE) snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
   sqlite3_finalize(st);
-  if (rc == SQLITE_DONE) pat_settings_changed(c);
   return rc == SQLITE_DONE ? 0 : -1;
 }
 
