@@ -79,19 +79,15 @@ static int writer(pat_conn *c, pat_book *b) {
   if (file == NULL || file[0] == '\0') return 0;
   if (b->aux != NULL) return 1;
   if (b->aux_failed) return -1;
-  sqlite3_vfs *vfs = NULL;
-  if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_VFS_POINTER, &vfs) != SQLITE_OK)
-    vfs = NULL;
   /* A second connection is only safe where files and locks are the
   ** operating system's. Under another VFS (dqlite's replicated one, say) a
   ** write that bypasses the application's connection could bypass the
   ** replication too: write nothing. */
-  if (vfs == NULL || strncmp(vfs->zName, "unix", 4) != 0) {
+  if (!pat_vfs_is_os(c)) {
     b->aux_failed = 1;
     return -1;
   }
-  if (sqlite3_open_v2(file, &b->aux, SQLITE_OPEN_READWRITE,
-                      vfs != NULL ? vfs->zName : NULL) != SQLITE_OK) {
+  if (sqlite3_open_v2(file, &b->aux, SQLITE_OPEN_READWRITE, pat_vfs_name(c)) != SQLITE_OK) {
     sqlite3_close(b->aux);
     b->aux = NULL;
     b->aux_failed = 1;

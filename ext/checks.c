@@ -43,12 +43,13 @@ static int read_args(sqlite3_context *ctx, const char *fn, sqlite3_value *token,
     }
     a->explicit_at = rc == 0;
   }
-  if (!a->explicit_at) a->at = pat_now(c->db);
   if (sqlite3_value_type(token) == SQLITE_TEXT) {
     const char *s = (const char *)sqlite3_value_text(token);
     int n = sqlite3_value_bytes(token);
     a->well_formed = s != NULL && pat_token_parse(s, (size_t)n, &a->tok, &a->tok_len) == 0;
   }
+  /* The clock only for a token worth looking up. */
+  if (!a->explicit_at && a->well_formed) a->at = pat_now(c->db);
   return 0;
 }
 

@@ -232,6 +232,14 @@ static void mint_and_write(sqlite3_context *ctx, const char *fn, pat_conn *c, in
     return;
   }
   int ok = mint(c, which, token, &len, digest, err, sizeof err) == 0;
+  /* Under a replicating VFS (dqlite), a write that commits by itself in the
+  ** middle of a reading statement is lost, and can stop the node. */
+  if (ok && !pat_vfs_is_os(c) && pat_nested_autocommit_write(c)) {
+    snprintf(err, sizeof err, "the database's VFS '%s' is not the operating system's: "
+             "mint inside a transaction (BEGIN ... COMMIT) or with INSERT ... SELECT",
+             pat_vfs_name(c));
+    ok = 0;
+  }
   if (ok && which == PAT_DB_MAIN) {
     /* One statement (its triggers write the event) is atomic by itself. */
     sqlite3_int64 before = sqlite3_total_changes64(c->db);

@@ -205,6 +205,12 @@ int pat_conn_digest(pat_conn *c, unsigned char out[PAT_DIGEST_LEN], const char *
 int pat_key_from_env(pat_conn *c);
 void pat_fn_key(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pat_fn_rekey(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+/* 1 when main's VFS is the operating system's (unix, unix-excl, ...). */
+int pat_vfs_is_os(pat_conn *c);
+const char *pat_vfs_name(pat_conn *c);
+/* 1 when a write now would commit by itself inside the caller's read-only
+** statement in autocommit (SELECT pat_create(...)). */
+int pat_nested_autocommit_write(pat_conn *c);
 /* Frees every statement cached on main (they would keep it from closing). */
 void pat_store_release(pat_conn *c);
 /* A setting's value as text into buf; 0, 1 when NULL, -1 on error. */

@@ -376,3 +376,22 @@ int pat_token_get(pat_conn *c, int64_t id, pat_token_row *row) {
   return found;
 }
 
+
+const char *pat_vfs_name(pat_conn *c) {
+  sqlite3_vfs *vfs = NULL;
+  if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_VFS_POINTER, &vfs) != SQLITE_OK ||
+      vfs == NULL)
+    return "?";
+  return vfs->zName;
+}
+
+int pat_vfs_is_os(pat_conn *c) { return strncmp(pat_vfs_name(c), "unix", 4) == 0; }
+
+int pat_nested_autocommit_write(pat_conn *c) {
+  if (!sqlite3_get_autocommit(c->db)) return 0;
+  /* A SAVEPOINT opens only while no writing statement runs: then our write
+  ** would commit on its own, in the middle of the caller's reading one. */
+  if (sqlite3_exec(c->db, "SAVEPOINT pat_probe", NULL, NULL, NULL) != SQLITE_OK) return 0;
+  sqlite3_exec(c->db, "RELEASE pat_probe", NULL, NULL, NULL);
+  return 1;
+}

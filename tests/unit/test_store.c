@@ -147,6 +147,65 @@ START_TEST(loading_and_reading_write_nothing_to_the_file) {
 }
 END_TEST
 
+/* A VFS that is the default one under another name, as a replicating VFS
+** (dqlite's) looks to pat. */
+static sqlite3_vfs shim;
+
+static sqlite3 *open_shim(const char *path) {
+  if (shim.zName == NULL) {
+    shim = *sqlite3_vfs_find(NULL);
+    shim.zName = "shim";
+    ck_assert_int_eq(sqlite3_vfs_register(&shim, 0), SQLITE_OK);
+  }
+  sqlite3 *db = NULL;
+  char *err = NULL;
+  ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                                   "shim"),
+                   SQLITE_OK);
+  ck_assert_int_eq(sqlite3_pat_init(db, &err, NULL), SQLITE_OK);
+  return db;
+}
+
+START_TEST(other_vfs_refuses_a_mint_that_would_commit_inside_a_read) {
+  make_path();
+  sqlite3 *db = open_shim(dbpath);
+  char *err = NULL;
+  int rc = sqlite3_exec(db, "SELECT pat_create('a', 'n', 'DATA_FETCH')", NULL, NULL, &err);
+  ck_assert_int_eq(rc, SQLITE_ERROR);
+  ck_assert_msg(err != NULL && strstr(err, "VFS 'shim' is not the operating system's"),
+                "%s", err ? err : "(no message)");
+  sqlite3_free(err);
+  exec_ok(db, "BEGIN; SELECT pat_create('a', 'n', 'DATA_FETCH'); COMMIT;");
+  exec_ok(db, "CREATE TABLE t(tok); INSERT INTO t SELECT pat_create('a', 'm', 'DATA_FETCH');");
+  char n[32];
+  one_text(db, "SELECT count(*) FROM pat_tokens", n, sizeof n);
+  ck_assert_str_eq(n, "2");
+  ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
+  unlink(dbpath);
+}
+END_TEST
+
+START_TEST(other_vfs_checks_work_and_write_no_bookkeeping) {
+  make_path();
+  sqlite3 *db = open_shim(dbpath);
+  char n[32];
+  exec_ok(db, "PRAGMA journal_mode = WAL; CREATE TABLE t(tok);"
+              " INSERT INTO t SELECT pat_create('a', 'n', 'DATA_FETCH');");
+  one_text(db, "SELECT pat_verify(tok) || pat_has_right(tok, 'DATA_FETCH') FROM t", n,
+           sizeof n);
+  ck_assert_str_eq(n, "11");
+  one_text(db, "SELECT last_used_at IS NULL FROM pat_tokens", n, sizeof n);
+  ck_assert_str_eq(n, "1");
+  ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
+  unlink(dbpath);
+  char side[80];
+  snprintf(side, sizeof side, "%s-wal", dbpath);
+  unlink(side);
+  snprintf(side, sizeof side, "%s-shm", dbpath);
+  unlink(side);
+}
+END_TEST
+
 Suite *store_suite(void) {
   Suite *s = suite_create("store");
   TCase *tc = tcase_create("connection");
@@ -155,6 +214,8 @@ Suite *store_suite(void) {
   tcase_add_test(tc, cached_statements_are_reset_after_each_check_and_prepared_once);
   tcase_add_test(tc, another_connection_can_write_right_after_a_check);
   tcase_add_test(tc, loading_and_reading_write_nothing_to_the_file);
+  tcase_add_test(tc, other_vfs_refuses_a_mint_that_would_commit_inside_a_read);
+  tcase_add_test(tc, other_vfs_checks_work_and_write_no_bookkeeping);
   suite_add_tcase(s, tc);
   return s;
 }
