@@ -15,31 +15,52 @@ Errors are JSON {"status": <code>, "message": "..."}: 401 for a missing,
 malformed, unknown, expired or deleted token, 403 for a missing right, 400 for
 a bad body, 404 for an unknown path or item.
 
+The same server also serves the token management web page (examples/web/,
+README there): /web/login, /web/pats, /web/audit (ROOT only), and the JSON
+endpoints under /web/api/ that the page calls. Those are authenticated by a
+session cookie and a CSRF token instead of a token: a person signs in with a
+password (users.py makes the users) and manages their own tokens.
+
 Standard library only. Run it with Debian's /usr/bin/python3: its sqlite3
 module can load extensions. This file must never log or store a token: the
 log shows the method, path, status and the token's id.
 """
 import argparse
 import contextlib
+import hmac
+import http.cookies
 import json
 import os
 import re
 import sqlite3
 import sys
+import threading
+import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import messages
+import users
 
 DEFAULT_EXT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "dist", "pat")
 MAX_BODY = 64 * 1024
 
 
 class HttpError(Exception):
-    """An answer other than success: becomes {"status": ..., "message": ...}."""
+    """An answer other than success: becomes {"status": ..., "message": ..., **extra}."""
 
-    def __init__(self, status, message, headers=None, token_id=None):
+    def __init__(self, status, message, headers=None, token_id=None, **extra):
         super().__init__(message)
         self.status, self.message, self.headers = status, message, headers or {}
         self.token_id = token_id  # for the log: which token was refused
+        self.extra = extra
+
+
+class Raw:
+    """A body that is not JSON (a page, a stylesheet, a script), as a handler's payload."""
+
+    def __init__(self, data, content_type):
+        self.data, self.content_type = data, content_type
 
 
 def connect(db_path, ext=DEFAULT_EXT):
@@ -89,8 +110,9 @@ def authenticate(db, authorization, right):
 # ---------------------------------------------------------------------------
 # Routes: @route(method, path regex, right). A handler gets the request (with
 # .db, .token_id and .json()) and the path's groups, and returns (status,
-# body); body None sends no content. Add routes here; right=None leaves
-# authentication to the handler (a login form, say).
+# body) or (status, body, headers); body None sends no content, a Raw sends
+# itself as it is. Add routes here; right=None leaves authentication to the
+# handler (the web page's routes below use a session instead of a token).
 # ---------------------------------------------------------------------------
 ROUTES = []
 
@@ -156,9 +178,328 @@ def delete_item(req, item_id):
     return 204, None
 
 
+# ---------------------------------------------------------------------------
+# The token management web page (examples/web/). A person signs in with a
+# password; a session cookie (HttpOnly, SameSite=Strict) names them on every
+# request, and every change must also carry the session's CSRF token in the
+# header X-CSRF-Token (or the form field csrf). Each change goes through pat:
+# pat_create, UPDATE and DELETE on pat_tokens, pat_rotate; a refusal from pat
+# comes back as {"status", "message": <in plain words>, "field", "detail":
+# <pat's own message>}. The token itself is in the answer to the POST that
+# made it, and nowhere else: not stored, not logged, not cached.
+# ---------------------------------------------------------------------------
+WEB_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "web")
+COOKIE = "pat_session"
+WEB_HEADERS = {
+    "Cache-Control": "no-store",  # a page or answer that held a token is never kept
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self';"
+                               " connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+}
+STATIC_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
+                ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}
+TOKEN_COLUMNS = ("id", "name", "valid_from", "valid_to", "rights", "status", "created_at", "last_used_at")
+CHANGES = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def web_file(name):
+    path = os.path.join(WEB_DIR, name)
+    try:
+        with open(path, "rb") as f:
+            return Raw(f.read(), STATIC_TYPES[os.path.splitext(name)[1]])
+    except (OSError, KeyError):
+        raise HttpError(404, f"no such file: {name}")
+
+
+def check_origin(req):
+    """A change must come from this site's own pages: an Origin header, when sent, names this host."""
+    origin = req.headers.get("Origin")
+    if origin and urllib.parse.urlsplit(origin).netloc != req.headers.get("Host"):
+        raise HttpError(403, "this request comes from another site")
+
+
+def signed_in(req, page=False):
+    """The user of the request's session (also as req.user); on a change, checks the CSRF token.
+
+    Without a live session: 401, or for a page a redirect to the login form.
+    """
+    user = users.find_session(req.db, req.cookie(COOKIE))
+    if user is None:
+        if page:
+            path = urllib.parse.urlsplit(req.path).path
+            login = "/web/login?next=" + urllib.parse.quote(path, safe="")
+            raise HttpError(303, "sign in first", {"Location": login})
+        raise HttpError(401, "You are not signed in, or your session has expired. Sign in again.")
+    req.user = user
+    if req.command in CHANGES:
+        check_origin(req)
+        sent = req.headers.get("X-CSRF-Token") or req.form().get("csrf", "")
+        if not hmac.compare_digest(sent.encode(), user["csrf"].encode()):
+            raise HttpError(403, "This page is out of date (its security token does not match). Reload it.")
+    return user
+
+
+def session_cookie(req, value, max_age):
+    secure = "; Secure" if req.server.secure_cookie else ""
+    return f"{COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"
+
+
+def token_row(row):
+    d = dict(zip(TOKEN_COLUMNS, row))
+    d["rights"] = json.loads(d["rights"])
+    return d
+
+
+def own_token(req, token_id):
+    """The signed-in user's token `token_id`, or 404 (someone else's token is not there either)."""
+    row = req.db.execute("SELECT " + ", ".join(TOKEN_COLUMNS) + " FROM pat_tokens WHERE id = ? AND owner = ?",
+                         (int(token_id), req.user["name"])).fetchone()
+    if row is None:
+        raise HttpError(404, "This token does not exist any more. Reload the page.")
+    return token_row(row)
+
+
+def refusal(error, fields=()):
+    """pat's refusal as an HttpError: the message in plain words, the field, pat's own words."""
+    raw = str(error)
+    if not raw.startswith("pat_"):
+        raise error  # not pat's: a 500
+    field, text = messages.friendly(raw, fields)
+    status = 403 if "may grant" in raw or "may not grant" in raw else 400
+    return HttpError(status, text, field=field, detail=raw)
+
+
+def token_fields(body, allowed):
+    """The fields of a create or edit form, type-checked; pat checks the values."""
+    if not isinstance(body, dict):
+        raise HttpError(400, "the body must be a JSON object")
+    unknown = set(body) - set(allowed)
+    if unknown:
+        raise HttpError(400, f"unknown field(s): {', '.join(sorted(unknown))}")
+    out = {}
+    for key, value in body.items():
+        if key == "rights":
+            if not (isinstance(value, list) and all(isinstance(r, str) for r in value)):
+                raise HttpError(400, "rights must be a list of permission names", field="rights")
+            value = json.dumps(value)
+        elif key == "name":
+            if not isinstance(value, str):
+                raise HttpError(400, "Give the token a name.", field="name")
+        elif value is not None and not isinstance(value, (str, int)):
+            raise HttpError(400, "This is not a date and time the server can read.", field=key)
+        out[key] = value
+    return out
+
+
+# Failed logins per name, to slow down password guessing: after 10 failures
+# within 10 minutes, the name is refused until the oldest failure is that old.
+FAILED_LOGINS, FAILED_LOCK = {}, threading.Lock()
+
+
+def too_many_failures(name, failed=False):
+    now = time.monotonic()
+    with FAILED_LOCK:
+        recent = [t for t in FAILED_LOGINS.get(name, []) if now - t < 600]
+        if failed:
+            recent.append(now)
+        FAILED_LOGINS[name] = recent
+        return len(recent) >= 10
+
+
+@route("GET", r"/web/?", None)
+def web_home(req):
+    return 303, None, {"Location": "/web/pats"}
+
+
+@route("GET", r"/web/login", None)
+def login_page(req):
+    return 200, web_file("login.html")
+
+
+@route("GET", r"/web/static/([a-z0-9-]+\.(?:css|js|svg))", None)
+def static_file(req, name):
+    return 200, web_file(name)
+
+
+@route("GET", r"/web/pats", None)
+def pats_page(req):
+    signed_in(req, page=True)
+    return 200, web_file("pats.html")
+
+
+@route("GET", r"/web/audit", None)
+def audit_page(req):
+    if signed_in(req, page=True)["role"] != "ROOT":
+        return 403, Raw(b'<!doctype html><meta charset="utf-8"><title>Not allowed</title>'
+                        b'<link rel="icon" href="/web/static/icon.svg">'
+                        b'<link rel="stylesheet" href="/web/static/app.css">'
+                        b'<main><h1>Not allowed</h1><p>Only ROOT users see the audit trail.</p>'
+                        b'<p><a href="/web/pats">Back to your tokens</a></p></main>', STATIC_TYPES[".html"])
+    return 200, web_file("audit.html")
+
+
+@route("POST", r"/web/api/login", None)
+def login(req):
+    """{"name", "password"} -> the session cookie. A JSON body only: a form on another site can not send one."""
+    check_origin(req)
+    if (req.headers.get("Content-Type") or "").split(";")[0].strip() != "application/json":
+        raise HttpError(415, "send the name and password as JSON")
+    body = req.json()
+    name, password = (body.get("name"), body.get("password")) if isinstance(body, dict) else (None, None)
+    if not isinstance(name, str) or not isinstance(password, str) or not name or not password:
+        raise HttpError(400, "Enter your user name and password.")
+    if too_many_failures(name):
+        raise HttpError(429, "Too many failed attempts for this user. Wait a few minutes and try again.")
+    user = users.authenticate(req.db, name, password)
+    if user is None:
+        too_many_failures(name, failed=True)
+        raise HttpError(401, "Wrong user name or password.")
+    users.end_session(req.db, req.cookie(COOKIE))
+    value, _ = users.start_session(req.db, user[0])
+    req.user = {"name": user[1]}
+    return 200, {"name": user[1], "role": user[2]}, {"Set-Cookie": session_cookie(req, value, users.SESSION_SECONDS)}
+
+
+@route("POST", r"/web/logout", None)
+def logout(req):
+    """The sign-out form: ends the session (CSRF token in the form field csrf or the header)."""
+    try:
+        signed_in(req)
+        users.end_session(req.db, req.cookie(COOKIE))
+    except HttpError as e:
+        if e.status != 401:
+            raise
+    return 303, None, {"Location": "/web/login", "Set-Cookie": session_cookie(req, "", 0)}
+
+
+@route("GET", r"/web/logout", None)
+def logout_page(req):
+    return 303, None, {"Location": "/web/pats"}  # signing out is a POST, from the button on every page
+
+
+@route("GET", r"/web/api/me", None)
+def me(req):
+    user = signed_in(req)
+    settings = dict(req.db.execute("SELECT key, value FROM pat_settings"
+                                   " WHERE key IN ('max_lifetime', 'default_lifetime')"))
+    return 200, {"name": user["name"], "role": user["role"], "csrf": user["csrf"], **settings}
+
+
+@route("GET", r"/web/api/rights", None)
+def rights(req):
+    """The catalog by category, each right marked with whether the user's role may grant it."""
+    user = signed_in(req)
+    categories = {}
+    for name, category, description, grantable in req.db.execute(
+            'SELECT r.name, r.category, r.description,'
+            ' EXISTS (SELECT 1 FROM pat_roles AS g WHERE g.role = ? AND g."right" = r.name)'
+            ' FROM pat_rights AS r ORDER BY r.category, r.name', (user["role"],)):
+        categories.setdefault(category, []).append(
+            {"name": name, "description": description, "grantable": bool(grantable)})
+    return 200, {"role": user["role"],
+                 "categories": [{"name": c, "rights": r} for c, r in categories.items()]}
+
+
+@route("GET", r"/web/api/tokens", None)
+def list_tokens(req):
+    user = signed_in(req)
+    rows = req.db.execute("SELECT " + ", ".join(TOKEN_COLUMNS) + " FROM pat_tokens WHERE owner = ? ORDER BY id",
+                          (user["name"],))
+    return 200, {"tokens": [token_row(r) for r in rows]}
+
+
+@route("POST", r"/web/api/tokens", None)
+def create_token(req):
+    """{"name", "rights": [...], "valid_from"?, "valid_to"?} -> 201 {"token", "row"}: the token, once."""
+    user = signed_in(req)
+    f = token_fields(req.json(), ("name", "rights", "valid_from", "valid_to"))
+    try:
+        # One transaction, so that the newest token of this owner is the one just made.
+        with users.transaction(req.db):
+            token = req.db.execute("SELECT pat_create(?, ?, ?, ?, ?)", (
+                user["name"], f.get("name"), f.get("rights", "[]"), f.get("valid_from"),
+                f.get("valid_to"))).fetchone()[0]
+            token_id = req.db.execute("SELECT max(id) FROM pat_tokens WHERE owner = ?", (user["name"],)).fetchone()[0]
+    except sqlite3.OperationalError as e:
+        raise refusal(e, f)
+    row = own_token(req, token_id)
+    return 201, {"token": token, "row": row}
+
+
+@route("PATCH", r"/web/api/tokens/(\d+)", None)
+def edit_token(req, token_id):
+    """Any of {"name", "valid_from", "valid_to", "rights"}: one UPDATE of pat_tokens, checked by pat."""
+    user = signed_in(req)
+    f = token_fields(req.json(), ("name", "valid_from", "valid_to", "rights"))
+    if not f:
+        raise HttpError(400, "nothing to change")
+    own_token(req, token_id)
+    try:
+        req.db.execute("UPDATE pat_tokens SET " + ", ".join(f"{k} = ?" for k in f) + " WHERE id = ? AND owner = ?",
+                       (*f.values(), int(token_id), user["name"]))
+    except sqlite3.OperationalError as e:
+        raise refusal(e, f)
+    return 200, {"row": own_token(req, token_id)}
+
+
+@route("DELETE", r"/web/api/tokens/(\d+)", None)
+def delete_token(req, token_id):
+    user = signed_in(req)
+    own_token(req, token_id)
+    req.db.execute("DELETE FROM pat_tokens WHERE id = ? AND owner = ?", (int(token_id), user["name"]))
+    return 204, None
+
+
+@route("POST", r"/web/api/tokens/(\d+)/rotate", None)
+def rotate_token(req, token_id):
+    """{"valid_to"?} -> {"token", "row"}: a new value, once; the old one stops working at once."""
+    signed_in(req)
+    f = token_fields(req.json() if req.body else {}, ("valid_to",))
+    own_token(req, token_id)
+    try:
+        token = req.db.execute("SELECT pat_rotate(?, ?)", (int(token_id), f.get("valid_to"))).fetchone()[0]
+    except sqlite3.OperationalError as e:
+        raise refusal(e, f)
+    return 200, {"token": token, "row": own_token(req, token_id)}
+
+
+EVENT_COLUMNS = ("id", "at", "event", "token_id", "token_name", "owner", "detail")
+
+
+@route("GET", r"/web/api/events", None)
+def events(req):
+    """The latest pat_events (ROOT only): ?token=<id or part of a name>&owner=&event=&limit=."""
+    if signed_in(req)["role"] != "ROOT":
+        raise HttpError(403, "Only ROOT users see the audit trail.")
+    q = urllib.parse.parse_qs(urllib.parse.urlsplit(req.path).query)
+    arg = lambda key: (q.get(key) or [""])[0].strip()  # noqa: E731
+    where, params = [], []
+    if arg("token").isdigit():
+        where.append("token_id = ?")
+        params.append(int(arg("token")))
+    elif arg("token"):
+        where.append("instr(lower(token_name), lower(?)) > 0")
+        params.append(arg("token"))
+    if arg("owner"):
+        where.append("owner = ?")
+        params.append(arg("owner"))
+    if arg("event"):
+        where.append("event = ?")
+        params.append(arg("event"))
+    limit = int(arg("limit")) if arg("limit").isdigit() else 100
+    rows = req.db.execute("SELECT " + ", ".join(EVENT_COLUMNS) + " FROM pat_events"
+                          + (" WHERE " + " AND ".join(where) if where else "")
+                          + " ORDER BY id DESC LIMIT ?", (*params, max(1, min(limit, 1000))))
+    owners = [r[0] for r in req.db.execute("SELECT name FROM users UNION SELECT owner FROM pat_tokens ORDER BY 1")]
+    return 200, {"events": [dict(zip(EVENT_COLUMNS, r)) for r in rows], "owners": owners}
+
+
 class Handler(BaseHTTPRequestHandler):
     server_version = "pat-example"
     token_id = None
+    user = None  # the signed-in user, on the web page's routes
 
     def do_GET(self):
         self.dispatch()
@@ -174,14 +515,17 @@ class Handler(BaseHTTPRequestHandler):
                 if right is not None:
                     self.token_id = authenticate(self.db, self.headers.get("Authorization"), right)
                 self.body = body
-                status, payload = handler(self, *args)
-            headers = {}
+                status, payload, *rest = handler(self, *args)
+            headers = rest[0] if rest else {}
         except HttpError as e:
             self.token_id = self.token_id or e.token_id
-            status, payload, headers = e.status, {"status": e.status, "message": e.message}, e.headers
+            payload = {"status": e.status, "message": e.message, **e.extra}
+            status, headers = e.status, e.headers
         except Exception as e:  # a bug or a database error: log it, answer without details
             self.log_message("error: %s: %s", type(e).__name__, e)
             status, payload, headers = 500, {"status": 500, "message": "internal error"}, {}
+        if path == "/web" or path.startswith("/web/"):
+            headers = {**WEB_HEADERS, **headers}
         self.send(status, payload, headers)
 
     def read_body(self):
@@ -200,13 +544,35 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             raise HttpError(400, "the body is not valid JSON")
 
+    def form(self):
+        """The body as an HTML form (application/x-www-form-urlencoded): {name: first value}."""
+        if (self.headers.get("Content-Type") or "").split(";")[0].strip() != "application/x-www-form-urlencoded":
+            return {}
+        return {k: v[0] for k, v in urllib.parse.parse_qs(self.body.decode("utf-8", "replace")).items()}
+
+    def cookie(self, name):
+        """The value of cookie `name` in the request, or None."""
+        try:
+            jar = http.cookies.SimpleCookie(self.headers.get("Cookie") or "")
+        except http.cookies.CookieError:
+            return None
+        return jar[name].value if name in jar else None
+
     def send(self, status, payload, headers):
-        data = b"" if payload is None else json.dumps(payload).encode() + b"\n"
+        content_type = "application/json"
+        if isinstance(payload, Raw):
+            data, content_type = payload.data, payload.content_type
+        else:
+            data = b"" if payload is None else json.dumps(payload).encode() + b"\n"
         self.send_response(status)
         for name, value in headers.items():
-            self.send_header(name, value)
+            if isinstance(value, list):  # a header sent more than once (Set-Cookie)
+                for v in value:
+                    self.send_header(name, v)
+            else:
+                self.send_header(name, value)
         if status != 204:
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -220,8 +586,9 @@ class Handler(BaseHTTPRequestHandler):
     # carry a token. Ours: method, path without the query, status, token id.
     def log_request(self, code="-", size="-"):
         path = urllib.parse.urlsplit(getattr(self, "path", "")).path or "-"
-        self.log_message("%s %s %s token=%s", self.command or "-", path, code,
-                         self.token_id if self.token_id is not None else "-")
+        self.log_message("%s %s %s token=%s%s", self.command or "-", path, code,
+                         self.token_id if self.token_id is not None else "-",
+                         f" user={self.user['name']}" if self.user else "")
 
     def log_error(self, format, *args):
         pass  # http.server's own errors echo the raw request; log_request logs the status
@@ -236,6 +603,8 @@ def main():
     p.add_argument("--port", type=int, default=8080, help="0 picks a free port")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--ext", default=DEFAULT_EXT, help="the pat extension (default: dist/pat)")
+    p.add_argument("--secure-cookie", action="store_true",
+                   help="mark the session cookie Secure (when the page is served over https)")
     args = p.parse_args()
 
     try:
@@ -243,11 +612,13 @@ def main():
             db.execute("PRAGMA journal_mode = WAL")  # readers and pat's bookkeeping never wait
             db.execute("CREATE TABLE IF NOT EXISTS items(id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
                        " owner TEXT, created_at TEXT NOT NULL DEFAULT (datetime('now')))")
+            users.ensure_schema(db)  # the web page's users and sessions
+            users.sync_owners(db)
     except sqlite3.Error as e:
         sys.exit(f"{args.db}: {e}")
 
     server = ThreadingHTTPServer((args.host, args.port), Handler)
-    server.db_path, server.ext = args.db, args.ext
+    server.db_path, server.ext, server.secure_cookie = args.db, args.ext, args.secure_cookie
     host, port = server.server_address[:2]
     print(f"listening on http://{host}:{port}", flush=True)
     try:
