@@ -311,6 +311,8 @@ typedef struct pat_table {
   int key_column;      /* a public column that `=` looks up directly, or -1 */
   const char *key_name;
   int key_unique;      /* the key finds at most one row */
+  int alt_key_column;  /* another column `=` finds through an index */
+  const char *alt_key_name; /* NULL when there is none */
   int seek;            /* scan by seeking each rowid (= the key) in turn */
   /* xUpdate's arguments as SQLite gives them (argv[0] the old rowid or
   ** NULL, argv[1] the new rowid, then the columns; a column the UPDATE does

@@ -78,24 +78,34 @@ static int vtab_disconnect(sqlite3_vtab *vt) {
 }
 
 /* idxNum 1: an `=` constraint on the table's key column, passed as argv[0]
-** of xFilter and looked up directly. idxNum 0: every row. */
+** of xFilter and looked up directly. idxNum 2: the same on its second,
+** indexed column (pat_events' token_id). idxNum 0: every row. */
 static int vtab_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
   const pat_table *t = ((pat_vtab *)vt)->table;
+  int best = -1, kind = 0;
   info->idxNum = 0;
   info->estimatedCost = 100000;
   info->estimatedRows = 100000;
   for (int i = 0; i < info->nConstraint; i++) {
     const struct sqlite3_index_constraint *k = &info->aConstraint[i];
-    if (!k->usable || k->op != SQLITE_INDEX_CONSTRAINT_EQ || k->iColumn != t->key_column)
-      continue;
-    info->aConstraintUsage[i].argvIndex = 1;
-    info->aConstraintUsage[i].omit = 1;
-    info->idxNum = 1;
-    info->estimatedCost = 10;
-    info->estimatedRows = t->key_unique ? 1 : 20;
-    if (t->key_unique) info->idxFlags = SQLITE_INDEX_SCAN_UNIQUE;
-    break;
+    if (!k->usable || k->op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
+    if (k->iColumn == t->key_column) {
+      best = i;
+      kind = 1;
+      break;
+    }
+    if (t->alt_key_name != NULL && k->iColumn == t->alt_key_column && kind == 0) {
+      best = i;
+      kind = 2;
+    }
   }
+  if (best < 0) return SQLITE_OK;
+  info->aConstraintUsage[best].argvIndex = 1;
+  info->aConstraintUsage[best].omit = 1;
+  info->idxNum = kind;
+  info->estimatedCost = kind == 1 ? 10 : 50;
+  info->estimatedRows = kind == 1 && t->key_unique ? 1 : 20;
+  if (kind == 1 && t->key_unique) info->idxFlags = SQLITE_INDEX_SCAN_UNIQUE;
   return SQLITE_OK;
 }
 
@@ -169,10 +179,11 @@ static int cursor_filter(sqlite3_vtab_cursor *vc, int idxNum, const char *idxStr
     return SQLITE_ERROR;
   }
   sqlite3 *db = pat_store_db(v->conn, which);
-  int lookup = idxNum == 1 && argc == 1;
+  int lookup = (idxNum == 1 || idxNum == 2) && argc == 1;
   cur->seek = !lookup && t->seek;
   char *sql = lookup ? sqlite3_mprintf("SELECT * FROM (%s) WHERE %s = ?1 %s", t->select,
-                                       t->key_name, t->order)
+                                       idxNum == 1 ? t->key_name : t->alt_key_name,
+                                       t->order)
               : cur->seek
                   ? sqlite3_mprintf("SELECT * FROM (%s) WHERE _rowid > ?1 AND _rowid <= ?2"
                                     " ORDER BY _rowid LIMIT 1", t->select)

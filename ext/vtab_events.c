@@ -20,6 +20,8 @@ const pat_table pat_table_events = {
     .key_column = 0,
     .key_name = "id",
     .key_unique = 1,
+    .alt_key_column = 3,
+    .alt_key_name = "token_id",
     .seek = 1,
     .err_readonly = "the audit trail is read-only",
 };

@@ -117,6 +117,17 @@ class TokensLookupTest(PatTestCase):
         self.assertEqual(self.index_num(full), 0, full)
         del toks
 
+    def test_events_of_one_token_are_a_lookup_on_token_id(self):
+        ids = [self.id_of(self.create(name="n%d" % i)) for i in range(5)]
+        self.conn.execute("UPDATE pat_tokens SET name = 'renamed' WHERE id = ?", (ids[2],))
+        plan = self.eqp("SELECT * FROM pat_events WHERE token_id = ?", (ids[2],))
+        self.assertEqual(self.index_num(plan), 2, plan)
+        self.assertEqual(self.rows("SELECT event, token_id FROM pat_events WHERE token_id = ?"
+                                   " ORDER BY id", (ids[2],)),
+                         [("create", ids[2]), ("update", ids[2])])
+        self.assertEqual(self.index_num(self.eqp("SELECT * FROM pat_events WHERE id = 1")), 1)
+        self.assertEqual(self.index_num(self.eqp("SELECT * FROM pat_events")), 0)
+
     def test_where_id_lookup_returns_right_row(self):
         toks = [self.create(name="n%d" % i) for i in range(10)]
         ids = {self.id_of(t): "n%d" % i for i, t in enumerate(toks)}
