@@ -247,11 +247,11 @@ static void mint_and_write(sqlite3_context *ctx, const char *fn, pat_conn *c, in
     ok = store_write(c, id, bind, t, err, sizeof err) == 0;
     if (ok) pat_policy_own_write(c, before);
   } else if (ok) {
-    /* The store is made first, in a savepoint with the write where SQLite
-    ** allows one (else inside the calling statement's own transaction). */
+    /* The store is made first, atomically with the write (see
+    ** pat_store_begin). */
     t->digest = digest;
     int began = pat_store_begin(c);
-    int wrote = pat_store_ensure(c, err, sizeof err) == 0 &&
+    int wrote = began != PAT_BEGAN_FAILED && pat_store_ensure(c, err, sizeof err) == 0 &&
                 store_write(c, id, bind, t, err, sizeof err) == 0;
     ok = pat_store_end(c, began, wrote, err, sizeof err) == 0;
   }

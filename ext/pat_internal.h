@@ -217,8 +217,11 @@ void pat_store_release(pat_conn *c);
 int pat_setting(pat_conn *c, int which, const char *key, char *buf, size_t n);
 int pat_setting_int(pat_conn *c, int which, const char *key, int64_t *out,
                     int *is_null);
-/* Runs a statement-level SAVEPOINT when SQLite lets us (1), or 0 when the
-** caller's own statement already makes the write atomic. */
+/* Opens what makes a multi-statement write (making the store) atomic: a
+** write transaction taken at once in autocommit, a savepoint inside the
+** application's transaction, or nothing when the calling statement itself
+** writes (its own transaction covers ours). */
+enum { PAT_BEGAN_NONE, PAT_BEGAN_TXN, PAT_BEGAN_SAVEPOINT, PAT_BEGAN_FAILED };
 int pat_store_begin(pat_conn *c);
 int pat_store_end(pat_conn *c, int began, int ok, char *err, size_t errlen);
 const char *pat_schema_sql(void);

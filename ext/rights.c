@@ -225,6 +225,13 @@ static int is_wildcard(const char *s, size_t n, size_t *prefix_len) {
 }
 
 void pat_right_show(char *dst, size_t cap, const char *s, size_t n) {
+  const char *tok;
+  size_t tok_len;
+  /* A token passed in the wrong place must not end up in a log. */
+  if (pat_token_parse(s, n, &tok, &tok_len) == 0) {
+    snprintf(dst, cap, "(a token)");
+    return;
+  }
   size_t k = 0;
   for (; k < n && k + 1 < cap && k < PAT_RIGHT_MAX; k++)
     dst[k] = (s[k] >= 0x20 && s[k] < 0x7f) ? s[k] : '?';

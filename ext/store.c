@@ -331,19 +331,36 @@ int pat_setting_int(pat_conn *c, int which, const char *key, int64_t *out,
 }
 
 int pat_store_begin(pat_conn *c) {
-  /* SQLite refuses a SAVEPOINT while the calling statement itself writes;
-  ** then that statement's own transaction already makes our writes atomic. */
-  return sqlite3_exec(c->db, "SAVEPOINT pat_write", NULL, NULL, NULL) == SQLITE_OK;
+  if (sqlite3_get_autocommit(c->db)) {
+    /* No transaction of the application's. When no writing statement runs
+    ** either (a SAVEPOINT opens then), take the write lock first, through
+    ** the busy handler: reading the schema before writing would make the
+    ** write an upgrade, which SQLite refuses at once under contention. */
+    if (!pat_nested_autocommit_write(c)) return PAT_BEGAN_NONE;
+    return sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK
+               ? PAT_BEGAN_TXN
+               : PAT_BEGAN_FAILED;
+  }
+  /* Inside the application's transaction: a savepoint undoes just ours. */
+  return sqlite3_exec(c->db, "SAVEPOINT pat_write", NULL, NULL, NULL) == SQLITE_OK
+             ? PAT_BEGAN_SAVEPOINT
+             : PAT_BEGAN_NONE;
 }
 
 int pat_store_end(pat_conn *c, int began, int ok, char *err, size_t errlen) {
-  if (ok && !began) return 0;
+  if (began == PAT_BEGAN_FAILED) {
+    snprintf(err, errlen, "can not write: %s", sqlite3_errmsg(c->db));
+    c->store_version = 0;
+    return -1;
+  }
+  if (ok && began == PAT_BEGAN_NONE) return 0;
   /* A store made inside the failed write is rolled back with it (here, or
   ** by the caller's statement): look again next time. */
   c->store_version = 0;
-  if (!began) return -1;
+  if (began == PAT_BEGAN_NONE) return -1;
+  const char *commit = began == PAT_BEGAN_TXN ? "COMMIT" : "RELEASE pat_write";
   if (ok) {
-    if (sqlite3_exec(c->db, "RELEASE pat_write", NULL, NULL, NULL) == SQLITE_OK) {
+    if (sqlite3_exec(c->db, commit, NULL, NULL, NULL) == SQLITE_OK) {
       c->store_version = PAT_SCHEMA_VERSION;
       return 0;
     }
@@ -351,8 +368,9 @@ int pat_store_end(pat_conn *c, int began, int ok, char *err, size_t errlen) {
   }
   /* Failed, or the commit did not go through (busy): undo, and leave no
   ** transaction behind that the application did not open. */
-  if (sqlite3_exec(c->db, "ROLLBACK TO pat_write; RELEASE pat_write", NULL, NULL,
-                   NULL) != SQLITE_OK)
+  if (began == PAT_BEGAN_TXN ||
+      sqlite3_exec(c->db, "ROLLBACK TO pat_write; RELEASE pat_write", NULL, NULL, NULL) !=
+          SQLITE_OK)
     sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
   return -1;
 }

@@ -20,7 +20,14 @@ static int range_ok(int64_t t) { return t >= PAT_TIME_MIN && t <= PAT_TIME_MAX; 
 static void quote_value(char *err, size_t errlen, const char *what,
                         const unsigned char *s, int n) {
   char shown[41];
+  const char *tok;
+  size_t tok_len;
   int k = 0;
+  /* A token passed in the wrong place must not end up in a log. */
+  if (pat_token_parse((const char *)s, (size_t)n, &tok, &tok_len) == 0) {
+    snprintf(err, errlen, "%s is not a time: (a token)", what);
+    return;
+  }
   for (; k < n && k < 40; k++) shown[k] = s[k] >= 0x20 && s[k] < 0x7f ? (char)s[k] : '?';
   shown[k] = '\0';
   snprintf(err, errlen, "%s is not a time: '%s%s'", what, shown, k < n ? "..." : "");

@@ -355,3 +355,23 @@ class ShadowingTest(PatTestCase):
         self.assertIn("pat_rights", msg.lower())
         self.assertSqlError("SELECT * FROM pat_settings",
                             contains="at_")
+
+
+class NoTokenInErrorsTest(PatTestCase):
+    """A token passed in the wrong place is never echoed by an error, which
+    would carry it into a log."""
+
+    def test_a_token_given_as_a_right_or_a_time_is_not_quoted(self):
+        tok = self.create()
+        for sql, params, message in [
+            ("SELECT pat_has_right(?, ?)", (tok, tok), "pat_has_right: unknown right '(a token)'"),
+            ("SELECT pat_create('u', 'n', ?)", (tok,), "pat_create: unknown right '(a token)'"),
+            ("SELECT pat_verify(?, ?)", (tok, tok), "pat_verify: at is not a time: (a token)"),
+            ("SELECT pat_create('u', 'n', 'DATA_FETCH', ?)", ("Bearer " + tok,),
+             "pat_create: valid_from is not a time: (a token)"),
+            ("INSERT INTO pat_roles(role, right) VALUES ('R', ?)", (tok,),
+             "pat_roles: unknown right '(a token)'"),
+        ]:
+            with self.subTest(sql=sql):
+                msg = self.assertRefused(sql, params, message=message)
+                self.assertNotIn(tok[4:], msg)

@@ -207,3 +207,34 @@ class MultiRowUpdateTest(TwoConnectionsTestCase):
             "SELECT rights FROM pat_tokens", conn=self.b)},
             {json.dumps(["DATA_CREATE", "DATA_DELETE", "DATA_FETCH",
                          "DATA_UPDATE"])})
+
+
+class FirstWriteWaitsForTheLockTest(PatTestCase):
+    """The first pat_create on a new database takes the write lock through
+    the busy handler, like any write: it waits for another connection's
+    write to end instead of failing at once."""
+
+    def hold_write_lock(self, seconds, journal_mode):
+        import sqlite3
+        import threading
+        other = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        other.execute("PRAGMA journal_mode = %s" % journal_mode)
+        other.execute("BEGIN IMMEDIATE")
+        ready = threading.Timer(seconds, lambda: other.execute("COMMIT"))
+        ready.start()
+        self.addCleanup(other.close)
+        self.addCleanup(ready.join)
+
+    def check(self, journal_mode):
+        self.hold_write_lock(0.5, journal_mode)
+        start = time.monotonic()
+        tok = self.create()  # self.conn has a 5 s busy timeout
+        waited = time.monotonic() - start
+        self.assertGreater(waited, 0.3, "it did not wait for the lock")
+        self.assertIsNotNone(self.verify(tok))
+
+    def test_first_create_waits_in_wal_mode(self):
+        self.check("wal")
+
+    def test_first_create_waits_in_rollback_journal_mode(self):
+        self.check("delete")
