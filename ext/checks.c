@@ -44,12 +44,21 @@ static int read_args(sqlite3_context *ctx, const char *fn, sqlite3_value *token,
     a->explicit_at = rc == 0;
   }
   if (sqlite3_value_type(token) == SQLITE_TEXT) {
-    const char *s = (const char *)sqlite3_value_text(token);
+    /* The bytes as they are, without the NUL-terminated copy that asking
+    ** for the text may make; a token is ASCII, so UTF-8 text reads the same.
+    ** Text held as UTF-16 (zero bytes between the characters) is asked for
+    ** as UTF-8. */
+    const char *s = (const char *)sqlite3_value_blob(token);
     int n = sqlite3_value_bytes(token);
     a->well_formed = s != NULL && pat_token_parse(s, (size_t)n, &a->tok, &a->tok_len) == 0;
+    if (!a->well_formed && s != NULL && n > 1 && memchr(s, 0, (size_t)n) != NULL) {
+      s = (const char *)sqlite3_value_text(token);
+      n = sqlite3_value_bytes(token);
+      a->well_formed = s != NULL && pat_token_parse(s, (size_t)n, &a->tok, &a->tok_len) == 0;
+    }
   }
   /* The clock only for a token worth looking up. */
-  if (!a->explicit_at && a->well_formed) a->at = pat_now(c->db);
+  if (!a->explicit_at && a->well_formed) a->at = pat_now_vfs(c->vfs);
   return 0;
 }
 
@@ -118,12 +127,15 @@ static sqlite3_stmt *lookup(pat_conn *c, pat_stmt_id id, const check_args *a,
     snprintf(err, errlen, "can not digest the token");
     return NULL;
   }
-  int rc = sqlite3_bind_blob(st, 1, digest, PAT_DIGEST_LEN, SQLITE_TRANSIENT);
+  /* Bound from the connection's own buffer, which outlives the statement's
+  ** use of it, so SQLite makes no copy; wiped once the lookup is reset. */
+  memcpy(c->digest, digest, PAT_DIGEST_LEN);
+  int rc = sqlite3_bind_blob(st, 1, c->digest, PAT_DIGEST_LEN, SQLITE_STATIC);
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
     snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
     sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
+    pat_wipe(c->digest, PAT_DIGEST_LEN);
     *gone = pat_store_gone(c);
     return NULL;
   }
@@ -131,7 +143,7 @@ static sqlite3_stmt *lookup(pat_conn *c, pat_stmt_id id, const check_args *a,
   *policy = pat_policy_get(c, PAT_DB_MAIN, err, errlen);
   if (*policy == NULL) {
     sqlite3_reset(st);
-    sqlite3_clear_bindings(st);
+    pat_wipe(c->digest, PAT_DIGEST_LEN);
     return NULL;
   }
   return st;
@@ -142,7 +154,7 @@ static sqlite3_stmt *lookup(pat_conn *c, pat_stmt_id id, const check_args *a,
 static int lookup_done(pat_conn *c, pat_stmt_id id, sqlite3_stmt *st,
                        unsigned char digest[PAT_DIGEST_LEN], char *err, size_t errlen) {
   sqlite3_reset(st);
-  sqlite3_clear_bindings(st);
+  pat_wipe(c->digest, PAT_DIGEST_LEN);
   pat_wipe(digest, PAT_DIGEST_LEN);
   return pat_store_recheck(c, id, err, errlen);
 }
@@ -242,14 +254,25 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     answer_without_token(ctx, c, which, right, rn);
     return;
   }
-  sqlite3_stmt *st = lookup(c, PAT_STMT_HAS_RIGHT, &a, digest, &has_row, &p, &gone, err,
-                            sizeof err);
+  /* While no owner is listed, every token's owner has default_role and the
+  ** plain lookup by digest is enough (if that changed meanwhile, look again
+  ** with the owner's role). */
+  pat_stmt_id id = c->policy != NULL && !pat_policy_owners_listed(c->policy)
+                       ? PAT_STMT_VERIFY
+                       : PAT_STMT_HAS_RIGHT;
+  sqlite3_stmt *st = lookup(c, id, &a, digest, &has_row, &p, &gone, err, sizeof err);
+  if (st != NULL && id == PAT_STMT_VERIFY && pat_policy_owners_listed(p)) {
+    sqlite3_reset(st);
+    id = PAT_STMT_HAS_RIGHT;
+    st = lookup(c, id, &a, digest, &has_row, &p, &gone, err, sizeof err);
+  }
   if (st == NULL) {
     pat_wipe(digest, sizeof digest);
     if (gone) answer_without_token(ctx, c, PAT_DB_DEFAULTS, right, rn);
     else pat_error(ctx, "pat_has_right", "%s", err);
     return;
   }
+  int audit_all = pat_policy_audit(p) == PAT_AUDIT_ALL;
   int k = pat_policy_right(p, right, (size_t)rn);
   int held = 0, granted = 0;
   memset(&f, 0, sizeof f);
@@ -257,16 +280,17 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (has_row) {
     read_found(st, digest, &a, &f);
     held = holds(sqlite3_column_text(st, 5), sqlite3_column_bytes(st, 5), right, rn);
-    const char *role = pat_policy_role(p, (const char *)sqlite3_column_text(st, 6));
+    const char *role = pat_policy_role(
+        p, id == PAT_STMT_HAS_RIGHT ? (const char *)sqlite3_column_text(st, 6) : NULL);
     granted = pat_policy_grants(p, role, k);
-    if (f.found && held && !granted) {
+    if (audit_all && f.found && held && !granted) {
       char shown[PAT_RIGHT_MAX + 1];
       pat_right_show(shown, sizeof shown, role ? role : "", role ? strlen(role) : 0);
       snprintf(detail, sizeof detail, "right not granted by role '%s': %.*s", shown, rn,
                right);
     }
   }
-  if (lookup_done(c, PAT_STMT_HAS_RIGHT, st, digest, err, sizeof err) != 0) {
+  if (lookup_done(c, id, st, digest, err, sizeof err) != 0) {
     pat_error(ctx, "pat_has_right", "%s", err);
     return;
   }
@@ -277,7 +301,9 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   int valid = f.found && in_window(&f, a.at);
   int passed = valid && held && granted;
   sqlite3_result_int(ctx, passed);
-  if (passed) snprintf(detail, sizeof detail, "%.*s", rn, right);
+  /* The event's detail, only when there is an event to write. */
+  if (!audit_all) detail[0] = '\0';
+  else if (passed) snprintf(detail, sizeof detail, "%.*s", rn, right);
   else if (!valid) snprintf(detail, sizeof detail, "%s", window_denial(&f, a.at));
   else if (!held) snprintf(detail, sizeof detail, "right not held: %.*s", rn, right);
   bookkeeping(c, p, &f, a.at, passed, detail);

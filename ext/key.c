@@ -131,8 +131,13 @@ void pat_fn_rekey(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
                                 -1, &st, NULL);
     if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
     if (rc == SQLITE_OK) rc = sqlite3_step(st);
-    if (rc != SQLITE_DONE) snprintf(err, sizeof err, "%s", sqlite3_errmsg(c->db));
     sqlite3_finalize(st);
+    /* Every connection's cached policy checks the key: make them look. */
+    if (rc == SQLITE_DONE &&
+        sqlite3_exec(c->db, "UPDATE main.pat_store_meta SET value = value + 1"
+                            " WHERE key = 'policy_version'", NULL, NULL, NULL) != SQLITE_OK)
+      rc = SQLITE_ERROR;
+    if (rc != SQLITE_DONE) snprintf(err, sizeof err, "%s", sqlite3_errmsg(c->db));
     if (rc != SQLITE_DONE) {
       pat_error(ctx, "pat_rekey", "%s", err);
       return;

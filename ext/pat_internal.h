@@ -90,6 +90,7 @@ int pat_time_arg(sqlite3 *scratch, sqlite3_value *v, const char *what,
                  int64_t *out, char *err, size_t errlen);
 /* Current unix time as SQLite sees it (the connection's VFS clock). */
 int64_t pat_now(sqlite3 *db);
+int64_t pat_now_vfs(sqlite3_vfs *vfs);
 
 /* --------------------------------------------------------------- rights.c */
 
@@ -143,6 +144,11 @@ typedef enum pat_stmt_id {
   PAT_STMT_ROTATE_TOKEN,
   PAT_STMT_TOKEN_BY_ID,
   PAT_STMT_HOLD,
+  PAT_STMT_POLICY_VERSION,
+  PAT_STMT_POLICY_SETTINGS,
+  PAT_STMT_POLICY_RIGHTS,
+  PAT_STMT_POLICY_ROLES,
+  PAT_STMT_POLICY_META,
   PAT_STMT_COUNT
 } pat_stmt_id;
 
@@ -167,6 +173,8 @@ typedef struct pat_conn {
   unsigned char key[PAT_KEY_MAX]; /* the pepper, when keylen > 0; wiped */
   size_t keylen;
   char key_fp[PAT_FINGERPRINT_HEX + 1]; /* its fingerprint, "" without */
+  sqlite3_vfs *vfs;   /* main's, for the clock */
+  unsigned char digest[PAT_DIGEST_LEN]; /* a check's, bound from here; wiped */
   pat_policy *policy;          /* settings, catalog, roles of main */
   pat_policy *policy_defaults; /* and of the defaults */
 } pat_conn;
@@ -240,6 +248,9 @@ int pat_token_get(pat_conn *c, int64_t id, pat_token_row *row);
 ** read again when the database may have changed them. On main it also
 ** checks the connection's key against the store's. NULL with err. */
 const pat_policy *pat_policy_get(pat_conn *c, int which, char *err, size_t errlen);
+/* 1 when some owner is listed in pat_owners (else every owner has the
+** role default_role, and a check need not look). */
+int pat_policy_owners_listed(const pat_policy *p);
 /* The index of a right in the catalog, or -1. */
 int pat_policy_right(const pat_policy *p, const char *name, size_t n);
 /* The role that decides: the owner's listed role, else default_role. */

@@ -15,8 +15,13 @@
 ** made while one is open (the caller's, the check's lookup, or one opened
 ** here for the purpose).
 **
+** Most changes are not to the policy (a token made, a last_used_at written):
+** the store's triggers move policy_version on every change that is, so one
+** row read tells whether to read the rest again.
+**
 ** The owner's role itself is not cached: there may be many owners, and it is
-** one indexed lookup joined to the token's own.
+** one indexed lookup joined to the token's own (skipped while no owner is
+** listed at all).
 */
 #include "pat_internal.h"
 
@@ -41,6 +46,8 @@ struct pat_policy {
   char **cat;         /* the catalog, in byte order */
   int nroles;
   pat_role *roles;    /* sorted by name; ROOT is not among them */
+  int owners_listed;
+  sqlite3_int64 version; /* policy_version when read */
   unsigned int data_version;
   sqlite3_int64 changes;
 };
@@ -114,6 +121,7 @@ int pat_policy_catalog(const pat_policy *p, const char *role, pat_catalog_entry 
 }
 
 int pat_policy_audit(const pat_policy *p) { return p->audit; }
+int pat_policy_owners_listed(const pat_policy *p) { return p->owners_listed; }
 int64_t pat_policy_interval(const pat_policy *p) { return p->last_used_interval; }
 int64_t pat_policy_default_lifetime(const pat_policy *p) { return p->default_lifetime; }
 int pat_policy_max_lifetime(const pat_policy *p, int64_t *max) {
@@ -152,78 +160,97 @@ static void read_setting(pat_policy *p, sqlite3_stmt *st) {
   }
 }
 
-/* Reads everything from `db`; on main, also checks the connection's key
-** against the store's fingerprint. */
-static int load(pat_conn *c, sqlite3 *db, int check_key, pat_policy **out, char *err,
-                size_t errlen) {
-  static const char *const sql[] = {
-      "SELECT key, value FROM main.pat_store_settings",
-      "SELECT name FROM main.pat_store_rights ORDER BY name COLLATE BINARY",
-      "SELECT role, right FROM main.pat_store_roles ORDER BY role COLLATE BINARY",
-      "SELECT value FROM main.pat_store_meta WHERE key = 'key_fingerprint'",
-  };
-  pat_policy *p = sqlite3_malloc(sizeof *p);
-  int rc = p ? SQLITE_OK : SQLITE_NOMEM, cap = 0;
-  if (p != NULL) {
-    memset(p, 0, sizeof *p);
-    p->audit = PAT_AUDIT_CHANGES;
-    p->last_used_interval = 60;
-    p->default_lifetime = 2592000;
-    p->max_null = 1;
-    p->prefix_ok = 1;
+/* Steps a cached statement of `which`; each row goes to `row`. */
+static int each_row(pat_conn *c, int which, pat_stmt_id id, pat_policy *p,
+                    int (*row)(pat_policy *, sqlite3_stmt *), char *err, size_t errlen) {
+  sqlite3_stmt *st = pat_store_stmt(c, which, id);
+  if (st == NULL) {
+    snprintf(err, errlen, "%s", c->errmsg);
+    return -1;
   }
-  for (int q = 0; rc == SQLITE_OK && q < 4; q++) {
-    sqlite3_stmt *st = NULL;
-    if (q == 3 && !check_key) break;
-    rc = sqlite3_prepare_v2(db, sql[q], -1, &st, NULL);
-    int found_fp = 0;
-    while (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-      rc = SQLITE_OK;
-      if (q == 0) {
-        read_setting(p, st);
-      } else if (q == 1) {
-        if (p->ncat == cap) {
-          cap = cap ? cap * 2 : 32;
-          char **g = sqlite3_realloc64(p->cat, (sqlite3_uint64)cap * sizeof *g);
-          if (g == NULL) { rc = SQLITE_NOMEM; break; }
-          p->cat = g;
-        }
-        if ((p->cat[p->ncat] = dup_text(st, 0)) == NULL) { rc = SQLITE_NOMEM; break; }
-        p->ncat++;
-      } else if (q == 2) {
-        const char *role = (const char *)sqlite3_column_text(st, 0);
-        const char *right = (const char *)sqlite3_column_text(st, 1);
-        if (role == NULL || right == NULL) continue;
-        int k = pat_policy_right(p, right, strlen(right));
-        if (k < 0) continue; /* a role row for a right no longer in the catalog */
-        if (p->nroles == 0 || strcmp(p->roles[p->nroles - 1].name, role) != 0) {
-          pat_role *g = sqlite3_realloc64(p->roles, (sqlite3_uint64)(p->nroles + 1) *
-                                                        sizeof *g);
-          if (g == NULL) { rc = SQLITE_NOMEM; break; }
-          p->roles = g;
-          pat_role *r = &p->roles[p->nroles];
-          r->name = sqlite3_mprintf("%s", role);
-          r->grants = sqlite3_malloc64((sqlite3_uint64)p->ncat + 1);
-          p->nroles++;
-          if (r->name == NULL || r->grants == NULL) { rc = SQLITE_NOMEM; break; }
-          memset(r->grants, 0, (size_t)p->ncat + 1);
-        }
-        p->roles[p->nroles - 1].grants[k] = 1;
-      } else {
-        found_fp = 1;
-        if (pat_key_matches(c, (const char *)sqlite3_column_text(st, 0), err, errlen) != 0)
-          rc = SQLITE_AUTH;
-      }
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    if (row(p, st) != 0) {
+      rc = SQLITE_NOMEM;
+      break;
     }
-    if (rc == SQLITE_DONE) rc = SQLITE_OK;
-    if (rc == SQLITE_OK && q == 3 && !found_fp &&
-        pat_key_matches(c, NULL, err, errlen) != 0)
-      rc = SQLITE_AUTH;
-    if (rc != SQLITE_OK && rc != SQLITE_AUTH)
-      snprintf(err, errlen, "can not read the store: %s", sqlite3_errmsg(db));
-    sqlite3_finalize(st);
+  if (rc != SQLITE_DONE)
+    snprintf(err, errlen, "can not read the store: %s",
+             rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(pat_store_db(c, which)));
+  sqlite3_reset(st);
+  return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int row_setting(pat_policy *p, sqlite3_stmt *st) {
+  read_setting(p, st);
+  return 0;
+}
+
+static int row_right(pat_policy *p, sqlite3_stmt *st) {
+  if ((p->ncat & (p->ncat - 1)) == 0) { /* grow at 0, 1, 2, 4, ... */
+    char **g = sqlite3_realloc64(p->cat, (sqlite3_uint64)(p->ncat ? 2 * p->ncat : 1) *
+                                             sizeof *g);
+    if (g == NULL) return -1;
+    p->cat = g;
   }
-  if (rc != SQLITE_OK) {
+  if ((p->cat[p->ncat] = dup_text(st, 0)) == NULL) return -1;
+  p->ncat++;
+  return 0;
+}
+
+static int row_role(pat_policy *p, sqlite3_stmt *st) {
+  const char *role = (const char *)sqlite3_column_text(st, 0);
+  const char *right = (const char *)sqlite3_column_text(st, 1);
+  if (role == NULL || right == NULL) return 0;
+  int k = pat_policy_right(p, right, strlen(right));
+  if (k < 0) return 0; /* a role row for a right no longer in the catalog */
+  if (p->nroles == 0 || strcmp(p->roles[p->nroles - 1].name, role) != 0) {
+    pat_role *g = sqlite3_realloc64(p->roles, (sqlite3_uint64)(p->nroles + 1) * sizeof *g);
+    if (g == NULL) return -1;
+    p->roles = g;
+    pat_role *r = &p->roles[p->nroles++];
+    r->name = sqlite3_mprintf("%s", role);
+    r->grants = sqlite3_malloc64((sqlite3_uint64)p->ncat + 1);
+    if (r->name == NULL || r->grants == NULL) return -1;
+    memset(r->grants, 0, (size_t)p->ncat + 1);
+  }
+  p->roles[p->nroles - 1].grants[k] = 1;
+  return 0;
+}
+
+/* Reads everything from the store `which`; on main, also checks the
+** connection's key against the store's fingerprint. */
+static int load(pat_conn *c, int which, pat_policy **out, char *err, size_t errlen) {
+  pat_policy *p = sqlite3_malloc(sizeof *p);
+  if (p == NULL) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  memset(p, 0, sizeof *p);
+  p->audit = PAT_AUDIT_CHANGES;
+  p->last_used_interval = 60;
+  p->default_lifetime = 2592000;
+  p->max_null = 1;
+  p->prefix_ok = 1;
+  int ok = each_row(c, which, PAT_STMT_POLICY_SETTINGS, p, row_setting, err, errlen) == 0 &&
+           each_row(c, which, PAT_STMT_POLICY_RIGHTS, p, row_right, err, errlen) == 0 &&
+           each_row(c, which, PAT_STMT_POLICY_ROLES, p, row_role, err, errlen) == 0;
+  if (ok) {
+    sqlite3_stmt *st = pat_store_stmt(c, which, PAT_STMT_POLICY_META);
+    int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
+    if (rc == SQLITE_ROW) {
+      p->version = sqlite3_column_int64(st, 0);
+      p->owners_listed = sqlite3_column_int(st, 2);
+      if (which == PAT_DB_MAIN)
+        ok = pat_key_matches(c, (const char *)sqlite3_column_text(st, 1), err, errlen) == 0;
+    } else {
+      snprintf(err, errlen, "can not read the store: %s",
+               st ? sqlite3_errmsg(pat_store_db(c, which)) : c->errmsg);
+      ok = 0;
+    }
+    if (st) sqlite3_reset(st);
+  }
+  if (!ok) {
     pat_policy_free(p);
     return -1;
   }
@@ -231,11 +258,25 @@ static int load(pat_conn *c, sqlite3 *db, int check_key, pat_policy **out, char 
   return 0;
 }
 
+/* The version the store's triggers keep, or -1 with err. */
+static sqlite3_int64 store_version_of_policy(pat_conn *c, char *err, size_t errlen) {
+  sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, PAT_STMT_POLICY_VERSION);
+  if (st == NULL) {
+    snprintf(err, errlen, "%s", c->errmsg);
+    return -1;
+  }
+  int rc = sqlite3_step(st);
+  sqlite3_int64 v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+  if (rc != SQLITE_ROW) snprintf(err, errlen, "can not read the store: %s", sqlite3_errmsg(c->db));
+  sqlite3_reset(st);
+  return v;
+}
+
 const pat_policy *pat_policy_get(pat_conn *c, int which, char *err, size_t errlen) {
   if (which == PAT_DB_DEFAULTS) {
     /* The defaults never change. */
     if (c->policy_defaults == NULL &&
-        load(c, c->defaults, 0, &c->policy_defaults, err, errlen) != 0)
+        load(c, PAT_DB_DEFAULTS, &c->policy_defaults, err, errlen) != 0)
       return NULL;
     return c->policy_defaults;
   }
@@ -256,12 +297,18 @@ const pat_policy *pat_policy_get(pat_conn *c, int which, char *err, size_t errle
   sqlite3_int64 changes = sqlite3_total_changes64(c->db);
   pat_policy *p = c->policy;
   if (p == NULL || !have_dv || dv != p->data_version || changes != p->changes) {
-    pat_policy *fresh = NULL;
-    if (load(c, c->db, 1, &fresh, err, errlen) != 0) {
-      p = NULL;
-    } else {
-      pat_policy_free(c->policy);
-      c->policy = p = fresh;
+    /* Something changed, most often not the policy: one row tells. */
+    sqlite3_int64 version = p != NULL ? store_version_of_policy(c, err, errlen) : -1;
+    if (p == NULL || version != p->version) {
+      pat_policy *fresh = NULL;
+      if (load(c, PAT_DB_MAIN, &fresh, err, errlen) != 0) {
+        p = NULL;
+      } else {
+        pat_policy_free(c->policy);
+        c->policy = p = fresh;
+      }
+    }
+    if (p != NULL) {
       p->data_version = dv;
       p->changes = changes;
     }

@@ -30,8 +30,9 @@ const char *pat_schema_sql(void) { return schema_sql; }
 /* Every statement names main explicitly, so a TEMP or attached table of the
 ** same name can not stand in for the store. */
 static const char *const stmt_sql[PAT_STMT_COUNT] = {
+    /* Also answers pat_has_right while no owner is listed. */
     [PAT_STMT_VERIFY] =
-        "SELECT id, valid_from, valid_to, digest, last_used_at"
+        "SELECT id, valid_from, valid_to, digest, last_used_at, rights"
         " FROM main.pat_store_tokens WHERE digest = ?1",
     /* The token and its owner's listed role (NULL: default_role); whether
     ** the role grants the right is the cached policy's question. */
@@ -57,6 +58,19 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
         " WHERE id = ?2",
     /* Opens a read transaction, for pat_policy_get. */
     [PAT_STMT_HOLD] = "SELECT 1 FROM main.pat_store_meta LIMIT 1",
+    /* policy.c: moved by the store's triggers on every change of what it
+    ** caches, then what it caches. */
+    [PAT_STMT_POLICY_VERSION] =
+        "SELECT value FROM main.pat_store_meta WHERE key = 'policy_version'",
+    [PAT_STMT_POLICY_SETTINGS] = "SELECT key, value FROM main.pat_store_settings",
+    [PAT_STMT_POLICY_RIGHTS] =
+        "SELECT name FROM main.pat_store_rights ORDER BY name COLLATE BINARY",
+    [PAT_STMT_POLICY_ROLES] =
+        "SELECT role, right FROM main.pat_store_roles ORDER BY role COLLATE BINARY",
+    [PAT_STMT_POLICY_META] =
+        "SELECT (SELECT value FROM main.pat_store_meta WHERE key = 'policy_version'),"
+        " (SELECT value FROM main.pat_store_meta WHERE key = 'key_fingerprint'),"
+        " EXISTS (SELECT 1 FROM main.pat_store_owners)",
     [PAT_STMT_TOKEN_BY_ID] =
         "SELECT owner, valid_from, valid_to FROM main.pat_store_tokens WHERE id = ?1",
 };
@@ -67,6 +81,8 @@ pat_conn *pat_conn_new(sqlite3 *db) {
   memset(c, 0, sizeof *c);
   c->db = db;
   c->refs = 1;
+  if (sqlite3_file_control(db, "main", SQLITE_FCNTL_VFS_POINTER, &c->vfs) != SQLITE_OK)
+    c->vfs = NULL;
   return c;
 }
 

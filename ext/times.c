@@ -85,13 +85,9 @@ int pat_time_arg(sqlite3 *scratch, sqlite3_value *v, const char *what,
   return 0;
 }
 
-int64_t pat_now(sqlite3 *db) {
+int64_t pat_now_vfs(sqlite3_vfs *vfs) {
   /* The VFS clock is the one behind SQLite's 'now', so pat and the date
   ** functions agree, and a test VFS that moves the clock moves pat's too. */
-  sqlite3_vfs *vfs = NULL;
-  if (db != NULL &&
-      sqlite3_file_control(db, "main", SQLITE_FCNTL_VFS_POINTER, &vfs) != SQLITE_OK)
-    vfs = NULL;
   if (vfs == NULL) vfs = sqlite3_vfs_find(NULL);
   if (vfs != NULL && vfs->iVersion >= 2 && vfs->xCurrentTimeInt64 != NULL) {
     sqlite3_int64 ms = 0;
@@ -99,4 +95,12 @@ int64_t pat_now(sqlite3 *db) {
       return (int64_t)(ms / 1000 - 210866760000LL);
   }
   return (int64_t)time(NULL);
+}
+
+int64_t pat_now(sqlite3 *db) {
+  sqlite3_vfs *vfs = NULL;
+  if (db != NULL &&
+      sqlite3_file_control(db, "main", SQLITE_FCNTL_VFS_POINTER, &vfs) != SQLITE_OK)
+    vfs = NULL;
+  return pat_now_vfs(vfs);
 }

@@ -126,6 +126,34 @@ BEGIN
   WHERE (SELECT value FROM pat_store_settings WHERE key = 'audit') IS NOT 'off';
 END;
 
+-- What decides a grant (settings, catalog, roles, owners) is cached by each
+-- connection; any change to it moves policy_version, so a connection that
+-- sees the database changed reads one row to know whether to read it again.
+CREATE TRIGGER IF NOT EXISTS pat_store_settings_i AFTER INSERT ON pat_store_settings
+BEGIN UPDATE pat_store_meta SET value = value + 1 WHERE key = 'policy_version'; END;
+CREATE TRIGGER IF NOT EXISTS pat_store_settings_u AFTER UPDATE ON pat_store_settings
+BEGIN UPDATE pat_store_meta SET value = value + 1 WHERE key = 'policy_version'; END;
+CREATE TRIGGER IF NOT EXISTS pat_store_settings_d AFTER DELETE ON pat_store_settings
+BEGIN UPDATE pat_store_meta SET value = value + 1 WHERE key = 'policy_version'; END;
+CREATE TRIGGER IF NOT EXISTS pat_store_rights_i AFTER INSERT ON pat_store_rights
+BEGIN UPDATE pat_store_meta SET value = value + 1 WHERE key = 'policy_version'; END;
+CREATE TRIGGER IF NOT EXISTS pat_store_rights_u AFTER UPDATE ON pat_store_rights
+BEGIN UPDATE pat_store_meta SET value = value + 1 WHERE key = 'policy_version'; END;
+CREATE TRIGGER IF NOT EXISTS pat_store_rights_d AFTER DELETE ON pat_store_rights
+BEGIN UPDATE pat_store_meta SET value = value + 1 WHERE key = 'policy_version'; END;
+CREATE TRIGGER IF NOT EXISTS pat_store_roles_i AFTER INSERT ON pat_store_roles
+BEGIN UPDATE pat_store_meta SET value = value + 1 WHERE key = 'policy_version'; END;
+CREATE TRIGGER IF NOT EXISTS pat_store_roles_u AFTER UPDATE ON pat_store_roles
+BEGIN UPDATE pat_store_meta SET value = value + 1 WHERE key = 'policy_version'; END;
+CREATE TRIGGER IF NOT EXISTS pat_store_roles_d AFTER DELETE ON pat_store_roles
+BEGIN UPDATE pat_store_meta SET value = value + 1 WHERE key = 'policy_version'; END;
+CREATE TRIGGER IF NOT EXISTS pat_store_owners_i AFTER INSERT ON pat_store_owners
+BEGIN UPDATE pat_store_meta SET value = value + 1 WHERE key = 'policy_version'; END;
+CREATE TRIGGER IF NOT EXISTS pat_store_owners_u AFTER UPDATE ON pat_store_owners
+BEGIN UPDATE pat_store_meta SET value = value + 1 WHERE key = 'policy_version'; END;
+CREATE TRIGGER IF NOT EXISTS pat_store_owners_d AFTER DELETE ON pat_store_owners
+BEGIN UPDATE pat_store_meta SET value = value + 1 WHERE key = 'policy_version'; END;
+
 INSERT OR IGNORE INTO pat_store_settings(key, value) VALUES
   ('prefix', 'pat_'),
   ('default_lifetime', 2592000),
@@ -168,4 +196,5 @@ INSERT OR IGNORE INTO pat_store_roles(role, right) VALUES
   ('VIEWER', 'ROUTING_FETCH');
 
 INSERT OR IGNORE INTO pat_store_meta(key, value) VALUES ('id_floor', 0);
+INSERT OR IGNORE INTO pat_store_meta(key, value) VALUES ('policy_version', 0);
 INSERT OR IGNORE INTO pat_store_meta(key, value) VALUES ('schema_version', 1);
