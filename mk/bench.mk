@@ -1,0 +1,36 @@
+# bench: how close pat's checks come to the physical floor (issue 4).
+#   make bench          builds dist/bench, runs it, then bench/compare.py;
+#                       about 2 minutes on the 2-core reference machine
+#   BENCH_N=10000,100000 make bench      other sizes (see bench/README.md for
+#   BENCH_FULL=1 make bench              every variable)
+# The C bench loads dist/pat.so as an application does; compare.py needs
+# Debian's /usr/bin/python3, whose sqlite3 module can load extensions.
+# Databases and the last results go to bench/out/ (ignored by git).
+.PHONY: bench bench-c bench-py
+
+BENCH_BIN  := dist/bench
+BENCH_LIBS  = $(shell pkg-config --libs sqlite3 libsodium 2>/dev/null || echo -lsqlite3 -lsodium)
+
+$(BENCH_BIN): bench/bench.c
+	@mkdir -p dist
+	$(CC) -std=c11 -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BENCH_LIBS)
+
+bench: bench-c bench-py
+
+bench-c: $(BENCH_BIN) dist/pat.so
+	@mkdir -p bench/out
+	@echo "machine: $$(nproc) CPUs, $$(lscpu | sed -n 's/^Model name: *//p'),"\
+	  "$$(free -g | awk '/^Mem:/ {print $$2}') GiB RAM; pat $(VERSION)"\
+	  "($$(git rev-parse --short HEAD 2>/dev/null || echo no git)$$(git status --porcelain\
+	  ext sql 2>/dev/null | grep -q . && echo ', ext/ or sql/ changed since'))"
+	@# A snapshot of the extension, so that a rebuild during the run can not
+	@# mix two versions in one table.
+	cp dist/pat.so bench/out/pat.so
+	BENCH_EXT=bench/out/pat ./$(BENCH_BIN) > bench/out/bench.md
+	@cat bench/out/bench.md
+
+bench-py: dist/pat.so
+	@mkdir -p bench/out
+	cp dist/pat.so bench/out/pat.so
+	BENCH_EXT=bench/out/pat $(PYTHON) bench/compare.py > bench/out/compare.md
+	@cat bench/out/compare.md
