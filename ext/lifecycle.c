@@ -141,8 +141,9 @@ int pat_rights_for(pat_conn *c, int which, const char *owner, sqlite3_value *rig
       pat_rights_parse(text, (size_t)sqlite3_value_bytes(rights), &items, err, errlen) != 0)
     return -1;
   const pat_policy *p = pat_policy_get(c, which, err, errlen);
-  if (p != NULL &&
-      owner_role(c, which, owner, listed_role, sizeof listed_role, &listed, err, errlen) == 0) {
+  if (p != NULL && (!pat_policy_owners_listed(p) ||
+                    owner_role(c, which, owner, listed_role, sizeof listed_role, &listed,
+                               err, errlen) == 0)) {
     const char *role = pat_policy_role(p, listed ? listed_role : NULL);
     if (pat_policy_catalog(p, role, &cat, &n) != 0)
       snprintf(err, errlen, "out of memory");
@@ -245,8 +246,19 @@ static void mint_and_write(sqlite3_context *ctx, const char *fn, pat_conn *c, in
     sqlite3_int64 before = sqlite3_total_changes64(c->db);
     t->digest = digest;
     ok = store_write(c, id, bind, t, err, sizeof err) == 0;
-    if (ok) pat_policy_own_write(c, before);
-  } else if (ok) {
+    if (ok) {
+      pat_policy_own_write(c, before);
+      /* A schema change since the last look may have planted a shadowing
+      ** object: refuse, as every other call will. */
+      ok = pat_store_recheck(c, id, err, sizeof err) == 0;
+    } else if (id == PAT_STMT_INSERT_TOKEN && pat_store_gone(c)) {
+      /* The application rolled back the transaction that made the store:
+      ** make it again, below. */
+      which = PAT_DB_DEFAULTS;
+      ok = 1;
+    }
+  }
+  if (ok && which != PAT_DB_MAIN) {
     /* The store is made first, atomically with the write (see
     ** pat_store_begin). */
     t->digest = digest;
@@ -287,7 +299,15 @@ void pat_fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if ((rc = pat_time_arg(c->db, argv[4], "valid_to", &to, err, sizeof err)) < 0) goto fail;
     have_to = rc == 0;
   }
-  if ((which = pat_store_validate(c, err, sizeof err)) < 0) goto fail;
+  /* The fast answer: a store seen before is trusted until a write on it
+  ** fails (mint_and_write looks again then). */
+  if ((which = pat_store_open(c, err, sizeof err)) < 0) goto fail;
+  if (pat_policy_get(c, which, err, sizeof err) == NULL) {
+    /* The application rolled back the transaction that made the store:
+    ** start again from the defaults, and make it anew. */
+    if (which != PAT_DB_MAIN || !pat_store_gone(c)) goto fail;
+    which = PAT_DB_DEFAULTS;
+  }
   if (!have_from) from = pat_now(c->db);
   if (!have_to && pat_default_valid_to(c, which, from, &to, err, sizeof err) != 0) goto fail;
   if (pat_window_check(c, which, from, to, err, sizeof err) != 0) goto fail;

@@ -175,6 +175,14 @@ class TwoConnectionsTest(PatTestCase):
 
 class StoreLifecycleTest(PatTestCase):
 
+    def test_create_right_after_the_store_was_rolled_back_makes_it_again(self):
+        self.conn.execute("BEGIN")
+        self.create()
+        self.conn.execute("ROLLBACK")
+        tok = self.create()  # the very next call, nothing read in between
+        self.assertEqual(self.one("SELECT count(*) FROM pat_tokens"), 1)
+        self.assertIsNotNone(self.verify(tok))
+
     def test_store_creation_rolled_back_with_callers_transaction(self):
         self.conn.execute("BEGIN")
         tok = self.create()
