@@ -302,7 +302,10 @@ int pat_rights_expand(const pat_strlist *items, const pat_catalog_entry *catalog
   int first = 1;
   for (int k = 0; k < ncatalog; k++) {
     if (!chosen[k]) continue;
-    sqlite3_str_appendf(s, first ? "\"%s\"" : ",\"%s\"", catalog[k].name);
+    if (!first) sqlite3_str_appendchar(s, 1, ',');
+    sqlite3_str_appendchar(s, 1, '"');
+    sqlite3_str_appendall(s, catalog[k].name);
+    sqlite3_str_appendchar(s, 1, '"');
     first = 0;
   }
   sqlite3_str_appendchar(s, 1, ']');

@@ -72,11 +72,13 @@ CREATE TRIGGER IF NOT EXISTS pat_store_tokens_created
 AFTER INSERT ON pat_store_tokens
 WHEN (SELECT value FROM pat_store_settings WHERE key = 'audit') IS NOT 'off'
 BEGIN
+  -- Built as text: rights is already a JSON array (pat writes it), and this
+  -- runs for every token made.
   INSERT INTO pat_store_events(at, event, token_id, token_name, owner, detail)
   VALUES (NEW.created_at, 'create', NEW.id, NEW.name, NEW.owner,
-          json_object('rights', json(NEW.rights),
-                      'valid_from', datetime(NEW.valid_from, 'unixepoch'),
-                      'valid_to', datetime(NEW.valid_to, 'unixepoch')));
+          '{"rights":' || NEW.rights ||
+          ',"valid_from":"' || datetime(NEW.valid_from, 'unixepoch') ||
+          '","valid_to":"' || datetime(NEW.valid_to, 'unixepoch') || '"}');
 END;
 
 CREATE TRIGGER IF NOT EXISTS pat_store_tokens_updated
