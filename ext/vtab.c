@@ -63,6 +63,10 @@ static int vtab_connect(sqlite3 *db, void *aux, int argc, const char *const *arg
   memset(v, 0, sizeof *v);
   v->conn = c;
   v->table = t;
+  /* The table holds its own reference: when pat is loaded again on the
+  ** connection, SQLite drops the old module (and its reference) before it
+  ** disconnects the old module's tables. */
+  c->refs++;
   c->vtab_refs++;
   *out = &v->base;
   return SQLITE_OK;
@@ -70,10 +74,12 @@ static int vtab_connect(sqlite3 *db, void *aux, int argc, const char *const *arg
 
 static int vtab_disconnect(sqlite3_vtab *vt) {
   pat_vtab *v = (pat_vtab *)vt;
+  pat_conn *c = v->conn;
   /* At sqlite3_close() this runs before SQLite checks for live statements:
   ** the last table to go takes the cached statements with it. */
-  if (--v->conn->vtab_refs == 0) pat_store_release(v->conn);
+  if (--c->vtab_refs == 0) pat_store_release(c);
   sqlite3_free(v);
+  pat_conn_unref(c);
   return SQLITE_OK;
 }
 

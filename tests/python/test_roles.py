@@ -155,12 +155,12 @@ class RightsTableTest(RoleTestCase):
             self.assertNotIn("DATA_FETCH", self.role_rights(role))
 
     def test_delete_held_right_refused_with_token_count(self):
-        now = self.now()
         self.create(name="a", rights="DATA_FETCH")
         self.create(name="b", rights="DATA_*")
         self.create(name="old", rights="DATA_FETCH", valid_from=F,
                     valid_to=F + 60)
         tok = self.create(name="c", rights="MEDIA_FETCH, USER_FETCH")
+        now = self.now()  # after the create: under a slow build, a second may pass
         self.assertRefused(
             "DELETE FROM pat_rights WHERE name = 'DATA_FETCH'",
             message="pat_rights: right 'DATA_FETCH' is held by 3 tokens; take "
