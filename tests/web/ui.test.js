@@ -1,6 +1,6 @@
 // End-to-end test of the token management page (examples/web) in headless
 // Chromium (Debian's /usr/bin/chromium), driven by playwright-core.
-// tests/examples/web_ui.sh starts the server with a fresh database and two
+// tests/web/web_ui.sh starts the server with a fresh database and two
 // users, then runs this file with:
 //   WEB_CHROMIUM /usr/bin/chromium
 //   WEB_URL     http://127.0.0.1:PORT
@@ -18,7 +18,7 @@ const { execFileSync } = require('node:child_process');
 const path = require('node:path');
 
 const env = (name) => {
-  if (!process.env[name]) throw new Error(`${name} is not set: run tests/examples/web_ui.sh`);
+  if (!process.env[name]) throw new Error(`${name} is not set: run make test-browser`);
   return process.env[name];
 };
 const URL_ = env('WEB_URL');

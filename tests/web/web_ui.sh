@@ -17,7 +17,7 @@
 # refusal shown next to its field, the list on a phone, the audit view) go to
 # the run's temporary directory, or, with PAT_WEB_SCREENSHOTS=1, to
 # examples/web/screenshots/ (the ones the README shows), so that `make test`
-# does not rewrite committed files on every run.
+# does not rewrite committed files on every run. Run by `make test-browser`.
 #
 # On a fresh Debian 12 machine, as root: sh scripts/install-deps.sh chromium
 # (this script runs it when /usr/bin/chromium is missing), and Node.js 20 or
