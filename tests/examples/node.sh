@@ -5,7 +5,8 @@
 #
 # better-sqlite3 12 supports Node.js 20 and later only (its engines field), and
 # Debian 12's own nodejs is 18, so installing that would not help: without
-# Node.js >= 20 this prints "SKIPPED node example: ..." and exits 0, unless
+# Node.js >= 20 this prints "SKIPPED node example: ..." and exits 77, which
+# tests/run_examples.sh shows as skipped (never as passed), unless
 # PAT_REQUIRE_NODE=1, which turns the skip into a failure.
 #
 # The dependencies install with `npm ci` from the committed package-lock.json
@@ -34,7 +35,7 @@ skip() {
     echo "node: PAT_REQUIRE_NODE=1, so the skip is a failure"
     exit 1
   fi
-  exit 0
+  exit 77
 }
 
 if [ ! -f "$root/dist/pat.so" ]; then
