@@ -116,7 +116,8 @@ int pat_token_make(char *out, const char *prefix, size_t prefix_len) {
   ** libsodium nearly always covers the whole token. */
   char *r = out + prefix_len;
   unsigned char pool[64];
-  size_t used = sizeof pool;
+  size_t used = 0;
+  pat_random_buf(pool, sizeof pool);
   for (int i = 0; i < PAT_TOKEN_RANDOM_LEN; i++) {
     unsigned char b;
     do {
