@@ -83,26 +83,32 @@ else
   add unit 0 1 "dist/unit_tests missing"
 fi
 
-# ---- 2. SQL files through the sqlite3 shell
-if skipped sql; then :
-elif [ -f tests/run_sql.sh ]; then
-  run sql sh tests/run_sql.sh
-  line=$(grep '^sql: [0-9]* passed, [0-9]* failed$' "$work/sql.out" | tail -n 1)
-  if [ -z "$line" ]; then
-    add sql 0 1 "no summary line; exit status $rc"
-  else
-    # shellcheck disable=SC2086 # split "sql: N passed, M failed"
-    set -- $line
-    if [ "$rc" -ne 0 ] && [ "$4" -eq 0 ]; then
-      add sql "$2" 1 "exit status $rc with no failed file"
-    else
-      add sql "$2" "$4"
-    fi
+# script_suite NAME SCRIPT: runs a sh script whose last summary line is
+# "NAME: N passed, M failed", and adds its counts.
+script_suite() {
+  if skipped "$1"; then return; fi
+  if [ ! -f "$2" ]; then
+    echo "==== $1: $2 is missing"
+    add "$1" 0 1 "$2 missing"
+    return
   fi
-else
-  echo "==== sql: tests/run_sql.sh is missing"
-  add sql 0 1 "tests/run_sql.sh missing"
-fi
+  run "$1" sh "$2"
+  line=$(grep "^$1: [0-9]* passed, [0-9]* failed\$" "$work/$1.out" | tail -n 1)
+  if [ -z "$line" ]; then
+    add "$1" 0 1 "no summary line; exit status $rc"
+    return
+  fi
+  # shellcheck disable=SC2086 # split "NAME: N passed, M failed"
+  set -- $1 $line
+  if [ "$rc" -ne 0 ] && [ "$5" -eq 0 ]; then
+    add "$1" "$3" 1 "exit status $rc with nothing failed"
+  else
+    add "$1" "$3" "$5"
+  fi
+}
+
+# ---- 2. SQL files through the sqlite3 shell
+script_suite sql tests/run_sql.sh
 
 # ---- 3. Python tests
 if skipped python; then :
@@ -142,25 +148,7 @@ else
 fi
 
 # ---- 4. The example applications and the install
-if skipped examples; then :
-elif [ -f tests/run_examples.sh ]; then
-  run examples sh tests/run_examples.sh
-  line=$(grep '^examples: [0-9]* passed, [0-9]* failed$' "$work/examples.out" | tail -n 1)
-  if [ -z "$line" ]; then
-    add examples 0 1 "no summary line; exit status $rc"
-  else
-    # shellcheck disable=SC2086 # split "examples: N passed, M failed"
-    set -- $line
-    if [ "$rc" -ne 0 ] && [ "$4" -eq 0 ]; then
-      add examples "$2" 1 "exit status $rc with no failed example"
-    else
-      add examples "$2" "$4"
-    fi
-  fi
-else
-  echo "==== examples: tests/run_examples.sh is missing"
-  add examples 0 1 "tests/run_examples.sh missing"
-fi
+script_suite examples tests/run_examples.sh
 
 echo "====$summary"
 echo "make test: $total_pass passed, $total_fail failed"
