@@ -78,24 +78,18 @@ int pat_name_arg(sqlite3_value *v, char *err, size_t errlen) {
                         PAT_NAME_MAX, err, errlen);
 }
 
-int pat_default_valid_to(pat_conn *c, int which, int64_t from, int64_t *to, char *err,
-                         size_t errlen) {
-  const pat_policy *p = pat_policy_get(c, which, err, errlen);
-  if (p == NULL) return -1;
-  *to = from + pat_policy_default_lifetime(p);
-  if (*to > PAT_TIME_MAX) *to = PAT_TIME_MAX;
-  return 0;
+int64_t pat_default_valid_to(const pat_policy *p, int64_t from) {
+  int64_t to = from + pat_policy_default_lifetime(p);
+  return to > PAT_TIME_MAX ? PAT_TIME_MAX : to;
 }
 
-int pat_window_check(pat_conn *c, int which, int64_t from, int64_t to, char *err,
+int pat_window_check(const pat_policy *p, int64_t from, int64_t to, char *err,
                      size_t errlen) {
   int64_t max = 0;
   if (to <= from) {
     snprintf(err, errlen, "valid_to must be later than valid_from");
     return -1;
   }
-  const pat_policy *p = pat_policy_get(c, which, err, errlen);
-  if (p == NULL) return -1;
   if (pat_policy_max_lifetime(p, &max) && to - from > max) {
     snprintf(err, errlen, "lifetime of %lld seconds exceeds max_lifetime (%lld)",
              (long long)(to - from), (long long)max);
@@ -125,8 +119,8 @@ static int owner_role(pat_conn *c, int which, const char *owner, char *role, siz
   return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
-int pat_rights_for(pat_conn *c, int which, const char *owner, sqlite3_value *rights,
-                   char **json, char *err, size_t errlen) {
+int pat_rights_for(pat_conn *c, int which, const pat_policy *p, const char *owner,
+                   sqlite3_value *rights, char **json, char *err, size_t errlen) {
   char listed_role[PAT_OWNER_MAX + 1];
   pat_strlist items = {0};
   pat_catalog_entry *cat = NULL;
@@ -140,8 +134,7 @@ int pat_rights_for(pat_conn *c, int which, const char *owner, sqlite3_value *rig
   if (text == NULL ||
       pat_rights_parse(text, (size_t)sqlite3_value_bytes(rights), &items, err, errlen) != 0)
     return -1;
-  const pat_policy *p = pat_policy_get(c, which, err, errlen);
-  if (p != NULL && (!pat_policy_owners_listed(p) ||
+  if ((!pat_policy_owners_listed(p) ||
                     owner_role(c, which, owner, listed_role, sizeof listed_role, &listed,
                                err, errlen) == 0)) {
     const char *role = pat_policy_role(p, listed ? listed_role : NULL);
@@ -156,10 +149,8 @@ int pat_rights_for(pat_conn *c, int which, const char *owner, sqlite3_value *rig
 }
 
 /* A new token into `token` (PAT_TOKEN_MAX + 1 bytes) and its digest. */
-static int mint(pat_conn *c, int which, char *token, int *len,
+static int mint(pat_conn *c, const pat_policy *p, char *token, int *len,
                 unsigned char digest[PAT_DIGEST_LEN], char *err, size_t errlen) {
-  const pat_policy *p = pat_policy_get(c, which, err, errlen);
-  if (p == NULL) return -1;
   const char *prefix = pat_policy_prefix(p);
   *len = prefix ? pat_token_make(token, prefix, strlen(prefix)) : -1;
   if (*len < 0) {
@@ -222,7 +213,7 @@ static int bind_rotate(sqlite3_stmt *st, const void *p) {
 /* Mints, writes with `write` inside one savepoint (creating the store when
 ** needed), and returns the token as the result, or sets the error. */
 static void mint_and_write(sqlite3_context *ctx, const char *fn, pat_conn *c, int which,
-                           new_token *t, pat_stmt_id id,
+                           const pat_policy *p, new_token *t, pat_stmt_id id,
                            int (*bind)(sqlite3_stmt *, const void *)) {
   char err[PAT_ERRMAX] = "";
   unsigned char digest[PAT_DIGEST_LEN];
@@ -232,7 +223,7 @@ static void mint_and_write(sqlite3_context *ctx, const char *fn, pat_conn *c, in
     sqlite3_result_error_nomem(ctx);
     return;
   }
-  int ok = mint(c, which, token, &len, digest, err, sizeof err) == 0;
+  int ok = mint(c, p, token, &len, digest, err, sizeof err) == 0;
   /* Under a replicating VFS (dqlite), a write that commits by itself in the
   ** middle of a reading statement is lost, and can stop the node. */
   if (ok && !pat_vfs_is_os(c) && pat_nested_autocommit_write(c)) {
@@ -302,19 +293,22 @@ void pat_fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   /* The fast answer: a store seen before is trusted until a write on it
   ** fails (mint_and_write looks again then). */
   if ((which = pat_store_open(c, err, sizeof err)) < 0) goto fail;
-  if (pat_policy_get(c, which, err, sizeof err) == NULL) {
+  /* One read of the policy serves every check below and the mint. */
+  const pat_policy *p = pat_policy_get(c, which, err, sizeof err);
+  if (p == NULL) {
     /* The application rolled back the transaction that made the store:
     ** start again from the defaults, and make it anew. */
     if (which != PAT_DB_MAIN || !pat_store_gone(c)) goto fail;
     which = PAT_DB_DEFAULTS;
+    if ((p = pat_policy_get(c, which, err, sizeof err)) == NULL) goto fail;
   }
   if (!have_from) from = pat_now(c->db);
-  if (!have_to && pat_default_valid_to(c, which, from, &to, err, sizeof err) != 0) goto fail;
-  if (pat_window_check(c, which, from, to, err, sizeof err) != 0) goto fail;
-  if (pat_rights_for(c, which, owner, argv[2], &rights, err, sizeof err) != 0) goto fail;
+  if (!have_to) to = pat_default_valid_to(p, from);
+  if (pat_window_check(p, from, to, err, sizeof err) != 0) goto fail;
+  if (pat_rights_for(c, which, p, owner, argv[2], &rights, err, sizeof err) != 0) goto fail;
   new_token t = {.owner = owner, .name = argv[1], .from = from, .to = to,
                  .now = pat_now(c->db), .rights = rights};
-  mint_and_write(ctx, "pat_create", c, which, &t, PAT_STMT_INSERT_TOKEN, bind_insert);
+  mint_and_write(ctx, "pat_create", c, which, p, &t, PAT_STMT_INSERT_TOKEN, bind_insert);
   sqlite3_free(rights);
   return;
 fail:
@@ -337,6 +331,8 @@ void pat_fn_rotate(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     have_to = rc == 0;
   }
   if ((which = pat_store_validate(c, err, sizeof err)) < 0) goto fail;
+  const pat_policy *p = pat_policy_get(c, which, err, sizeof err);
+  if (p == NULL) goto fail;
   pat_token_row row;
   int found = which == PAT_DB_MAIN ? pat_token_get(c, t.id, &row) : 0;
   if (found < 0) {
@@ -352,9 +348,9 @@ void pat_fn_rotate(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (have_to) {
     int64_t now = pat_now(c->db);
     if (t.from < now) t.from = now;
-    if (pat_window_check(c, which, t.from, t.to, err, sizeof err) != 0) goto fail;
+    if (pat_window_check(p, t.from, t.to, err, sizeof err) != 0) goto fail;
   }
-  mint_and_write(ctx, "pat_rotate", c, which, &t, PAT_STMT_ROTATE_TOKEN, bind_rotate);
+  mint_and_write(ctx, "pat_rotate", c, which, p, &t, PAT_STMT_ROTATE_TOKEN, bind_rotate);
   return;
 fail:
   pat_error(ctx, "pat_rotate", "%s", err);

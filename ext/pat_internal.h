@@ -305,15 +305,14 @@ int pat_owner_arg(sqlite3_value *v, char out[PAT_OWNER_MAX + 1], char *err,
                   size_t errlen);
 int pat_name_arg(sqlite3_value *v, char *err, size_t errlen);
 /* valid_from plus the setting default_lifetime. */
-int pat_default_valid_to(pat_conn *c, int which, int64_t from, int64_t *to, char *err,
-                         size_t errlen);
+int64_t pat_default_valid_to(const pat_policy *p, int64_t from);
 /* valid_to after valid_from, and the lifetime within max_lifetime. */
-int pat_window_check(pat_conn *c, int which, int64_t from, int64_t to, char *err,
+int pat_window_check(const pat_policy *p, int64_t from, int64_t to, char *err,
                      size_t errlen);
 /* Parses a rights argument and expands it against the catalog and the
 ** owner's current role into a sorted JSON array (sqlite3_free it). */
-int pat_rights_for(pat_conn *c, int which, const char *owner, sqlite3_value *rights,
-                   char **json, char *err, size_t errlen);
+int pat_rights_for(pat_conn *c, int which, const pat_policy *p, const char *owner,
+                   sqlite3_value *rights, char **json, char *err, size_t errlen);
 
 /* One public table: its columns and the query over the store that gives
 ** its rows. vtab.c implements the module once for all of them. */

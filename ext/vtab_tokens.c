@@ -61,12 +61,13 @@ static int tokens_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
   if (set_from && rc == 1) from = pat_now(c->db);
   rc = set_to ? pat_time_arg(c->db, col[COL_VALID_TO], "valid_to", &to, err, errlen) : 0;
   if (rc < 0) return -1;
-  if (set_to && rc == 1 && pat_default_valid_to(c, which, from, &to, err, errlen) != 0)
+  const pat_policy *p = NULL;
+  if ((set_from || set_to || set_rights) && (p = pat_policy_get(c, which, err, errlen)) == NULL)
     return -1;
-  if ((set_from || set_to) && pat_window_check(c, which, from, to, err, errlen) != 0)
-    return -1;
-  if (set_rights && pat_rights_for(c, which, row.owner, col[COL_RIGHTS], &rights, err,
-                                   errlen) != 0)
+  if (set_to && rc == 1) to = pat_default_valid_to(p, from);
+  if ((set_from || set_to) && pat_window_check(p, from, to, err, errlen) != 0) return -1;
+  if (set_rights &&
+      pat_rights_for(c, which, p, row.owner, col[COL_RIGHTS], &rights, err, errlen) != 0)
     return -1;
   /* One statement, so the trigger sees every change at once and writes one
   ** update event. */
