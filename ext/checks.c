@@ -13,8 +13,9 @@
 ** token's last_used_at and, under `audit = all`, a use or deny event. A
 ** check with `at` is an audit question and writes nothing.
 **
-** Never: copy, log or keep the token; the digest lives on the stack for the
-** call and is compared in constant time against the stored one.
+** Never: copy, log or keep the token; its digest lives in the connection's
+** buffer for the call (bound from there, without a copy), is compared in
+** constant time against the stored one, and is wiped after the lookup.
 */
 #include "pat_internal.h"
 
@@ -111,8 +112,7 @@ static const char *window_denial(const found_token *f, int64_t at) {
 /* Runs the check's lookup by digest and reads the policy in the same read
 ** transaction. Returns the statement stepped (ROW or DONE; reset it), or
 ** NULL after setting *err, or NULL with *gone when the store vanished. */
-static sqlite3_stmt *lookup(pat_conn *c, pat_stmt_id id, const check_args *a,
-                            unsigned char digest[PAT_DIGEST_LEN], int *has_row,
+static sqlite3_stmt *lookup(pat_conn *c, pat_stmt_id id, const check_args *a, int *has_row,
                             const pat_policy **policy, int *gone, char *err,
                             size_t errlen) {
   *gone = 0;
@@ -123,13 +123,13 @@ static sqlite3_stmt *lookup(pat_conn *c, pat_stmt_id id, const check_args *a,
     snprintf(err, errlen, "%s", c->errmsg);
     return NULL;
   }
-  if (pat_conn_digest(c, digest, a->tok, a->tok_len) != 0) {
+  /* In the connection's own buffer, which outlives the statement's use of
+  ** it, so SQLite binds it without a copy; wiped once the lookup is reset. */
+  if (pat_conn_digest(c, c->digest, a->tok, a->tok_len) != 0) {
+    pat_wipe(c->digest, PAT_DIGEST_LEN);
     snprintf(err, errlen, "can not digest the token");
     return NULL;
   }
-  /* Bound from the connection's own buffer, which outlives the statement's
-  ** use of it, so SQLite makes no copy; wiped once the lookup is reset. */
-  memcpy(c->digest, digest, PAT_DIGEST_LEN);
   int rc = sqlite3_bind_blob(st, 1, c->digest, PAT_DIGEST_LEN, SQLITE_STATIC);
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
@@ -151,18 +151,16 @@ static sqlite3_stmt *lookup(pat_conn *c, pat_stmt_id id, const check_args *a,
 
 /* Resets a lookup, and notices a schema change (which may have planted a
 ** shadowing object). 0, or -1 with err. */
-static int lookup_done(pat_conn *c, pat_stmt_id id, sqlite3_stmt *st,
-                       unsigned char digest[PAT_DIGEST_LEN], char *err, size_t errlen) {
+static int lookup_done(pat_conn *c, pat_stmt_id id, sqlite3_stmt *st, char *err,
+                       size_t errlen) {
   sqlite3_reset(st);
   pat_wipe(c->digest, PAT_DIGEST_LEN);
-  pat_wipe(digest, PAT_DIGEST_LEN);
   return pat_store_recheck(c, id, err, errlen);
 }
 
 void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   pat_conn *c = sqlite3_user_data(ctx);
   char err[PAT_ERRMAX];
-  unsigned char digest[PAT_DIGEST_LEN];
   const pat_policy *p;
   check_args a;
   found_token f;
@@ -175,16 +173,15 @@ void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     return;
   }
   if (which != PAT_DB_MAIN) return; /* no store, no tokens */
-  sqlite3_stmt *st = lookup(c, PAT_STMT_VERIFY, &a, digest, &has_row, &p, &gone, err,
+  sqlite3_stmt *st = lookup(c, PAT_STMT_VERIFY, &a, &has_row, &p, &gone, err,
                             sizeof err);
   if (st == NULL) {
-    pat_wipe(digest, sizeof digest);
     if (!gone) pat_error(ctx, "pat_verify", "%s", err);
     return;
   }
   memset(&f, 0, sizeof f);
-  if (has_row) read_found(st, digest, &a, &f);
-  if (lookup_done(c, PAT_STMT_VERIFY, st, digest, err, sizeof err) != 0) {
+  if (has_row) read_found(st, c->digest, &a, &f);
+  if (lookup_done(c, PAT_STMT_VERIFY, st, err, sizeof err) != 0) {
     pat_error(ctx, "pat_verify", "%s", err);
     return;
   }
@@ -227,7 +224,6 @@ static int holds(const unsigned char *rights, int n, const char *right, int rn) 
 void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   pat_conn *c = sqlite3_user_data(ctx);
   char err[PAT_ERRMAX], detail[PAT_RIGHT_MAX * 2 + 64];
-  unsigned char digest[PAT_DIGEST_LEN];
   const pat_policy *p;
   check_args a;
   found_token f;
@@ -260,14 +256,13 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   pat_stmt_id id = c->policy != NULL && !pat_policy_owners_listed(c->policy)
                        ? PAT_STMT_VERIFY
                        : PAT_STMT_HAS_RIGHT;
-  sqlite3_stmt *st = lookup(c, id, &a, digest, &has_row, &p, &gone, err, sizeof err);
+  sqlite3_stmt *st = lookup(c, id, &a, &has_row, &p, &gone, err, sizeof err);
   if (st != NULL && id == PAT_STMT_VERIFY && pat_policy_owners_listed(p)) {
     sqlite3_reset(st);
     id = PAT_STMT_HAS_RIGHT;
-    st = lookup(c, id, &a, digest, &has_row, &p, &gone, err, sizeof err);
+    st = lookup(c, id, &a, &has_row, &p, &gone, err, sizeof err);
   }
   if (st == NULL) {
-    pat_wipe(digest, sizeof digest);
     if (gone) answer_without_token(ctx, c, PAT_DB_DEFAULTS, right, rn);
     else pat_error(ctx, "pat_has_right", "%s", err);
     return;
@@ -278,7 +273,7 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   memset(&f, 0, sizeof f);
   detail[0] = '\0';
   if (has_row) {
-    read_found(st, digest, &a, &f);
+    read_found(st, c->digest, &a, &f);
     held = holds(sqlite3_column_text(st, 5), sqlite3_column_bytes(st, 5), right, rn);
     const char *role = pat_policy_role(
         p, id == PAT_STMT_HAS_RIGHT ? (const char *)sqlite3_column_text(st, 6) : NULL);
@@ -290,7 +285,7 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
                right);
     }
   }
-  if (lookup_done(c, id, st, digest, err, sizeof err) != 0) {
+  if (lookup_done(c, id, st, err, sizeof err) != 0) {
     pat_error(ctx, "pat_has_right", "%s", err);
     return;
   }
