@@ -30,8 +30,13 @@ enum { BOOK_TOUCH, BOOK_EVENT, BOOK_COUNT };
 static const char *const book_sql[BOOK_COUNT] = {
     [BOOK_TOUCH] = "UPDATE main.pat_store_tokens SET last_used_at = ?2"
                    " WHERE id = ?1 AND (last_used_at IS NULL OR ?2 - last_used_at >= ?3)",
-    [BOOK_EVENT] = "INSERT INTO main.pat_store_events(at, event, token_id, token_name,"
-                   " owner, detail) SELECT ?2, ?3, id, name, owner, ?4"
+    /* Ids are shared with tokens (sql/schema.sql). */
+    [BOOK_EVENT] = "INSERT INTO main.pat_store_events(id, at, event, token_id, token_name,"
+                   " owner, detail) SELECT max(id,"
+                   " coalesce((SELECT max(id) FROM main.pat_store_tokens), 0),"
+                   " coalesce((SELECT max(id) FROM main.pat_store_events), 0),"
+                   " coalesce((SELECT value FROM main.pat_store_meta WHERE key = 'id_floor'),"
+                   " 0)) + 1, ?2, ?3, id, name, owner, ?4"
                    " FROM main.pat_store_tokens WHERE id = ?1",
 };
 

@@ -117,36 +117,45 @@ static sqlite3_stmt *lookup(pat_conn *c, pat_stmt_id id, const check_args *a, in
                             size_t errlen) {
   *gone = 0;
   *policy = NULL;
-  sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, id);
-  if (st == NULL) {
-    *gone = pat_store_gone(c);
-    snprintf(err, errlen, "%s", c->errmsg);
-    return NULL;
+  for (int attempt = 0;; attempt++) {
+    sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, id);
+    int rc = SQLITE_ERROR;
+    if (st == NULL) {
+      snprintf(err, errlen, "%s", c->errmsg);
+    } else if (pat_conn_digest(c, c->digest, a->tok, a->tok_len) != 0) {
+      /* In the connection's own buffer, which outlives the statement's use
+      ** of it, so SQLite binds it without a copy; wiped once reset. */
+      pat_wipe(c->digest, PAT_DIGEST_LEN);
+      snprintf(err, errlen, "can not digest the token");
+      return NULL;
+    } else {
+      rc = sqlite3_bind_blob(st, 1, c->digest, PAT_DIGEST_LEN, SQLITE_STATIC);
+      if (rc == SQLITE_OK) rc = sqlite3_step(st);
+      if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
+        sqlite3_reset(st);
+        pat_wipe(c->digest, PAT_DIGEST_LEN);
+      }
+    }
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+      *has_row = rc == SQLITE_ROW;
+      *policy = pat_policy_get(c, PAT_DB_MAIN, err, errlen);
+      if (*policy == NULL) {
+        sqlite3_reset(st);
+        pat_wipe(c->digest, PAT_DIGEST_LEN);
+        return NULL;
+      }
+      return st;
+    }
+    /* The store vanished (a rollback took back the transaction that made
+    ** it), or changed under the cached statement (a rollback took back an
+    ** upgrade, which opening it again redoes): look once more. */
+    char again[PAT_ERRMAX];
+    c->store_version = 0;
+    int which = pat_store_open(c, again, sizeof again);
+    *gone = which == PAT_DB_DEFAULTS;
+    if (which != PAT_DB_MAIN || attempt > 0) return NULL;
   }
-  /* In the connection's own buffer, which outlives the statement's use of
-  ** it, so SQLite binds it without a copy; wiped once the lookup is reset. */
-  if (pat_conn_digest(c, c->digest, a->tok, a->tok_len) != 0) {
-    pat_wipe(c->digest, PAT_DIGEST_LEN);
-    snprintf(err, errlen, "can not digest the token");
-    return NULL;
-  }
-  int rc = sqlite3_bind_blob(st, 1, c->digest, PAT_DIGEST_LEN, SQLITE_STATIC);
-  if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-    snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
-    sqlite3_reset(st);
-    pat_wipe(c->digest, PAT_DIGEST_LEN);
-    *gone = pat_store_gone(c);
-    return NULL;
-  }
-  *has_row = rc == SQLITE_ROW;
-  *policy = pat_policy_get(c, PAT_DB_MAIN, err, errlen);
-  if (*policy == NULL) {
-    sqlite3_reset(st);
-    pat_wipe(c->digest, PAT_DIGEST_LEN);
-    return NULL;
-  }
-  return st;
 }
 
 /* Resets a lookup, and notices a schema change (which may have planted a
@@ -221,6 +230,35 @@ static int holds(const unsigned char *rights, int n, const char *right, int rn) 
   return 0;
 }
 
+/* Whether the token `id` holds `right`, from its row: its rights' hash was
+** not cached (or the row has none). The set is remembered under the hash
+** when the hash is the row's own. 0, or -1 with err. */
+static int held_from_row(pat_conn *c, const pat_policy *p, int64_t id, int hashed,
+                         int64_t hash, const char *right, int rn, int *held, char *err,
+                         size_t errlen) {
+  sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, PAT_STMT_RIGHTS);
+  *held = 0;
+  if (st == NULL) {
+    snprintf(err, errlen, "%s", c->errmsg);
+    return -1;
+  }
+  int rc = sqlite3_bind_int64(st, 1, id);
+  if (rc == SQLITE_OK) rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    const unsigned char *json = sqlite3_column_text(st, 0);
+    int n = sqlite3_column_bytes(st, 0);
+    *held = holds(json, n, right, rn);
+    if (json != NULL && hashed && sqlite3_column_type(st, 1) == SQLITE_INTEGER &&
+        sqlite3_column_int64(st, 1) == hash &&
+        pat_rights_hash((const char *)json, (size_t)n) == hash)
+      pat_policy_set_put(p, hash, (const char *)json, n);
+  } else if (rc != SQLITE_DONE) {
+    snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
+  }
+  sqlite3_reset(st);
+  return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
+}
+
 void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   pat_conn *c = sqlite3_user_data(ctx);
   char err[PAT_ERRMAX], detail[PAT_RIGHT_MAX * 2 + 64];
@@ -269,29 +307,48 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   }
   int audit_all = pat_policy_audit(p) == PAT_AUDIT_ALL;
   int k = pat_policy_right(p, right, (size_t)rn);
-  int held = 0, granted = 0;
+  int held = 0, granted = 0, from_row = 0, hashed = 0;
+  int64_t hash = 0;
+  const char *role = NULL;
+  char role_buf[PAT_OWNER_MAX + 1];
   memset(&f, 0, sizeof f);
   detail[0] = '\0';
   if (has_row) {
     read_found(st, c->digest, &a, &f);
-    held = holds(sqlite3_column_text(st, 5), sqlite3_column_bytes(st, 5), right, rn);
-    const char *role = pat_policy_role(
-        p, id == PAT_STMT_HAS_RIGHT ? (const char *)sqlite3_column_text(st, 6) : NULL);
+    if (id == PAT_STMT_HAS_RIGHT) {
+      held = holds(sqlite3_column_text(st, 5), sqlite3_column_bytes(st, 5), right, rn);
+      role = pat_policy_role(p, (const char *)sqlite3_column_text(st, 6));
+    } else if (f.found) {
+      /* The index names the rights by hash: usually a set seen before. */
+      int n = 0;
+      hashed = sqlite3_column_type(st, 5) == SQLITE_INTEGER;
+      hash = sqlite3_column_int64(st, 5);
+      const char *set = hashed ? pat_policy_set_get(p, hash, &n) : NULL;
+      if (set != NULL) held = holds((const unsigned char *)set, n, right, rn);
+      else from_row = 1;
+      role = pat_policy_role(p, NULL);
+    }
     granted = pat_policy_grants(p, role, k);
-    if (audit_all && f.found && held && !granted) {
-      char shown[PAT_RIGHT_MAX + 1];
-      pat_right_show(shown, sizeof shown, role ? role : "", role ? strlen(role) : 0);
-      snprintf(detail, sizeof detail, "right not granted by role '%s': %.*s", shown, rn,
-               right);
+    /* The role may be the statement's text: keep it past the reset. */
+    if (role != NULL) {
+      snprintf(role_buf, sizeof role_buf, "%s", role);
+      role = role_buf;
     }
   }
-  if (lookup_done(c, id, st, err, sizeof err) != 0) {
+  if (lookup_done(c, id, st, err, sizeof err) != 0 ||
+      (from_row && held_from_row(c, p, f.id, hashed, hash, right, rn, &held, err,
+                                 sizeof err) != 0)) {
     pat_error(ctx, "pat_has_right", "%s", err);
     return;
   }
   if (k < 0) {
     unknown_right(ctx, right, rn);
     return;
+  }
+  if (audit_all && f.found && held && !granted) {
+    char shown[PAT_RIGHT_MAX + 1];
+    pat_right_show(shown, sizeof shown, role ? role : "", role ? strlen(role) : 0);
+    snprintf(detail, sizeof detail, "right not granted by role '%s': %.*s", shown, rn, right);
   }
   int valid = f.found && in_window(&f, a.at);
   int passed = valid && held && granted;

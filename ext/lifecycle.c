@@ -120,7 +120,8 @@ static int owner_role(pat_conn *c, int which, const char *owner, char *role, siz
 }
 
 int pat_rights_for(pat_conn *c, int which, const pat_policy *p, const char *owner,
-                   sqlite3_value *rights, char **json, char *err, size_t errlen) {
+                   sqlite3_value *rights, char **json, int64_t *hash, char *err,
+                   size_t errlen) {
   char listed_role[PAT_OWNER_MAX + 1];
   pat_strlist items = {0};
   pat_catalog_entry *cat = NULL;
@@ -131,17 +132,25 @@ int pat_rights_for(pat_conn *c, int which, const pat_policy *p, const char *owne
     return -1;
   }
   const char *text = (const char *)sqlite3_value_text(rights);
-  if (text == NULL ||
-      pat_rights_parse(text, (size_t)sqlite3_value_bytes(rights), &items, err, errlen) != 0)
+  size_t len = (size_t)sqlite3_value_bytes(rights);
+  if (text == NULL) {
+    snprintf(err, errlen, "out of memory");
     return -1;
-  if ((!pat_policy_owners_listed(p) ||
-                    owner_role(c, which, owner, listed_role, sizeof listed_role, &listed,
-                               err, errlen) == 0)) {
-    const char *role = pat_policy_role(p, listed ? listed_role : NULL);
-    if (pat_policy_catalog(p, role, &cat, &n) != 0)
-      snprintf(err, errlen, "out of memory");
-    else
-      out = pat_rights_expand(&items, cat, n, role ? role : "", json, err, errlen);
+  }
+  if (pat_policy_owners_listed(p) &&
+      owner_role(c, which, owner, listed_role, sizeof listed_role, &listed, err, errlen) != 0)
+    return -1;
+  const char *role = pat_policy_role(p, listed ? listed_role : NULL);
+  /* The same set for the same role as last time: the same answer. */
+  if ((*json = pat_policy_memo_get(p, role, text, len, hash)) != NULL) return 0;
+  if (pat_rights_parse(text, len, &items, err, errlen) != 0) return -1;
+  if (pat_policy_catalog(p, role, &cat, &n) != 0)
+    snprintf(err, errlen, "out of memory");
+  else
+    out = pat_rights_expand(&items, cat, n, role ? role : "", json, err, errlen);
+  if (out == 0) {
+    *hash = pat_rights_hash(*json, strlen(*json));
+    pat_policy_memo_put(p, role, text, len, *json, *hash);
   }
   sqlite3_free(cat);
   pat_strlist_free(&items);
@@ -187,6 +196,8 @@ typedef struct new_token {
   sqlite3_value *name;
   int64_t from, to, now, id;
   const char *rights;
+  int64_t rights_hash;
+  int create_event; /* the row holds its create event (audit not off) */
 } new_token;
 
 static int bind_insert(sqlite3_stmt *st, const void *p) {
@@ -198,6 +209,11 @@ static int bind_insert(sqlite3_stmt *st, const void *p) {
   if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 5, t->to);
   if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 6, t->rights, -1, SQLITE_STATIC);
   if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 7, t->now);
+  if (rc == SQLITE_OK)
+    rc = t->create_event ? sqlite3_bind_int(st, 8, 1) : sqlite3_bind_null(st, 8);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 9, t->rights_hash);
+  if (rc == SQLITE_OK && sqlite3_bind_parameter_count(st) >= 10)
+    rc = sqlite3_bind_int64(st, 10, t->id);
   return rc;
 }
 
@@ -208,6 +224,27 @@ static int bind_rotate(sqlite3_stmt *st, const void *p) {
   if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 3, t->from);
   if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 4, t->to);
   return rc;
+}
+
+/* Whether nothing but pat_create wrote since the last one on this
+** connection (no other statement of its own, no other connection), so the
+** id after the last one is still free and past every other. */
+static unsigned int data_version(pat_conn *c) {
+  unsigned int dv = 0;
+  if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_DATA_VERSION, &dv) != SQLITE_OK)
+    return 0;
+  return dv;
+}
+
+static int next_id_known(pat_conn *c) {
+  return c->next_id > 0 && sqlite3_total_changes64(c->db) == c->next_id_changes &&
+         data_version(c) == c->next_id_dv;
+}
+
+static void next_id_remember(pat_conn *c) {
+  c->next_id = sqlite3_last_insert_rowid(c->db) + 1;
+  c->next_id_changes = sqlite3_total_changes64(c->db);
+  c->next_id_dv = data_version(c);
 }
 
 /* Mints, writes with `write` inside one savepoint (creating the store when
@@ -236,7 +273,19 @@ static void mint_and_write(sqlite3_context *ctx, const char *fn, pat_conn *c, in
     /* One statement (its triggers write the event) is atomic by itself. */
     sqlite3_int64 before = sqlite3_total_changes64(c->db);
     t->digest = digest;
-    ok = store_write(c, id, bind, t, err, sizeof err) == 0;
+    /* Mints in a row skip the look for the largest id; should another
+    ** writer have taken it after all, the insert fails whole (a single row,
+    ** no trigger) and the look is made. */
+    if (id == PAT_STMT_INSERT_TOKEN && next_id_known(c)) {
+      t->id = c->next_id;
+      ok = store_write(c, PAT_STMT_INSERT_TOKEN_AT, bind, t, err, sizeof err) == 0;
+      if (!ok && (sqlite3_extended_errcode(c->db) & 0xff) == SQLITE_CONSTRAINT)
+        ok = store_write(c, id, bind, t, err, sizeof err) == 0;
+    } else {
+      ok = store_write(c, id, bind, t, err, sizeof err) == 0;
+    }
+    c->next_id = 0;
+    if (ok && id == PAT_STMT_INSERT_TOKEN) next_id_remember(c);
     if (ok) {
       pat_policy_own_write(c, before);
       /* A schema change since the last look may have planted a shadowing
@@ -272,7 +321,7 @@ void pat_fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   pat_conn *c = sqlite3_user_data(ctx);
   char err[PAT_ERRMAX] = "", owner[PAT_OWNER_MAX + 1];
   char *rights = NULL;
-  int64_t from = 0, to = 0;
+  int64_t from = 0, to = 0, rights_hash = 0;
   int have_from = 0, have_to = 0, rc, which = -1;
 
   if (pat_owner_arg(argv[0], owner, err, sizeof err) != 0) goto fail;
@@ -305,9 +354,11 @@ void pat_fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (!have_from) from = pat_now(c->db);
   if (!have_to) to = pat_default_valid_to(p, from);
   if (pat_window_check(p, from, to, err, sizeof err) != 0) goto fail;
-  if (pat_rights_for(c, which, p, owner, argv[2], &rights, err, sizeof err) != 0) goto fail;
+  if (pat_rights_for(c, which, p, owner, argv[2], &rights, &rights_hash, err, sizeof err) != 0)
+    goto fail;
   new_token t = {.owner = owner, .name = argv[1], .from = from, .to = to,
-                 .now = pat_now(c->db), .rights = rights};
+                 .now = pat_now(c->db), .rights = rights, .rights_hash = rights_hash,
+                 .create_event = pat_policy_audit(p) != PAT_AUDIT_OFF};
   mint_and_write(ctx, "pat_create", c, which, p, &t, PAT_STMT_INSERT_TOKEN, bind_insert);
   sqlite3_free(rights);
   return;

@@ -59,6 +59,12 @@ void pat_random_buf(unsigned char *buf, size_t n);
 ** a key (pepper), so the file alone lets nobody test guesses or plant a
 ** token. */
 int pat_digest(unsigned char out[PAT_DIGEST_LEN], const char *tok, size_t n);
+/* A token's rights (the stored JSON text) named by 63 bits of its BLAKE2b:
+** kept in the digest index, so pat_has_right finds the set in a
+** per-connection cache without reading the row. pat only ever names the
+** sorted sets of catalog names it writes, among which a collision is out of
+** reach. */
+int64_t pat_rights_hash(const char *json, size_t n);
 int pat_digest_keyed(unsigned char out[PAT_DIGEST_LEN], const char *tok, size_t n,
                      const unsigned char *key, size_t keylen);
 #define PAT_KEY_MIN 32
@@ -137,10 +143,12 @@ int pat_text_check(const char *what, const unsigned char *s, int n, int max,
 /* Statements the store prepares once per connection. */
 typedef enum pat_stmt_id {
   PAT_STMT_VERIFY,
+  PAT_STMT_RIGHTS,
   PAT_STMT_HAS_RIGHT,
   PAT_STMT_SETTING,
   PAT_STMT_OWNER_ROLE,
   PAT_STMT_INSERT_TOKEN,
+  PAT_STMT_INSERT_TOKEN_AT,
   PAT_STMT_ROTATE_TOKEN,
   PAT_STMT_TOKEN_BY_ID,
   PAT_STMT_HOLD,
@@ -177,9 +185,13 @@ typedef struct pat_conn {
   unsigned char digest[PAT_DIGEST_LEN]; /* a check's, bound from here; wiped */
   pat_policy *policy;          /* settings, catalog, roles of main */
   pat_policy *policy_defaults; /* and of the defaults */
+  /* The id the next pat_create takes, while nothing else wrote since the
+  ** last one (total changes and data version as then); 0 when unknown. */
+  sqlite3_int64 next_id, next_id_changes;
+  unsigned int next_id_dv;
 } pat_conn;
 
-#define PAT_SCHEMA_VERSION 1
+#define PAT_SCHEMA_VERSION 2
 
 pat_conn *pat_conn_new(sqlite3 *db);
 void pat_conn_unref(void *p);
@@ -261,6 +273,16 @@ int pat_policy_grants(const pat_policy *p, const char *role, int right);
 int pat_policy_catalog(const pat_policy *p, const char *role, pat_catalog_entry **out,
                        int *n);
 int pat_policy_audit(const pat_policy *p);
+/* The JSON pat_rights_for made last from this rights text for this role (a
+** sqlite3_malloc'd copy) and its hash, or NULL; and the one to remember. */
+char *pat_policy_memo_get(const pat_policy *p, const char *role, const char *text,
+                          size_t n, int64_t *hash);
+void pat_policy_memo_put(const pat_policy *p, const char *role, const char *text,
+                         size_t n, const char *json, int64_t hash);
+/* A stored rights set (JSON) by its pat_rights_hash, or NULL; and one to
+** remember (a few, the most recent). */
+const char *pat_policy_set_get(const pat_policy *p, int64_t hash, int *n);
+void pat_policy_set_put(const pat_policy *p, int64_t hash, const char *json, int n);
 int64_t pat_policy_interval(const pat_policy *p);
 int64_t pat_policy_default_lifetime(const pat_policy *p);
 /* 1 and *max when max_lifetime is set, 0 for no limit. */
@@ -310,9 +332,11 @@ int64_t pat_default_valid_to(const pat_policy *p, int64_t from);
 int pat_window_check(const pat_policy *p, int64_t from, int64_t to, char *err,
                      size_t errlen);
 /* Parses a rights argument and expands it against the catalog and the
-** owner's current role into a sorted JSON array (sqlite3_free it). */
+** owner's current role into a sorted JSON array (sqlite3_free it), and its
+** pat_rights_hash. */
 int pat_rights_for(pat_conn *c, int which, const pat_policy *p, const char *owner,
-                   sqlite3_value *rights, char **json, char *err, size_t errlen);
+                   sqlite3_value *rights, char **json, int64_t *hash, char *err,
+                   size_t errlen);
 
 /* One public table: its columns and the query over the store that gives
 ** its rows. vtab.c implements the module once for all of them. */
@@ -327,6 +351,10 @@ typedef struct pat_table {
   int alt_key_column;  /* another column `=` finds through an index */
   const char *alt_key_name; /* NULL when there is none */
   int seek;            /* scan by seeking each rowid (= the key) in turn */
+  /* For a select SQLite can not seek in by rowid (a UNION ALL): the row
+  ** after rowid ?1, up to ?2, and the largest rowid. NULL: derived. */
+  const char *seek_select;
+  const char *end_select;
   /* xUpdate's arguments as SQLite gives them (argv[0] the old rowid or
   ** NULL, argv[1] the new rowid, then the columns; a column the UPDATE does
   ** not set answers sqlite3_value_nochange()). `which` is the store that

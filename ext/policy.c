@@ -50,10 +50,99 @@ struct pat_policy {
   sqlite3_int64 version; /* policy_version when read */
   unsigned int data_version;
   sqlite3_int64 changes;
+  /* The last rights argument granted, as pat_rights_for turned it into the
+  ** stored JSON, for one role: applications mint with a few recurring sets.
+  ** It depends only on what this object holds, so it goes with it. */
+  struct rights_memo *memo; /* always there: a cache, written through const */
 };
+
+#define PAT_SETS_CACHED 16
+
+struct rights_memo {
+  char *role, *text, *json;
+  size_t len;
+  int64_t hash;
+  /* Rights sets by their hash (pat_rights_hash), for pat_has_right. */
+  struct {
+    int64_t hash;
+    char *json;
+    int n;
+  } sets[PAT_SETS_CACHED];
+  int next;
+};
+
+static void memo_clear(struct rights_memo *m) {
+  sqlite3_free(m->role);
+  sqlite3_free(m->text);
+  sqlite3_free(m->json);
+  m->role = m->text = m->json = NULL;
+  m->len = 0;
+}
+
+static void sets_clear(struct rights_memo *m) {
+  for (int i = 0; i < PAT_SETS_CACHED; i++) sqlite3_free(m->sets[i].json);
+  memset(m->sets, 0, sizeof m->sets);
+}
+
+const char *pat_policy_set_get(const pat_policy *p, int64_t hash, int *n) {
+  const struct rights_memo *m = p->memo;
+  for (int i = 0; i < PAT_SETS_CACHED; i++) {
+    if (m->sets[i].json != NULL && m->sets[i].hash == hash) {
+      *n = m->sets[i].n;
+      return m->sets[i].json;
+    }
+  }
+  return NULL;
+}
+
+void pat_policy_set_put(const pat_policy *p, int64_t hash, const char *json, int n) {
+  struct rights_memo *m = p->memo;
+  char *copy = sqlite3_malloc(n + 1);
+  if (copy == NULL) return;
+  memcpy(copy, json, (size_t)n);
+  copy[n] = '\0';
+  int i = m->next;
+  m->next = (m->next + 1) % PAT_SETS_CACHED;
+  sqlite3_free(m->sets[i].json);
+  m->sets[i].hash = hash;
+  m->sets[i].json = copy;
+  m->sets[i].n = n;
+}
+
+char *pat_policy_memo_get(const pat_policy *p, const char *role, const char *text,
+                          size_t n, int64_t *hash) {
+  const struct rights_memo *m = p->memo;
+  if (m->json == NULL || n != m->len || memcmp(text, m->text, n) != 0 ||
+      strcmp(role ? role : "", m->role) != 0)
+    return NULL;
+  *hash = m->hash;
+  return sqlite3_mprintf("%s", m->json);
+}
+
+void pat_policy_memo_put(const pat_policy *p, const char *role, const char *text,
+                         size_t n, const char *json, int64_t hash) {
+  struct rights_memo *m = p->memo;
+  memo_clear(m);
+  m->role = sqlite3_mprintf("%s", role ? role : "");
+  m->text = sqlite3_malloc64(n + 1);
+  m->json = sqlite3_mprintf("%s", json);
+  if (m->role == NULL || m->text == NULL || m->json == NULL) {
+    memo_clear(m);
+    return;
+  }
+  memcpy(m->text, text, n);
+  m->text[n] = '\0';
+  m->len = n;
+  m->hash = hash;
+}
 
 void pat_policy_free(pat_policy *p) {
   if (p == NULL) return;
+  if (p->memo != NULL) {
+    memo_clear(p->memo);
+    sets_clear(p->memo);
+  }
+  sqlite3_free(p->memo);
   for (int i = 0; i < p->ncat; i++) sqlite3_free(p->cat[i]);
   for (int i = 0; i < p->nroles; i++) {
     sqlite3_free(p->roles[i].name);
@@ -227,6 +316,12 @@ static int load(pat_conn *c, int which, pat_policy **out, char *err, size_t errl
     return -1;
   }
   memset(p, 0, sizeof *p);
+  if ((p->memo = sqlite3_malloc(sizeof *p->memo)) == NULL) {
+    sqlite3_free(p);
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  memset(p->memo, 0, sizeof *p->memo);
   p->audit = PAT_AUDIT_CHANGES;
   p->last_used_interval = 60;
   p->default_lifetime = 2592000;

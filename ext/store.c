@@ -30,29 +30,42 @@ const char *pat_schema_sql(void) { return schema_sql; }
 /* Every statement names main explicitly, so a TEMP or attached table of the
 ** same name can not stand in for the store. */
 static const char *const stmt_sql[PAT_STMT_COUNT] = {
-    /* Also answers pat_has_right while no owner is listed. */
+    /* Answered from the digest index alone (it holds these columns, and
+    ** id is the rowid): one B-tree descent. Also pat_has_right's while no
+    ** owner is listed. */
     [PAT_STMT_VERIFY] =
-        "SELECT id, valid_from, valid_to, digest, last_used_at, rights"
-        " FROM main.pat_store_tokens WHERE digest = ?1",
+        "SELECT id, valid_from, valid_to, digest, last_used_at, rights_hash"
+        " FROM main.pat_store_tokens INDEXED BY pat_store_tokens_digest WHERE digest = ?1",
+    /* A token's rights, when their hash is not in the cache. */
+    [PAT_STMT_RIGHTS] = "SELECT rights, rights_hash FROM main.pat_store_tokens WHERE id = ?1",
     /* The token and its owner's listed role (NULL: default_role); whether
     ** the role grants the right is the cached policy's question. */
     [PAT_STMT_HAS_RIGHT] =
         "SELECT t.id, t.valid_from, t.valid_to, t.digest, t.last_used_at, t.rights,"
         " (SELECT o.role FROM main.pat_store_owners AS o WHERE o.owner = t.owner)"
-        " FROM main.pat_store_tokens AS t WHERE t.digest = ?1",
+        " FROM main.pat_store_tokens AS t INDEXED BY pat_store_tokens_digest"
+        " WHERE t.digest = ?1",
     /* Naming temp's schema makes this statement re-prepare when TEMP objects
     ** change, so pat_store_validate notices a TEMP object that shadows. */
     [PAT_STMT_SETTING] =
         "SELECT value FROM main.pat_store_settings WHERE key = ?1"
         " AND NOT EXISTS (SELECT 1 FROM temp.sqlite_schema WHERE 0)",
     [PAT_STMT_OWNER_ROLE] = "SELECT role FROM main.pat_store_owners WHERE owner = ?1",
-    /* Ids only grow: past every live token and every deleted one. */
+    /* One row and its index entry, no trigger: the create event is the row
+    ** (?8 = 1) until the token first changes (sql/schema.sql). Ids only
+    ** grow: past every token, every event and every deleted token. */
     [PAT_STMT_INSERT_TOKEN] =
-        "INSERT INTO main.pat_store_tokens(digest, id, owner, name, valid_from,"
-        " valid_to, rights, created_at) VALUES (?1, max("
+        "INSERT INTO main.pat_store_tokens(id, digest, owner, name, valid_from,"
+        " valid_to, rights, created_at, create_event, rights_hash) VALUES (max("
         " coalesce((SELECT max(id) FROM main.pat_store_tokens), 0),"
+        " coalesce((SELECT max(id) FROM main.pat_store_events), 0),"
         " coalesce((SELECT value FROM main.pat_store_meta WHERE key = 'id_floor'),"
-        " 0)) + 1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        " 0)) + 1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    /* The same with the id known (lifecycle.c, next_id). */
+    [PAT_STMT_INSERT_TOKEN_AT] =
+        "INSERT INTO main.pat_store_tokens(id, digest, owner, name, valid_from,"
+        " valid_to, rights, created_at, create_event, rights_hash)"
+        " VALUES (?10, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     [PAT_STMT_ROTATE_TOKEN] =
         "UPDATE main.pat_store_tokens SET digest = ?1, valid_from = ?3, valid_to = ?4"
         " WHERE id = ?2",
@@ -196,6 +209,88 @@ fail:
   return -1;
 }
 
+/* Schema version 1 kept tokens in a WITHOUT ROWID table keyed by digest,
+** with a trigger writing each create event. Version 2 (sql/schema.sql) keeps
+** them in a rowid table with a digest index. The rows move as they are; their
+** create events are already in pat_store_events (create_event NULL). */
+/* SQLite drops no table while another statement of the connection reads,
+** and the first call may well run inside one (SELECT ... FROM pat_tokens):
+** so the old table is renamed and emptied, and dropped when that is
+** possible (else it stays, empty, as pat_store_tokens_v1). */
+static const char upgrade_v1_before[] =
+    /* schema.sql makes the new triggers. */
+    "DROP TRIGGER IF EXISTS main.pat_store_tokens_created;"
+    "DROP TRIGGER IF EXISTS main.pat_store_tokens_updated;"
+    "DROP TRIGGER IF EXISTS main.pat_store_tokens_rotated;"
+    "DROP TRIGGER IF EXISTS main.pat_store_tokens_deleted;"
+    "ALTER TABLE main.pat_store_tokens RENAME TO pat_store_tokens_v1;";
+static const char upgrade_v1_after[] =
+    "INSERT INTO main.pat_store_tokens(id, digest, owner, name, valid_from, valid_to,"
+    " rights, created_at, last_used_at, create_event, rights_hash)"
+    " SELECT id, digest, owner, name, valid_from, valid_to, rights, created_at,"
+    " last_used_at, NULL, NULL FROM main.pat_store_tokens_v1 ORDER BY id;"
+    "DELETE FROM main.pat_store_tokens_v1;"
+    "UPDATE main.pat_store_meta SET value = 2 WHERE key = 'schema_version';";
+
+/* Names each token's rights by their hash (pat_rights_hash), which SQL can
+** not compute. */
+static int fill_rights_hash(pat_conn *c) {
+  sqlite3_stmt *rd = NULL, *wr = NULL;
+  int rc = sqlite3_prepare_v2(c->db,
+                              "SELECT id, rights FROM main.pat_store_tokens"
+                              " WHERE rights_hash IS NULL",
+                              -1, &rd, NULL);
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2(c->db,
+                            "UPDATE main.pat_store_tokens SET rights_hash = ?2 WHERE id = ?1",
+                            -1, &wr, NULL);
+  while (rc == SQLITE_OK && (rc = sqlite3_step(rd)) == SQLITE_ROW) {
+    const char *json = (const char *)sqlite3_column_text(rd, 1);
+    rc = sqlite3_bind_int64(wr, 1, sqlite3_column_int64(rd, 0));
+    if (rc == SQLITE_OK)
+      rc = sqlite3_bind_int64(
+          wr, 2, pat_rights_hash(json ? json : "", (size_t)sqlite3_column_bytes(rd, 1)));
+    if (rc == SQLITE_OK && (rc = sqlite3_step(wr)) == SQLITE_DONE) rc = SQLITE_OK;
+    sqlite3_reset(wr);
+  }
+  sqlite3_finalize(rd);
+  sqlite3_finalize(wr);
+  return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Brings an older store up to this version in one write of its own, the
+** first time this pat opens it. */
+static int upgrade(pat_conn *c, int version, char *err, size_t errlen) {
+  char *msg = NULL;
+  int began = pat_store_begin(c), now = 0;
+  /* Another connection may have upgraded it while this one waited for the
+  ** write lock: look again, under it. */
+  int ok = began != PAT_BEGAN_FAILED && read_version(c, &now, err, errlen) == 0;
+  if (ok && now == 1) {
+    ok = sqlite3_exec(c->db, upgrade_v1_before, NULL, NULL, &msg) == SQLITE_OK &&
+         sqlite3_exec(c->db, schema_sql, NULL, NULL, &msg) == SQLITE_OK &&
+         sqlite3_exec(c->db, upgrade_v1_after, NULL, NULL, &msg) == SQLITE_OK &&
+         fill_rights_hash(c) == 0;
+    /* Refused (SQLITE_LOCKED) while another statement reads; the failed
+    ** statement undoes itself without disturbing that one. */
+    if (ok) sqlite3_exec(c->db, "DROP TABLE main.pat_store_tokens_v1", NULL, NULL, NULL);
+  } else if (ok && now != PAT_SCHEMA_VERSION) {
+    ok = 0;
+  }
+  char why[PAT_ERRMAX];
+  snprintf(why, sizeof why, "%s", msg ? msg : sqlite3_errmsg(c->db));
+  sqlite3_free(msg);
+  char end_err[PAT_ERRMAX] = "";
+  if (pat_store_end(c, began, ok, end_err, sizeof end_err) != 0 || !ok) {
+    snprintf(err, errlen, "can not upgrade the store from schema version %d to %d: %s",
+             version, PAT_SCHEMA_VERSION, ok ? end_err : why);
+    c->store_version = 0;
+    return -1;
+  }
+  c->store_version = PAT_SCHEMA_VERSION;
+  return PAT_DB_MAIN;
+}
+
 int pat_store_open(pat_conn *c, char *err, size_t errlen) {
   if (c->store_version == PAT_SCHEMA_VERSION) return PAT_DB_MAIN;
   int version = 0;
@@ -210,6 +305,7 @@ int pat_store_open(pat_conn *c, char *err, size_t errlen) {
     c->store_version = version;
     return PAT_DB_MAIN;
   }
+  if (version > 0) return upgrade(c, version, err, errlen);
   /* No store yet, or one half-made: reads see the defaults until a write
   ** (re)runs the schema. */
   if (open_defaults(c, err, errlen) != 0) return -1;

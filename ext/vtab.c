@@ -158,7 +158,8 @@ static int cursor_next(sqlite3_vtab_cursor *vc) {
 
 static int scan_end(sqlite3 *db, const pat_table *t, sqlite3_int64 *end) {
   sqlite3_stmt *st = NULL;
-  char *sql = sqlite3_mprintf("SELECT max(_rowid) FROM (%s)", t->select);
+  char *sql = t->end_select ? sqlite3_mprintf("%s", t->end_select)
+                            : sqlite3_mprintf("SELECT max(_rowid) FROM (%s)", t->select);
   int rc = sql ? sqlite3_prepare_v2(db, sql, -1, &st, NULL) : SQLITE_NOMEM;
   sqlite3_free(sql);
   if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -190,6 +191,7 @@ static int cursor_filter(sqlite3_vtab_cursor *vc, int idxNum, const char *idxStr
   char *sql = lookup ? sqlite3_mprintf("SELECT * FROM (%s) WHERE %s = ?1 %s", t->select,
                                        idxNum == 1 ? t->key_name : t->alt_key_name,
                                        t->order)
+              : cur->seek && t->seek_select ? sqlite3_mprintf("%s", t->seek_select)
               : cur->seek
                   ? sqlite3_mprintf("SELECT * FROM (%s) WHERE _rowid > ?1 AND _rowid <= ?2"
                                     " ORDER BY _rowid LIMIT 1", t->select)

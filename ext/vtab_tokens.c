@@ -51,6 +51,7 @@ static int tokens_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
   int set_from = pat_write_sets(argv, COL_VALID_FROM), set_to = pat_write_sets(argv, COL_VALID_TO);
   int64_t from = row.valid_from, to = row.valid_to;
   char *rights = NULL;
+  int64_t rights_hash = 0;
   if (set_name && pat_name_arg(col[COL_NAME], err, errlen) != 0) return -1;
   /* NULL means the default, as in pat_create: now, and valid_from plus
   ** default_lifetime. */
@@ -67,7 +68,8 @@ static int tokens_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
   if (set_to && rc == 1) to = pat_default_valid_to(p, from);
   if ((set_from || set_to) && pat_window_check(p, from, to, err, errlen) != 0) return -1;
   if (set_rights &&
-      pat_rights_for(c, which, p, row.owner, col[COL_RIGHTS], &rights, err, errlen) != 0)
+      pat_rights_for(c, which, p, row.owner, col[COL_RIGHTS], &rights, &rights_hash, err,
+                     errlen) != 0)
     return -1;
   /* One statement, so the trigger sees every change at once and writes one
   ** update event. */
@@ -78,7 +80,8 @@ static int tokens_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
       " name = CASE WHEN ?2 THEN ?3 ELSE name END,"
       " valid_from = CASE WHEN ?4 THEN ?5 ELSE valid_from END,"
       " valid_to = CASE WHEN ?6 THEN ?7 ELSE valid_to END,"
-      " rights = CASE WHEN ?8 THEN ?9 ELSE rights END"
+      " rights = CASE WHEN ?8 THEN ?9 ELSE rights END,"
+      " rights_hash = CASE WHEN ?8 THEN ?10 ELSE rights_hash END"
       " WHERE id = ?1",
       -1, &st, NULL);
   if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 1, id);
@@ -90,6 +93,7 @@ static int tokens_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
   if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 7, to);
   if (rc == SQLITE_OK) rc = sqlite3_bind_int(st, 8, set_rights);
   if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 9, rights, -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 10, rights_hash);
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
   if (rc != SQLITE_DONE) snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
   sqlite3_finalize(st);

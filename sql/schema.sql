@@ -1,4 +1,4 @@
--- schema.sql: the store of pat, schema version 1.
+-- schema.sql: the store of pat, schema version 2.
 --
 -- The build compiles this file into the extension (dist/schema_sql.h): it is
 -- the one source of the store's DDL. The first call that writes runs it on
@@ -40,19 +40,40 @@ CREATE TABLE IF NOT EXISTS pat_store_owners(
   role  TEXT NOT NULL
 );
 
--- Keyed by digest, so a check is one B-tree descent that finds everything it
--- needs. Times are unix seconds. rights is a sorted JSON array of names.
+-- One row per token. A check is one descent of the digest index, which
+-- holds all that pat_verify and pat_has_right need (the id is the rowid, and
+-- rights_hash names the rights). Times are unix seconds. rights is a sorted
+-- JSON array of names.
+--
+-- Making a token is one INSERT of one row and its index entry, with no
+-- trigger (a trigger would make SQLite journal the statement on its own).
+-- The token's `create` event is the row itself while create_event is 1:
+-- pat_events shows it from here, with the row's id as the event id. The
+-- first change of the token (update, rotate, delete) first writes that event
+-- into pat_store_events as it was, under the same id, and clears the flag.
+-- create_event is NULL for a token made while audit was off, or carried over
+-- from a version 1 store (whose create events are rows already).
+--
+-- Token ids and event ids are drawn from one sequence (see next_id below),
+-- so a create event keeps its token's id, and an id is never handed out
+-- twice.
 CREATE TABLE IF NOT EXISTS pat_store_tokens(
-  digest       BLOB PRIMARY KEY NOT NULL,
-  id           INTEGER NOT NULL UNIQUE,
+  id           INTEGER PRIMARY KEY,
+  digest       BLOB NOT NULL,
   owner        TEXT NOT NULL,
   name         TEXT NOT NULL,
   valid_from   INTEGER NOT NULL,
   valid_to     INTEGER NOT NULL,
   rights       TEXT NOT NULL,
   created_at   INTEGER NOT NULL,
-  last_used_at INTEGER
-) WITHOUT ROWID;
+  last_used_at INTEGER,
+  create_event INTEGER DEFAULT 1,
+  rights_hash  INTEGER
+);
+-- rights_hash names the rights for pat_has_right (NULL: read them from the
+-- row); pat writes it with rights.
+CREATE INDEX IF NOT EXISTS pat_store_tokens_digest
+  ON pat_store_tokens(digest, valid_from, valid_to, last_used_at, rights_hash);
 
 CREATE TABLE IF NOT EXISTS pat_store_events(
   id         INTEGER PRIMARY KEY,
@@ -65,20 +86,25 @@ CREATE TABLE IF NOT EXISTS pat_store_events(
 );
 CREATE INDEX IF NOT EXISTS pat_store_events_token ON pat_store_events(token_id);
 
--- Changes and their events commit together: the events are written by
--- triggers inside the changing statement. Direct writes to the store are
--- recorded too.
-CREATE TRIGGER IF NOT EXISTS pat_store_tokens_created
-AFTER INSERT ON pat_store_tokens
-WHEN (SELECT value FROM pat_store_settings WHERE key = 'audit') IS NOT 'off'
+-- The next id for a token or an event: past every token, every event, and
+-- every deleted token (id_floor). Written out in each statement that needs
+-- it (the extension's INSERT, and the triggers below).
+
+-- The first change of a token with its create event still in its row writes
+-- that event out, as it was, before anything else is recorded.
+CREATE TRIGGER IF NOT EXISTS pat_store_tokens_create_kept
+AFTER UPDATE OF digest, name, valid_from, valid_to, rights ON pat_store_tokens
+WHEN OLD.create_event
+ AND (OLD.digest IS NOT NEW.digest OR OLD.name IS NOT NEW.name
+      OR OLD.valid_from IS NOT NEW.valid_from OR OLD.valid_to IS NOT NEW.valid_to
+      OR OLD.rights IS NOT NEW.rights)
 BEGIN
-  -- Built as text: rights is already a JSON array (pat writes it), and this
-  -- runs for every token made.
-  INSERT INTO pat_store_events(at, event, token_id, token_name, owner, detail)
-  VALUES (NEW.created_at, 'create', NEW.id, NEW.name, NEW.owner,
-          '{"rights":' || NEW.rights ||
-          ',"valid_from":"' || datetime(NEW.valid_from, 'unixepoch') ||
-          '","valid_to":"' || datetime(NEW.valid_to, 'unixepoch') || '"}');
+  INSERT INTO pat_store_events(id, at, event, token_id, token_name, owner, detail)
+  VALUES (OLD.id, OLD.created_at, 'create', OLD.id, OLD.name, OLD.owner,
+          '{"rights":' || OLD.rights ||
+          ',"valid_from":"' || datetime(OLD.valid_from, 'unixepoch') ||
+          '","valid_to":"' || datetime(OLD.valid_to, 'unixepoch') || '"}');
+  UPDATE pat_store_tokens SET create_event = NULL WHERE id = OLD.id;
 END;
 
 CREATE TRIGGER IF NOT EXISTS pat_store_tokens_updated
@@ -88,8 +114,11 @@ WHEN OLD.digest = NEW.digest
  AND (OLD.name IS NOT NEW.name OR OLD.valid_from IS NOT NEW.valid_from
       OR OLD.valid_to IS NOT NEW.valid_to OR OLD.rights IS NOT NEW.rights)
 BEGIN
-  INSERT INTO pat_store_events(at, event, token_id, token_name, owner, detail)
-  VALUES (unixepoch('now'), 'update', NEW.id, NEW.name, NEW.owner,
+  INSERT INTO pat_store_events(id, at, event, token_id, token_name, owner, detail)
+  VALUES (max(coalesce((SELECT max(id) FROM pat_store_tokens), 0),
+              coalesce((SELECT max(id) FROM pat_store_events), 0),
+              coalesce((SELECT value FROM pat_store_meta WHERE key = 'id_floor'), 0)) + 1,
+          unixepoch('now'), 'update', NEW.id, NEW.name, NEW.owner,
           '{' || substr(
             CASE WHEN OLD.name IS NOT NEW.name
                  THEN ',"name":' || json_array(OLD.name, NEW.name) ELSE '' END ||
@@ -111,8 +140,11 @@ AFTER UPDATE OF digest ON pat_store_tokens
 WHEN OLD.digest IS NOT NEW.digest
  AND (SELECT value FROM pat_store_settings WHERE key = 'audit') IS NOT 'off'
 BEGIN
-  INSERT INTO pat_store_events(at, event, token_id, token_name, owner, detail)
-  VALUES (unixepoch('now'), 'rotate', NEW.id, NEW.name, NEW.owner,
+  INSERT INTO pat_store_events(id, at, event, token_id, token_name, owner, detail)
+  VALUES (max(coalesce((SELECT max(id) FROM pat_store_tokens), 0),
+              coalesce((SELECT max(id) FROM pat_store_events), 0),
+              coalesce((SELECT value FROM pat_store_meta WHERE key = 'id_floor'), 0)) + 1,
+          unixepoch('now'), 'rotate', NEW.id, NEW.name, NEW.owner,
           json_object('valid_from', datetime(NEW.valid_from, 'unixepoch'),
                       'valid_to', datetime(NEW.valid_to, 'unixepoch')));
 END;
@@ -122,8 +154,17 @@ CREATE TRIGGER IF NOT EXISTS pat_store_tokens_deleted
 AFTER DELETE ON pat_store_tokens
 BEGIN
   UPDATE pat_store_meta SET value = OLD.id WHERE key = 'id_floor' AND value < OLD.id;
-  INSERT INTO pat_store_events(at, event, token_id, token_name, owner, detail)
-  SELECT unixepoch('now'), 'delete', OLD.id, OLD.name, OLD.owner,
+  INSERT INTO pat_store_events(id, at, event, token_id, token_name, owner, detail)
+  SELECT OLD.id, OLD.created_at, 'create', OLD.id, OLD.name, OLD.owner,
+         '{"rights":' || OLD.rights ||
+         ',"valid_from":"' || datetime(OLD.valid_from, 'unixepoch') ||
+         '","valid_to":"' || datetime(OLD.valid_to, 'unixepoch') || '"}'
+  WHERE OLD.create_event;
+  INSERT INTO pat_store_events(id, at, event, token_id, token_name, owner, detail)
+  SELECT max(coalesce((SELECT max(id) FROM pat_store_tokens), 0),
+             coalesce((SELECT max(id) FROM pat_store_events), 0),
+             coalesce((SELECT value FROM pat_store_meta WHERE key = 'id_floor'), 0)) + 1,
+         unixepoch('now'), 'delete', OLD.id, OLD.name, OLD.owner,
          json_object('rights', json(OLD.rights))
   WHERE (SELECT value FROM pat_store_settings WHERE key = 'audit') IS NOT 'off';
 END;
@@ -199,4 +240,4 @@ INSERT OR IGNORE INTO pat_store_roles(role, right) VALUES
 
 INSERT OR IGNORE INTO pat_store_meta(key, value) VALUES ('id_floor', 0);
 INSERT OR IGNORE INTO pat_store_meta(key, value) VALUES ('policy_version', 0);
-INSERT OR IGNORE INTO pat_store_meta(key, value) VALUES ('schema_version', 1);
+INSERT OR IGNORE INTO pat_store_meta(key, value) VALUES ('schema_version', 2);

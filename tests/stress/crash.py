@@ -358,7 +358,9 @@ def check_db(db, k, s, tag, counts):
                  % (tag, tid, dg if not isinstance(dg, bytes) else len(dg), frm, to, rights))
             rows[tid] = (name, tuple(rl) if isinstance(rl, list) else None)
         for eid, kind, tid in raw.execute(
-                "SELECT id, event, token_id FROM pat_store_events ORDER BY id"):
+                "SELECT id, event, token_id FROM pat_store_events"
+                " UNION ALL SELECT id, 'create', id FROM pat_store_tokens"
+                " WHERE create_event ORDER BY id"):
             events[tid].append((eid, kind))
         if audit == "changes":
             for tid in rows:
