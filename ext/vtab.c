@@ -135,9 +135,11 @@ static int cursor_close(sqlite3_vtab_cursor *vc) {
 static int cursor_next(sqlite3_vtab_cursor *vc) {
   pat_cursor *cur = (pat_cursor *)vc;
   if (cur->seek) {
-    /* SELECT pat_rotate(id) FROM pat_tokens moves each row it rotates in
-    ** the store's digest-keyed B-tree; a scan that kept its place there could
-    ** meet a row twice. Seeking past the last rowid seen never does. */
+    /* A statement run from the scan may change what it scans (SELECT
+    ** pat_rotate(id) FROM pat_tokens rewrites each row, and the first change
+    ** of a token moves its create event into pat_store_events); a scan that
+    ** kept its place in a B-tree could then meet a row twice or miss one.
+    ** Seeking past the last rowid seen never does. */
     sqlite3_int64 last = sqlite3_stmt_busy(cur->stmt) ? sqlite3_column_int64(cur->stmt, 0)
                                                       : INT64_MIN;
     sqlite3_reset(cur->stmt);
