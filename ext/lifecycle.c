@@ -241,10 +241,12 @@ static int next_id_known(pat_conn *c) {
          data_version(c) == c->next_id_dv;
 }
 
-static void next_id_remember(pat_conn *c) {
+/* dv: the data version before the write (the connection's own writes do
+** not move it), or 0 to read it. */
+static void next_id_remember(pat_conn *c, unsigned int dv) {
   c->next_id = sqlite3_last_insert_rowid(c->db) + 1;
   c->next_id_changes = sqlite3_total_changes64(c->db);
-  c->next_id_dv = data_version(c);
+  c->next_id_dv = dv ? dv : data_version(c);
 }
 
 /* Mints, writes with `write` inside one savepoint (creating the store when
@@ -276,16 +278,20 @@ static void mint_and_write(sqlite3_context *ctx, const char *fn, pat_conn *c, in
     /* Mints in a row skip the look for the largest id; should another
     ** writer have taken it after all, the insert fails whole (a single row,
     ** no trigger) and the look is made. */
+    unsigned int dv = 0;
     if (id == PAT_STMT_INSERT_TOKEN && next_id_known(c)) {
+      dv = c->next_id_dv;
       t->id = c->next_id;
       ok = store_write(c, PAT_STMT_INSERT_TOKEN_AT, bind, t, err, sizeof err) == 0;
-      if (!ok && (sqlite3_extended_errcode(c->db) & 0xff) == SQLITE_CONSTRAINT)
+      if (!ok && (sqlite3_extended_errcode(c->db) & 0xff) == SQLITE_CONSTRAINT) {
+        dv = 0;
         ok = store_write(c, id, bind, t, err, sizeof err) == 0;
+      }
     } else {
       ok = store_write(c, id, bind, t, err, sizeof err) == 0;
     }
     c->next_id = 0;
-    if (ok && id == PAT_STMT_INSERT_TOKEN) next_id_remember(c);
+    if (ok && id == PAT_STMT_INSERT_TOKEN) next_id_remember(c, dv);
     if (ok) {
       pat_policy_own_write(c, before);
       /* A schema change since the last look may have planted a shadowing
@@ -351,13 +357,14 @@ void pat_fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     which = PAT_DB_DEFAULTS;
     if ((p = pat_policy_get(c, which, err, sizeof err)) == NULL) goto fail;
   }
-  if (!have_from) from = pat_now(c->db);
+  int64_t now = pat_now_vfs(c->vfs);
+  if (!have_from) from = now;
   if (!have_to) to = pat_default_valid_to(p, from);
   if (pat_window_check(p, from, to, err, sizeof err) != 0) goto fail;
   if (pat_rights_for(c, which, p, owner, argv[2], &rights, &rights_hash, err, sizeof err) != 0)
     goto fail;
   new_token t = {.owner = owner, .name = argv[1], .from = from, .to = to,
-                 .now = pat_now(c->db), .rights = rights, .rights_hash = rights_hash,
+                 .now = now, .rights = rights, .rights_hash = rights_hash,
                  .create_event = pat_policy_audit(p) != PAT_AUDIT_OFF};
   mint_and_write(ctx, "pat_create", c, which, p, &t, PAT_STMT_INSERT_TOKEN, bind_insert);
   sqlite3_free(rights);

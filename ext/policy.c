@@ -115,8 +115,13 @@ char *pat_policy_memo_get(const pat_policy *p, const char *role, const char *tex
   if (m->json == NULL || n != m->len || memcmp(text, m->text, n) != 0 ||
       strcmp(role ? role : "", m->role) != 0)
     return NULL;
-  *hash = m->hash;
-  return sqlite3_mprintf("%s", m->json);
+  size_t jn = strlen(m->json);
+  char *copy = sqlite3_malloc64(jn + 1);
+  if (copy != NULL) {
+    memcpy(copy, m->json, jn + 1);
+    *hash = m->hash;
+  }
+  return copy;
 }
 
 void pat_policy_memo_put(const pat_policy *p, const char *role, const char *text,
