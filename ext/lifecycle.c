@@ -228,7 +228,8 @@ static int bind_rotate(sqlite3_stmt *st, const void *p) {
 
 /* Whether nothing but pat_create wrote since the last one on this
 ** connection (no other statement of its own, no other connection), so the
-** id after the last one is still free and past every other. */
+** id after the last one is still free and past every other: a run of mints
+** in one transaction skips the look for the largest id. */
 static unsigned int data_version(pat_conn *c) {
   unsigned int dv = 0;
   if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_DATA_VERSION, &dv) != SQLITE_OK)
@@ -236,8 +237,13 @@ static unsigned int data_version(pat_conn *c) {
   return dv;
 }
 
+/* Only while the connection holds the write lock: then nobody else can
+** have written since the data version was read under it. (Outside a
+** transaction the data version is as of the connection's last one, and
+** another process's commit since then would go unseen.) */
 static int next_id_known(pat_conn *c) {
-  return c->next_id > 0 && sqlite3_total_changes64(c->db) == c->next_id_changes &&
+  return c->next_id > 0 && sqlite3_txn_state(c->db, "main") == SQLITE_TXN_WRITE &&
+         sqlite3_total_changes64(c->db) == c->next_id_changes &&
          data_version(c) == c->next_id_dv;
 }
 

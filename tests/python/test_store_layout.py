@@ -13,6 +13,8 @@ pat_create and pat_has_right take over it (issue 4: create speed).
 """
 import os
 import sqlite3
+import subprocess
+import sys
 import unittest
 
 from tests.python import helpers
@@ -102,6 +104,28 @@ class StoreLayoutTest(helpers.PatTestCase):
         other.execute("UPDATE pat_tokens SET name = 'x' WHERE id = ?", (self.id_of(t1),))
         t3 = self.id_of(self.create(name="t3"))
         self.assertGreater(t3, max(e[0] for e in self.ids_and_events()[1] if e[0] != t3))
+        self.assertIdsUnique()
+
+    def test_ids_stay_unique_when_another_connection_writes_between_two_mints(self):
+        # No statement of this connection runs between the two mints, so
+        # nothing here starts a read transaction that would show it the other
+        # connection's commit: the remembered id must not be trusted then.
+        # The other writer is another process, as in the stress test that
+        # found this.
+        t1 = self.create(name="t1")
+        t1_id = self.id_of(t1)
+        self.create(name="t2")
+        script = ("import sqlite3, sys\n"
+                  "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+                  "c.enable_load_extension(True)\n"
+                  "c.load_extension(sys.argv[2])\n"
+                  "for n in ('x', 'y'):\n"
+                  "    c.execute('UPDATE pat_tokens SET name = ? WHERE id = ?', (n, int(sys.argv[3])))\n")
+        subprocess.run([sys.executable, "-c", script, self.path, helpers.EXT, str(t1_id)],
+                       check=True, timeout=60)
+        t3 = self.create(name="t3")
+        self.assertIdsUnique()
+        self.conn.execute("UPDATE pat_tokens SET name = 'z' WHERE id = ?", (self.id_of(t3),))
         self.assertIdsUnique()
 
     def test_ids_stay_unique_inside_one_transaction_with_other_writes(self):
