@@ -226,10 +226,6 @@ static int bind_rotate(sqlite3_stmt *st, const void *p) {
   return rc;
 }
 
-/* Whether nothing but pat_create wrote since the last one on this
-** connection (no other statement of its own, no other connection), so the
-** id after the last one is still free and past every other: a run of mints
-** in one transaction skips the look for the largest id. */
 static unsigned int data_version(pat_conn *c) {
   unsigned int dv = 0;
   if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_DATA_VERSION, &dv) != SQLITE_OK)
@@ -237,10 +233,14 @@ static unsigned int data_version(pat_conn *c) {
   return dv;
 }
 
-/* Only while the connection holds the write lock: then nobody else can
-** have written since the data version was read under it. (Outside a
-** transaction the data version is as of the connection's last one, and
-** another process's commit since then would go unseen.) */
+/* Whether nothing but pat_create wrote since the last one on this
+** connection (no other statement of its own, no other connection), so the
+** id after the last one is still free and past every other: a run of mints
+** in one transaction skips the look for the largest id. Only while the
+** connection holds the write lock: then nobody else can have written since
+** the data version was read under it. (Outside a transaction the data
+** version is as of the connection's last read, and another process's commit
+** since then would go unseen: make test-stress found that.) */
 static int next_id_known(pat_conn *c) {
   return c->next_id > 0 && sqlite3_txn_state(c->db, "main") == SQLITE_TXN_WRITE &&
          sqlite3_total_changes64(c->db) == c->next_id_changes &&
@@ -278,12 +278,13 @@ static void mint_and_write(sqlite3_context *ctx, const char *fn, pat_conn *c, in
     ok = 0;
   }
   if (ok && which == PAT_DB_MAIN) {
-    /* One statement (its triggers write the event) is atomic by itself. */
+    /* One statement is atomic by itself: a new token's row is its create
+    ** event, and a rotation's triggers write its events. */
     sqlite3_int64 before = sqlite3_total_changes64(c->db);
     t->digest = digest;
-    /* Mints in a row skip the look for the largest id; should another
-    ** writer have taken it after all, the insert fails whole (a single row,
-    ** no trigger) and the look is made. */
+    /* Mints in a row skip the look for the largest id. Should the id be
+    ** taken after all (it can not, short of a bug), the insert fails whole
+    ** (a single row, no trigger) and the look is made. */
     unsigned int dv = 0;
     if (id == PAT_STMT_INSERT_TOKEN && next_id_known(c)) {
       dv = c->next_id_dv;
