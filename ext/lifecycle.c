@@ -204,7 +204,10 @@ static int bind_insert(sqlite3_stmt *st, const void *p) {
   const new_token *t = p;
   int rc = sqlite3_bind_blob(st, 1, t->digest, PAT_DIGEST_LEN, SQLITE_TRANSIENT);
   if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 2, t->owner, -1, SQLITE_STATIC);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 3, t->name);
+  /* The argument's own text lives until the call returns: no copy. */
+  if (rc == SQLITE_OK)
+    rc = sqlite3_bind_text(st, 3, (const char *)sqlite3_value_text(t->name),
+                           sqlite3_value_bytes(t->name), SQLITE_STATIC);
   if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 4, t->from);
   if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 5, t->to);
   if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 6, t->rights, -1, SQLITE_STATIC);

@@ -506,11 +506,12 @@ int pat_token_get(pat_conn *c, int64_t id, pat_token_row *row) {
   return found;
 }
 
-
+/* main's VFS is fixed for the connection's life: found once (pat_conn_new). */
 const char *pat_vfs_name(pat_conn *c) {
-  sqlite3_vfs *vfs = NULL;
-  if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_VFS_POINTER, &vfs) != SQLITE_OK ||
-      vfs == NULL)
+  sqlite3_vfs *vfs = c->vfs;
+  if (vfs == NULL &&
+      (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_VFS_POINTER, &vfs) != SQLITE_OK ||
+       vfs == NULL))
     return "?";
   return vfs->zName;
 }
