@@ -329,8 +329,9 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
       role = pat_policy_role(p, NULL);
     }
     granted = pat_policy_grants(p, role, k);
-    /* The role may be the statement's text: keep it past the reset. */
-    if (role != NULL) {
+    /* Only a deny event names the role, and a listed role is the
+    ** statement's text: keep it past the reset then, and only then. */
+    if (audit_all && role != NULL && id == PAT_STMT_HAS_RIGHT) {
       snprintf(role_buf, sizeof role_buf, "%s", role);
       role = role_buf;
     }

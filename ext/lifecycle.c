@@ -229,13 +229,6 @@ static int bind_rotate(sqlite3_stmt *st, const void *p) {
   return rc;
 }
 
-static unsigned int data_version(pat_conn *c) {
-  unsigned int dv = 0;
-  if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_DATA_VERSION, &dv) != SQLITE_OK)
-    return 0;
-  return dv;
-}
-
 /* Whether nothing but pat_create wrote since the last one on this
 ** connection (no other statement of its own, no other connection), so the
 ** id after the last one is still free and past every other: a run of mints
@@ -245,9 +238,10 @@ static unsigned int data_version(pat_conn *c) {
 ** version is as of the connection's last read, and another process's commit
 ** since then would go unseen: make test-stress found that.) */
 static int next_id_known(pat_conn *c) {
+  unsigned int dv;
   return c->next_id > 0 && sqlite3_txn_state(c->db, "main") == SQLITE_TXN_WRITE &&
          sqlite3_total_changes64(c->db) == c->next_id_changes &&
-         data_version(c) == c->next_id_dv;
+         pat_data_version(c, &dv) == 0 && dv == c->next_id_dv;
 }
 
 /* dv: the data version before the write (the connection's own writes do
@@ -255,7 +249,11 @@ static int next_id_known(pat_conn *c) {
 static void next_id_remember(pat_conn *c, unsigned int dv) {
   c->next_id = sqlite3_last_insert_rowid(c->db) + 1;
   c->next_id_changes = sqlite3_total_changes64(c->db);
-  c->next_id_dv = dv ? dv : data_version(c);
+  if (dv == 0 && pat_data_version(c, &dv) != 0) {
+    c->next_id = 0; /* unknown: look next time */
+    return;
+  }
+  c->next_id_dv = dv;
 }
 
 /* Mints, writes with `write` inside one savepoint (creating the store when

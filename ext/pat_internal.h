@@ -227,6 +227,10 @@ void pat_fn_key(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pat_fn_rekey(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 /* 1 when main's VFS is the operating system's (unix, unix-excl, ...). */
 int pat_vfs_is_os(pat_conn *c);
+/* main's data version (PRAGMA data_version, without a statement): moves
+** when another connection commits, as seen by this one's latest read. 0, or
+** -1 when it can not be read. */
+int pat_data_version(pat_conn *c, unsigned int *dv);
 const char *pat_vfs_name(pat_conn *c);
 /* 1 when a write now would commit by itself inside the caller's read-only
 ** statement in autocommit (SELECT pat_create(...)). */

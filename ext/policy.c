@@ -391,9 +391,8 @@ const pat_policy *pat_policy_get(pat_conn *c, int which, char *err, size_t errle
       return NULL;
     }
   }
-  unsigned int dv = 0;
-  int have_dv =
-      sqlite3_file_control(c->db, "main", SQLITE_FCNTL_DATA_VERSION, &dv) == SQLITE_OK;
+  unsigned int dv;
+  int have_dv = pat_data_version(c, &dv) == 0;
   sqlite3_int64 changes = sqlite3_total_changes64(c->db);
   pat_policy *p = c->policy;
   if (p == NULL || !have_dv || dv != p->data_version || changes != p->changes) {

@@ -506,6 +506,13 @@ int pat_token_get(pat_conn *c, int64_t id, pat_token_row *row) {
   return found;
 }
 
+int pat_data_version(pat_conn *c, unsigned int *dv) {
+  *dv = 0;
+  return sqlite3_file_control(c->db, "main", SQLITE_FCNTL_DATA_VERSION, dv) == SQLITE_OK
+             ? 0
+             : -1;
+}
+
 /* main's VFS is fixed for the connection's life: found once (pat_conn_new). */
 const char *pat_vfs_name(pat_conn *c) {
   sqlite3_vfs *vfs = c->vfs;

@@ -60,17 +60,8 @@ check() {
 }
 
 # ---- start the server and wait (at most 10 s) for its "listening" line
-"$PY" examples/python/server.py --db "$db" --host 127.0.0.1 --port 0 >"$log" 2>&1 &
-server=$!
-i=0
-until grep -qs '^listening on http://127.0.0.1:[0-9]*$' "$log"; do
-  i=$((i + 1))
-  if [ $i -gt 100 ] || ! kill -0 "$server" 2>/dev/null; then
-    give_up "the server did not start: $(cat "$log")"
-  fi
-  sleep 0.1
-done
-url=$(sed -n 's/^listening on //p' "$log")
+. tests/lib/example_server.sh
+start_example_server "$db" "$log"
 echo "server at $url"
 mode=$("$PY" -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("PRAGMA journal_mode").fetchone()[0])' "$db")
 if [ "$mode" = wal ]; then result "database in WAL mode"; else result "database in WAL mode" "journal_mode is $mode"; fi

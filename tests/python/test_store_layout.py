@@ -11,7 +11,6 @@ pat_create and pat_has_right take over it (issue 4: create speed).
   are found by their hash. Neither may ever answer with a stale or another
   role's set.
 """
-import os
 import sqlite3
 import subprocess
 import sys

@@ -113,17 +113,8 @@ printf '%s\n' "$root_pw" | "$PY" examples/python/users.py --db "$db" create-root
 printf '%s\n' "$author_pw" | "$PY" examples/python/users.py --db "$db" create alice --role AUTHOR >/dev/null ||
   give_up "users.py create failed"
 
-"$PY" examples/python/server.py --db "$db" --host 127.0.0.1 --port 0 >"$log" 2>&1 &
-server=$!
-i=0
-until grep -qs '^listening on http://127.0.0.1:[0-9]*$' "$log"; do
-  i=$((i + 1))
-  if [ $i -gt 100 ] || ! kill -0 "$server" 2>/dev/null; then
-    give_up "the server did not start: $(cat "$log")"
-  fi
-  sleep 0.1
-done
-url=$(sed -n 's/^listening on //p' "$log")
+. tests/lib/example_server.sh
+start_example_server "$db" "$log"
 echo "web_ui: server at $url, $chromium_version, playwright-core $(cd "$web" && node -p 'require("playwright-core/package.json").version')"
 
 shots="$work/shots"
