@@ -7,16 +7,25 @@
 **   - it is written only when the application's connection is in autocommit
 **     and not read-only (nor PRAGMA query_only), and never for a check with
 **     an explicit `at`;
+**   - it is never written while the application's own write statement runs
+**     (INSERT INTO t SELECT pat_verify(...)): that statement holds the write
+**     transaction, and a write beside it could only wait or interfere;
 **   - on a database file it goes through a second, private connection with
 **     no busy handler: when the write lock can not be had at once, the write
 **     is skipped (a later check writes last_used_at). The application's busy
 **     handler can not be read back, so pat could not lift it for one write
-**     on the application's own connection;
+**     on the application's own connection. That connection is opened for the
+**     write and closed after it: kept open on a WAL file it would hold the
+**     file's shared lock between calls, and the application could not leave
+**     WAL or lock the file exclusively;
+**   - a second connection is only opened where it shares the application's
+**     locks: main's VFS is the default "unix" one and the file was not opened
+**     with nolock=1. Anywhere else (unix-none, unix-excl, whose WAL index
+**     lives in one connection's memory, dqlite's replicating VFS, whose writes
+**     must go through the application's connection) nothing is written: two
+**     connections that do not see each other's locks corrupt a file;
 **   - in memory there is no one to wait for, and the application's
-**     connection writes it;
-**   - under a VFS other than the operating system's (unix*), nothing is
-**     written: a second connection there could bypass what the VFS is for
-**     (dqlite replicates through it).
+**     connection writes it.
 ** The settings it needs (audit, last_used_interval) come with the entry,
 ** from the policy the check read (policy.c).
 */
@@ -41,17 +50,25 @@ static const char *const book_sql[BOOK_COUNT] = {
 };
 
 struct pat_book {
-  sqlite3 *aux;                   /* private writer, or NULL */
+  sqlite3 *aux;                   /* private writer, open during a write */
   int aux_failed;                 /* could not be opened: do not retry */
   sqlite3_stmt *stmt[2][BOOK_COUNT]; /* [0] on main, [1] on aux */
 };
 
+static void aux_close(pat_book *b) {
+  for (int i = 0; i < BOOK_COUNT; i++) {
+    sqlite3_finalize(b->stmt[1][i]);
+    b->stmt[1][i] = NULL;
+  }
+  if (b->aux != NULL) sqlite3_close(b->aux);
+  b->aux = NULL;
+}
+
 void pat_book_release(pat_conn *c) {
   pat_book *b = c->book;
   if (b == NULL) return;
-  for (int w = 0; w < 2; w++)
-    for (int i = 0; i < BOOK_COUNT; i++) sqlite3_finalize(b->stmt[w][i]);
-  if (b->aux != NULL) sqlite3_close(b->aux);
+  for (int i = 0; i < BOOK_COUNT; i++) sqlite3_finalize(b->stmt[0][i]);
+  aux_close(b);
   sqlite3_free(b);
   c->book = NULL;
 }
@@ -80,15 +97,13 @@ static int writer(pat_conn *c, pat_book *b) {
   /* The application's word that this connection does not write stands for
   ** the private one too. */
   if (sqlite3_db_readonly(c->db, "main") != 0 || query_only(c->db)) return -1;
+  if (pat_vfs_is_memory(c)) return 0;
   const char *file = sqlite3_db_filename(c->db, "main");
-  if (file == NULL || file[0] == '\0') return 0;
   if (b->aux != NULL) return 1;
   if (b->aux_failed) return -1;
-  /* A second connection is only safe where files and locks are the
-  ** operating system's. Under another VFS (dqlite's replicated one, say) a
-  ** write that bypasses the application's connection could bypass the
-  ** replication too: write nothing. */
-  if (!pat_vfs_is_os(c)) {
+  /* A second connection only where it takes the same locks (top of file). */
+  if (strcmp(pat_vfs_name(c), "unix") != 0 || sqlite3_uri_boolean(file, "nolock", 0) ||
+      sqlite3_uri_boolean(file, "immutable", 0)) {
     b->aux_failed = 1;
     return -1;
   }
@@ -125,12 +140,19 @@ static int run(sqlite3_stmt *st) {
 
 void pat_book_write(pat_conn *c, const pat_book_entry *e) {
   pat_book *b = book_get(c);
-  if (b == NULL || !sqlite3_get_autocommit(c->db)) return;
+  if (b == NULL || !sqlite3_get_autocommit(c->db) ||
+      sqlite3_txn_state(c->db, "main") == SQLITE_TXN_WRITE)
+    return;
   int w = writer(c, b);
   if (w < 0) return;
   sqlite3 *db = w ? b->aux : c->db;
-  if (w && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) return;
+  if (w && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+    aux_close(b);
+    return;
+  }
   int ok = 1;
+  /* On the application's connection, its TEMP triggers fire: not into pat. */
+  c->writing++;
   if (e->touch) {
     sqlite3_stmt *st = book_stmt(b, db, w, BOOK_TOUCH);
     if (st != NULL) {
@@ -150,6 +172,8 @@ void pat_book_write(pat_conn *c, const pat_book_entry *e) {
     }
     ok = run(st) == 0;
   }
+  c->writing--;
   if (w && (!ok || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK))
     sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+  if (w) aux_close(b);
 }

@@ -100,7 +100,8 @@ static void bookkeeping(pat_conn *c, const pat_policy *p, const found_token *f,
   if (!f->found || !f->book) return;
   pat_book_entry e = {.id = f->id, .now = at, .interval = pat_policy_interval(p),
                       .detail = detail};
-  e.touch = passed && (f->never_used || at - f->last_used >= e.interval);
+  /* Compared without a difference: a stored time may be anything. */
+  e.touch = passed && (f->never_used || f->last_used <= at - e.interval);
   if (pat_policy_audit(p) == PAT_AUDIT_ALL) e.event = passed ? "use" : "deny";
   if (e.touch || e.event != NULL) pat_book_write(c, &e);
 }
@@ -174,6 +175,10 @@ void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   check_args a;
   found_token f;
   int has_row = 0, gone = 0;
+  if (pat_guard(c, 1, err, sizeof err) != 0) {
+    pat_error(ctx, "pat_verify", "%s", err);
+    return;
+  }
   if (read_args(ctx, "pat_verify", argv[0], argc > 1 ? argv[1] : NULL, &a) != 0) return;
   if (!a.well_formed) return; /* NULL, without a look at the database */
   int which = pat_store_open(c, err, sizeof err);
@@ -266,6 +271,10 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   check_args a;
   found_token f;
   int has_row = 0, gone = 0;
+  if (pat_guard(c, 1, err, sizeof err) != 0) {
+    pat_error(ctx, "pat_has_right", "%s", err);
+    return;
+  }
   if (read_args(ctx, "pat_has_right", argv[0], argc > 2 ? argv[2] : NULL, &a) != 0)
     return;
   if (sqlite3_value_type(argv[1]) != SQLITE_TEXT) {

@@ -95,15 +95,59 @@ static void result_fingerprint(sqlite3_context *ctx, pat_conn *c) {
 
 void pat_fn_key(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   pat_conn *c = sqlite3_user_data(ctx);
+  char err[PAT_ERRMAX];
   const unsigned char *key;
   size_t len;
   (void)argc;
   if (key_arg(ctx, "pat_key", argv[0], &key, &len) != 0) return;
+  if (pat_guard(c, 0, err, sizeof err) != 0) {
+    pat_error(ctx, "pat_key", "%s", err);
+    return;
+  }
   if (set_key(c, key, len) != 0) {
     pat_error(ctx, "pat_key", "can not take the key");
     return;
   }
   result_fingerprint(ctx, c);
+}
+
+/* Moves the store to the key whose fingerprint is `fp` ('' for none), after
+** proving the connection holds the store's current key: the store's
+** fingerprint is read in the write's own transaction, never from a cache.
+** Every connection's cached policy is read again (policy_version). */
+static int rekey_store(pat_conn *c, const char *fp, char *err, size_t errlen) {
+  static const char *const sql[] = {
+      "SELECT value FROM main.pat_store_meta WHERE key = 'key_fingerprint'",
+      "INSERT OR REPLACE INTO main.pat_store_meta(key, value)"
+      " VALUES ('key_fingerprint', nullif(?1, ''))",
+      "UPDATE main.pat_store_meta SET value = random() WHERE key = 'policy_version'"};
+  int began = pat_store_begin(c);
+  int ok = began != PAT_BEGAN_FAILED;
+  c->writing++;
+  for (int i = 0; ok && i < 3; i++) {
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v2(c->db, sql[i], -1, &st, NULL);
+    if (rc == SQLITE_OK && i == 1) rc = sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK) rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && i == 0) {
+      ok = pat_key_matches(c, (const char *)sqlite3_column_text(st, 0), err, errlen) == 0;
+      rc = SQLITE_DONE;
+    } else if (rc == SQLITE_DONE && i == 0) {
+      ok = pat_key_matches(c, NULL, err, errlen) == 0;
+    }
+    if (rc != SQLITE_DONE) {
+      snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
+      ok = 0;
+    }
+    sqlite3_finalize(st);
+  }
+  c->writing--;
+  char end_err[PAT_ERRMAX] = "";
+  if (pat_store_end(c, began, ok, end_err, sizeof end_err) != 0) {
+    if (ok) snprintf(err, errlen, "%s", end_err);
+    return -1;
+  }
+  return 0;
 }
 
 void pat_fn_rekey(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -113,8 +157,8 @@ void pat_fn_rekey(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   size_t len;
   (void)argc;
   if (key_arg(ctx, "pat_rekey", argv[0], &key, &len) != 0) return;
-  /* Only from the key the store has now. */
-  int which = pat_store_validate(c, err, sizeof err);
+  int which = pat_guard(c, 0, err, sizeof err) == 0 ? pat_store_validate(c, err, sizeof err)
+                                                     : -1;
   if (which < 0) {
     pat_error(ctx, "pat_rekey", "%s", err);
     return;
@@ -123,25 +167,9 @@ void pat_fn_rekey(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     pat_error(ctx, "pat_rekey", "can not take the key");
     return;
   }
-  if (which == PAT_DB_MAIN) {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(c->db,
-                                "INSERT OR REPLACE INTO main.pat_store_meta(key, value)"
-                                " VALUES ('key_fingerprint', nullif(?1, ''))",
-                                -1, &st, NULL);
-    if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
-    if (rc == SQLITE_OK) rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    /* Every connection's cached policy checks the key: make them look. */
-    if (rc == SQLITE_DONE &&
-        sqlite3_exec(c->db, "UPDATE main.pat_store_meta SET value = value + 1"
-                            " WHERE key = 'policy_version'", NULL, NULL, NULL) != SQLITE_OK)
-      rc = SQLITE_ERROR;
-    if (rc != SQLITE_DONE) snprintf(err, sizeof err, "%s", sqlite3_errmsg(c->db));
-    if (rc != SQLITE_DONE) {
-      pat_error(ctx, "pat_rekey", "%s", err);
-      return;
-    }
+  if (which == PAT_DB_MAIN && rekey_store(c, fp, err, sizeof err) != 0) {
+    pat_error(ctx, "pat_rekey", "%s", err);
+    return;
   }
   if (set_key(c, key, len) != 0) {
     pat_error(ctx, "pat_rekey", "can not take the key");

@@ -173,21 +173,37 @@ static int mint(pat_conn *c, const pat_policy *p, char *token, int *len,
   return 0;
 }
 
-/* Runs a cached write on main with its parameters bound by `bind`. */
-static int store_write(pat_conn *c, pat_stmt_id id, int (*bind)(sqlite3_stmt *, const void *),
-                       const void *arg, char *err, size_t errlen) {
+/* What a write found. */
+enum { WRITE_OK, WRITE_FAILED, WRITE_MOVED /* the policy or key moved: read again */ };
+
+/* Runs a cached write on main with its parameters bound by `bind`, and the
+** policy version and key fingerprint the call was checked under (?11, ?12):
+** the write changes nothing when the store's are others by then. */
+static int store_write(pat_conn *c, const pat_policy *p, pat_stmt_id id,
+                       int (*bind)(sqlite3_stmt *, const void *), const void *arg, char *err,
+                       size_t errlen) {
   sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, id);
   if (st == NULL) {
     snprintf(err, errlen, "%s", c->errmsg);
-    return -1;
+    return WRITE_FAILED;
   }
   int rc = bind(st, arg);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 11, pat_policy_version(p));
+  if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 12, c->key_fp, -1, SQLITE_STATIC);
+  c->writing++;
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  if (rc != SQLITE_DONE)
+  c->writing--;
+  int out = WRITE_OK;
+  if (rc != SQLITE_DONE) {
+    out = sqlite3_extended_errcode(c->db) == SQLITE_CONSTRAINT_NOTNULL ? WRITE_MOVED
+                                                                       : WRITE_FAILED;
     snprintf(err, errlen, "can not store the token: %s", sqlite3_errmsg(c->db));
+  } else if (id == PAT_STMT_ROTATE_TOKEN && sqlite3_changes(c->db) == 0) {
+    out = WRITE_MOVED; /* or the token went: the next attempt tells */
+  }
   sqlite3_reset(st);
   sqlite3_clear_bindings(st);
-  return rc == SQLITE_DONE ? 0 : -1;
+  return out;
 }
 
 typedef struct new_token {
@@ -215,8 +231,7 @@ static int bind_insert(sqlite3_stmt *st, const void *p) {
   if (rc == SQLITE_OK)
     rc = t->create_event ? sqlite3_bind_int(st, 8, 1) : sqlite3_bind_null(st, 8);
   if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 9, t->rights_hash);
-  if (rc == SQLITE_OK && sqlite3_bind_parameter_count(st) >= 10)
-    rc = sqlite3_bind_int64(st, 10, t->id);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 10, t->id); /* unused without _AT */
   return rc;
 }
 
@@ -256,88 +271,119 @@ static void next_id_remember(pat_conn *c, unsigned int dv) {
   c->next_id_dv = dv;
 }
 
-/* Mints, writes with `write` inside one savepoint (creating the store when
-** needed), and returns the token as the result, or sets the error. */
-static void mint_and_write(sqlite3_context *ctx, const char *fn, pat_conn *c, int which,
-                           const pat_policy *p, new_token *t, pat_stmt_id id,
-                           int (*bind)(sqlite3_stmt *, const void *)) {
+/* Writes a new token (INSERT) or a new value (rotate) into the store of
+** main. */
+static int write_main(pat_conn *c, const pat_policy *p, new_token *t, pat_stmt_id id,
+                      int (*bind)(sqlite3_stmt *, const void *), char *err, size_t errlen) {
+  /* Mints in a row skip the look for the largest id. Should the id be
+  ** taken after all (it can not, short of a bug), the insert fails whole (a
+  ** single row, no trigger) and the look is made. */
+  unsigned int dv = 0;
+  int out;
+  if (id == PAT_STMT_INSERT_TOKEN && next_id_known(c)) {
+    dv = c->next_id_dv;
+    t->id = c->next_id;
+    out = store_write(c, p, PAT_STMT_INSERT_TOKEN_AT, bind, t, err, errlen);
+    if (out == WRITE_FAILED &&
+        (sqlite3_extended_errcode(c->db) & 0xff) == SQLITE_CONSTRAINT) {
+      dv = 0;
+      out = store_write(c, p, id, bind, t, err, errlen);
+    }
+  } else {
+    out = store_write(c, p, id, bind, t, err, errlen);
+  }
+  c->next_id = 0;
+  if (out == WRITE_OK && id == PAT_STMT_INSERT_TOKEN) next_id_remember(c, dv);
+  return out;
+}
+
+/* Makes the store and writes into it, atomically (see pat_store_begin).
+** The call was checked against the defaults: when the store turns out to
+** exist by now (another connection made it), nothing is written and the
+** call starts again against it. */
+static int write_new_store(pat_conn *c, const pat_policy *p, new_token *t, pat_stmt_id id,
+                           int (*bind)(sqlite3_stmt *, const void *), char *err,
+                           size_t errlen) {
+  int began = pat_store_begin(c), made = 0, out = WRITE_FAILED;
+  if (began != PAT_BEGAN_FAILED && pat_store_ensure(c, &made, err, errlen) == 0) {
+    if (!made) {
+      out = WRITE_MOVED;
+    } else {
+      /* What the store was made with is the defaults' policy, under the
+      ** store's own version. */
+      const pat_policy *mine = pat_policy_get(c, PAT_DB_MAIN, err, errlen);
+      out = mine == NULL ? WRITE_FAILED : store_write(c, mine, id, bind, t, err, errlen);
+    }
+  }
+  (void)p;
+  if (pat_store_end(c, began, out == WRITE_OK, err, errlen) != 0 && out == WRITE_OK)
+    out = WRITE_FAILED;
+  return out;
+}
+
+/* Mints, writes with `bind` (creating the store when needed), and returns
+** the token as the result, or sets the error; or, when the policy or the
+** key moved since the call read them, sets nothing and says so. */
+static int mint_and_write(sqlite3_context *ctx, const char *fn, pat_conn *c, int which,
+                          const pat_policy *p, new_token *t, pat_stmt_id id,
+                          int (*bind)(sqlite3_stmt *, const void *)) {
   char err[PAT_ERRMAX] = "";
   unsigned char digest[PAT_DIGEST_LEN];
   char *token = sqlite3_malloc(PAT_TOKEN_MAX + 1);
-  int len = 0;
+  int len = 0, out = WRITE_FAILED;
   if (token == NULL) {
     sqlite3_result_error_nomem(ctx);
-    return;
+    return WRITE_FAILED;
   }
   int ok = mint(c, p, token, &len, digest, err, sizeof err) == 0;
   /* Under a replicating VFS (dqlite), a write that commits by itself in the
   ** middle of a reading statement is lost, and can stop the node. */
-  if (ok && !pat_vfs_is_os(c) && pat_nested_autocommit_write(c)) {
+  if (ok && !pat_vfs_is_os(c) && !pat_vfs_is_memory(c) && pat_nested_autocommit_write(c)) {
     snprintf(err, sizeof err, "the database's VFS '%s' is not the operating system's: "
              "mint inside a transaction (BEGIN ... COMMIT) or with INSERT ... SELECT",
              pat_vfs_name(c));
     ok = 0;
   }
+  t->digest = digest;
   if (ok && which == PAT_DB_MAIN) {
     /* One statement is atomic by itself: a new token's row is its create
     ** event, and a rotation's triggers write its events. */
-    sqlite3_int64 before = sqlite3_total_changes64(c->db);
-    t->digest = digest;
-    /* Mints in a row skip the look for the largest id. Should the id be
-    ** taken after all (it can not, short of a bug), the insert fails whole
-    ** (a single row, no trigger) and the look is made. */
-    unsigned int dv = 0;
-    if (id == PAT_STMT_INSERT_TOKEN && next_id_known(c)) {
-      dv = c->next_id_dv;
-      t->id = c->next_id;
-      ok = store_write(c, PAT_STMT_INSERT_TOKEN_AT, bind, t, err, sizeof err) == 0;
-      if (!ok && (sqlite3_extended_errcode(c->db) & 0xff) == SQLITE_CONSTRAINT) {
-        dv = 0;
-        ok = store_write(c, id, bind, t, err, sizeof err) == 0;
-      }
-    } else {
-      ok = store_write(c, id, bind, t, err, sizeof err) == 0;
-    }
-    c->next_id = 0;
-    if (ok && id == PAT_STMT_INSERT_TOKEN) next_id_remember(c, dv);
-    if (ok) {
-      pat_policy_own_write(c, before);
+    out = write_main(c, p, t, id, bind, err, sizeof err);
+    if (out == WRITE_OK) {
       /* A schema change since the last look may have planted a shadowing
       ** object: refuse, as every other call will. */
-      ok = pat_store_recheck(c, id, err, sizeof err) == 0;
-    } else if (id == PAT_STMT_INSERT_TOKEN && pat_store_gone(c)) {
+      if (pat_store_recheck(c, id, err, sizeof err) != 0) out = WRITE_FAILED;
+    } else if (out == WRITE_FAILED && id == PAT_STMT_INSERT_TOKEN && pat_store_gone(c)) {
       /* The application rolled back the transaction that made the store:
-      ** make it again, below. */
-      which = PAT_DB_DEFAULTS;
-      ok = 1;
+      ** make it again. */
+      out = WRITE_MOVED;
     }
-  }
-  if (ok && which != PAT_DB_MAIN) {
-    /* The store is made first, atomically with the write (see
-    ** pat_store_begin). */
-    t->digest = digest;
-    int began = pat_store_begin(c);
-    int wrote = began != PAT_BEGAN_FAILED && pat_store_ensure(c, err, sizeof err) == 0 &&
-                store_write(c, id, bind, t, err, sizeof err) == 0;
-    ok = pat_store_end(c, began, wrote, err, sizeof err) == 0;
+  } else if (ok) {
+    out = write_new_store(c, p, t, id, bind, err, sizeof err);
   }
   pat_wipe(digest, sizeof digest);
-  if (!ok) {
+  if (out != WRITE_OK) {
     pat_wipe_free(token);
-    pat_error(ctx, fn, "%s", err);
-    return;
+    if (out == WRITE_FAILED) pat_error(ctx, fn, "%s", err);
+    return out;
   }
-  /* SQLite owns the buffer now and wipes it through pat_wipe_free. */
-  sqlite3_result_text(ctx, token, len, pat_wipe_free);
+  /* SQLite owns the buffer now and wipes it through pat_wipe_free. The
+  ** length is left to SQLite (-1), so it knows the text ends in a NUL and
+  ** never makes a terminated copy of its own when the caller reads it. */
+  sqlite3_result_text(ctx, token, -1, pat_wipe_free);
+  return WRITE_OK;
 }
+
+/* How many times a call starts again when the policy moved under it. */
+#define PAT_ATTEMPTS 4
 
 void pat_fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   pat_conn *c = sqlite3_user_data(ctx);
   char err[PAT_ERRMAX] = "", owner[PAT_OWNER_MAX + 1];
-  char *rights = NULL;
-  int64_t from = 0, to = 0, rights_hash = 0;
-  int have_from = 0, have_to = 0, rc, which = -1;
+  int64_t from = 0, to = 0;
+  int have_from = 0, have_to = 0, rc;
 
+  if (pat_guard(c, 0, err, sizeof err) != 0) goto fail;
   if (pat_owner_arg(argv[0], owner, err, sizeof err) != 0) goto fail;
   if (pat_name_arg(argv[1], err, sizeof err) != 0) goto fail;
   if (sqlite3_value_type(argv[2]) != SQLITE_TEXT) {
@@ -353,30 +399,40 @@ void pat_fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if ((rc = pat_time_arg(c->db, argv[4], "valid_to", &to, err, sizeof err)) < 0) goto fail;
     have_to = rc == 0;
   }
-  /* The fast answer: a store seen before is trusted until a write on it
-  ** fails (mint_and_write looks again then). */
-  if ((which = pat_store_open(c, err, sizeof err)) < 0) goto fail;
-  /* One read of the policy serves every check below and the mint. */
-  const pat_policy *p = pat_policy_get(c, which, err, sizeof err);
-  if (p == NULL) {
-    /* The application rolled back the transaction that made the store:
-    ** start again from the defaults, and make it anew. */
-    if (which != PAT_DB_MAIN || !pat_store_gone(c)) goto fail;
-    which = PAT_DB_DEFAULTS;
-    if ((p = pat_policy_get(c, which, err, sizeof err)) == NULL) goto fail;
+  for (int attempt = 0; attempt < PAT_ATTEMPTS; attempt++) {
+    char *rights = NULL;
+    int64_t rights_hash = 0;
+    /* The fast answer: a store seen before is trusted until a write on it
+    ** fails (mint_and_write looks again then). */
+    int which = pat_store_open(c, err, sizeof err);
+    if (which < 0) goto fail;
+    /* One read of the policy serves every check below and the mint. */
+    const pat_policy *p = pat_policy_get(c, which, err, sizeof err);
+    if (p == NULL) {
+      /* The application rolled back the transaction that made the store:
+      ** start again from the defaults, and make it anew. */
+      if (which != PAT_DB_MAIN || !pat_store_gone(c)) goto fail;
+      which = PAT_DB_DEFAULTS;
+      if ((p = pat_policy_get(c, which, err, sizeof err)) == NULL) goto fail;
+    }
+    int64_t now = pat_now_vfs(c->vfs);
+    if (!have_from) from = now;
+    if (!have_to) to = pat_default_valid_to(p, from);
+    if (pat_window_check(p, from, to, err, sizeof err) != 0) goto fail;
+    if (pat_rights_for(c, which, p, owner, argv[2], &rights, &rights_hash, err,
+                       sizeof err) != 0)
+      goto fail;
+    new_token t = {.owner = owner, .name = argv[1], .from = from, .to = to,
+                   .now = now, .rights = rights, .rights_hash = rights_hash,
+                   .create_event = pat_policy_audit(p) != PAT_AUDIT_OFF};
+    int out = mint_and_write(ctx, "pat_create", c, which, p, &t, PAT_STMT_INSERT_TOKEN,
+                             bind_insert);
+    sqlite3_free(rights);
+    if (out != WRITE_MOVED) return;
+    if (!have_from) from = 0;
+    if (!have_to) to = 0;
   }
-  int64_t now = pat_now_vfs(c->vfs);
-  if (!have_from) from = now;
-  if (!have_to) to = pat_default_valid_to(p, from);
-  if (pat_window_check(p, from, to, err, sizeof err) != 0) goto fail;
-  if (pat_rights_for(c, which, p, owner, argv[2], &rights, &rights_hash, err, sizeof err) != 0)
-    goto fail;
-  new_token t = {.owner = owner, .name = argv[1], .from = from, .to = to,
-                 .now = now, .rights = rights, .rights_hash = rights_hash,
-                 .create_event = pat_policy_audit(p) != PAT_AUDIT_OFF};
-  mint_and_write(ctx, "pat_create", c, which, p, &t, PAT_STMT_INSERT_TOKEN, bind_insert);
-  sqlite3_free(rights);
-  return;
+  snprintf(err, sizeof err, "the store's policy kept changing; try again");
 fail:
   pat_error(ctx, "pat_create", "%s", err);
 }
@@ -385,39 +441,44 @@ void pat_fn_rotate(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   pat_conn *c = sqlite3_user_data(ctx);
   char err[PAT_ERRMAX] = "";
   new_token t = {0};
-  int which;
+  int have_to = 0, which;
+  int64_t to = 0;
+  if (pat_guard(c, 0, err, sizeof err) != 0) goto fail;
   if (!pat_integral(argv[0], &t.id)) {
     snprintf(err, sizeof err, "id must be an integer");
     goto fail;
   }
-  int have_to = 0;
   if (argc > 1) {
-    int rc = pat_time_arg(c->db, argv[1], "valid_to", &t.to, err, sizeof err);
+    int rc = pat_time_arg(c->db, argv[1], "valid_to", &to, err, sizeof err);
     if (rc < 0) goto fail;
     have_to = rc == 0;
   }
-  if ((which = pat_store_validate(c, err, sizeof err)) < 0) goto fail;
-  const pat_policy *p = pat_policy_get(c, which, err, sizeof err);
-  if (p == NULL) goto fail;
-  pat_token_row row;
-  int found = which == PAT_DB_MAIN ? pat_token_get(c, t.id, &row) : 0;
-  if (found < 0) {
-    snprintf(err, sizeof err, "%s", c->errmsg);
-    goto fail;
+  for (int attempt = 0; attempt < PAT_ATTEMPTS; attempt++) {
+    if ((which = pat_store_validate(c, err, sizeof err)) < 0) goto fail;
+    const pat_policy *p = pat_policy_get(c, which, err, sizeof err);
+    if (p == NULL) goto fail;
+    pat_token_row row;
+    int found = which == PAT_DB_MAIN ? pat_token_get(c, t.id, &row) : 0;
+    if (found < 0) {
+      snprintf(err, sizeof err, "%s", c->errmsg);
+      goto fail;
+    }
+    if (found == 0) {
+      snprintf(err, sizeof err, "no token with id %lld", (long long)t.id);
+      goto fail;
+    }
+    t.from = row.valid_from;
+    t.to = have_to ? to : row.valid_to;
+    if (have_to) {
+      int64_t now = pat_now(c->db);
+      if (t.from < now) t.from = now;
+      if (pat_window_check(p, t.from, t.to, err, sizeof err) != 0) goto fail;
+    }
+    if (mint_and_write(ctx, "pat_rotate", c, which, p, &t, PAT_STMT_ROTATE_TOKEN,
+                       bind_rotate) != WRITE_MOVED)
+      return;
   }
-  if (found == 0) {
-    snprintf(err, sizeof err, "no token with id %lld", (long long)t.id);
-    goto fail;
-  }
-  t.from = row.valid_from;
-  if (!have_to) t.to = row.valid_to;
-  if (have_to) {
-    int64_t now = pat_now(c->db);
-    if (t.from < now) t.from = now;
-    if (pat_window_check(p, t.from, t.to, err, sizeof err) != 0) goto fail;
-  }
-  mint_and_write(ctx, "pat_rotate", c, which, p, &t, PAT_STMT_ROTATE_TOKEN, bind_rotate);
-  return;
+  snprintf(err, sizeof err, "the store's policy kept changing; try again");
 fail:
   pat_error(ctx, "pat_rotate", "%s", err);
 }

@@ -15,6 +15,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 SQLITE_EXTENSION_INIT1
 
@@ -24,6 +25,9 @@ void pat_error(sqlite3_context *ctx, const char *fn, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
+  /* The one place every function's error passes: a value quoted back may
+  ** hold a token. */
+  pat_mask_secrets(msg);
   char *full = sqlite3_mprintf("%s: %s", fn, msg);
   if (full == NULL) {
     sqlite3_result_error_nomem(ctx);
@@ -48,16 +52,26 @@ static void fn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 #define PAT_LINKAGE "loadable"
 #endif
 
-/* What a bug report needs: versions as run, not as built against. */
+/* What a bug report needs: versions as run, not as built against; and the
+** role that owners not listed in pat_owners get (ROOT unless changed: they
+** may grant everything). It runs even while pat refuses to work. */
 static void fn_debug(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   pat_conn *c = sqlite3_user_data(ctx);
+  char err[PAT_ERRMAX], role[PAT_OWNER_MAX + 1] = "?";
   (void)argc;
   (void)argv;
+  int which = c->writing == 0 ? pat_store_open(c, err, sizeof err) : -1;
+  if (which >= 0 && pat_setting(c, which, "default_role", role, sizeof role) == 1)
+    snprintf(role, sizeof role, "NULL");
   char *s = sqlite3_mprintf("pat %s\nsqlite %s\nlibsodium %s\nlinkage %s\n"
-                            "store schema %d\nkey %s\nbuild %s",
+                            "store schema %d\nkey %s\ndefault_role %s%s\nbuild %s",
                             PAT_VERSION, sqlite3_libversion(), pat_crypto_version(),
                             PAT_LINKAGE, PAT_SCHEMA_VERSION,
-                            c->keylen ? "set" : "none", PAT_BUILD_FLAGS);
+                            c->keylen ? "set" : "none", role,
+                            strcmp(role, "ROOT") == 0
+                                ? " (owners not in pat_owners may grant every right)"
+                                : "",
+                            PAT_BUILD_FLAGS);
   if (s == NULL) {
     sqlite3_result_error_nomem(ctx);
     return;
@@ -88,6 +102,17 @@ static const struct {
     {"pat_version", 0, PAT_FN_FLAGS | SQLITE_DETERMINISTIC, fn_version},
     {"pat_debug", 0, PAT_FN_FLAGS, fn_debug},
 };
+
+const char *pat_function_name(int i) {
+  /* pat_version and pat_debug may run from anywhere: they act on nothing. */
+  int k = -1;
+  for (size_t j = 0; j < sizeof functions / sizeof functions[0]; j++) {
+    if (functions[j].fn == fn_version || functions[j].fn == fn_debug) continue;
+    if (j > 0 && strcmp(functions[j].name, functions[j - 1].name) == 0) continue;
+    if (++k == i) return functions[j].name;
+  }
+  return NULL;
+}
 
 #ifdef _WIN32
 __declspec(dllexport)

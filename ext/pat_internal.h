@@ -45,6 +45,12 @@ int pat_token_make(char *out, const char *prefix, size_t prefix_len);
 ** points *tok and *tok_len into `in`; -1 when it is not a well-formed token with
 ** a correct checksum. Reads nothing but `in`. */
 int pat_token_parse(const char *in, size_t n, const char **tok, size_t *tok_len);
+/* What stands for a masked secret in messages and event details. */
+#define PAT_MASK "(a token)"
+/* Masks, in place, every run of text that could be a token's random part
+** (PAT_TOKEN_RANDOM_LEN or more base62 characters): errors and event
+** details quote what the caller gave, which may hold a token. */
+void pat_mask_secrets(char *s);
 
 /* --------------------------------------------------------------- crypto.c */
 
@@ -151,7 +157,6 @@ typedef enum pat_stmt_id {
   PAT_STMT_INSERT_TOKEN_AT,
   PAT_STMT_ROTATE_TOKEN,
   PAT_STMT_TOKEN_BY_ID,
-  PAT_STMT_HOLD,
   PAT_STMT_POLICY_VERSION,
   PAT_STMT_POLICY_SETTINGS,
   PAT_STMT_POLICY_RIGHTS,
@@ -189,9 +194,23 @@ typedef struct pat_conn {
   ** last one (total changes and data version as then); 0 when unknown. */
   sqlite3_int64 next_id, next_id_changes;
   unsigned int next_id_dv;
+  /* guard.c */
+  int writing;              /* depth of pat's own writes in progress */
+  int schema_state;         /* PAT_SCHEMA_*: the last look at the schema */
+  int ndb;                  /* databases of the connection then */
+  sqlite3_file *file;       /* main's file then (a deserialize changes it) */
+  sqlite3_stmt *sentinel;   /* re-prepared by SQLite when a schema changes */
+  int sentinel_reprepares;
 } pat_conn;
 
-#define PAT_SCHEMA_VERSION 2
+enum { PAT_SCHEMA_UNKNOWN, PAT_SCHEMA_CLEAN, PAT_SCHEMA_REFUSED };
+
+#define PAT_SCHEMA_VERSION 3
+
+/* Seconds between the earliest and the latest time pat takes: every
+** duration setting is bounded by it, so that no sum of a time and a
+** duration overflows. */
+#define PAT_SECONDS_MAX (PAT_TIME_MAX - PAT_TIME_MIN)
 
 pat_conn *pat_conn_new(sqlite3 *db);
 void pat_conn_unref(void *p);
@@ -206,8 +225,15 @@ int pat_store_validate(pat_conn *c, char *err, size_t errlen);
 ** application's ROLLBACK took back the transaction that made it), so the
 ** caller answers as for no store; 0 when the failure is real. */
 int pat_store_gone(pat_conn *c);
-/* Makes sure main holds a current store (creating or upgrading it). */
-int pat_store_ensure(pat_conn *c, char *err, size_t errlen);
+/* Makes sure main holds a current store (creating or upgrading it); *made
+** (when not NULL) says whether this call made it. */
+int pat_store_ensure(pat_conn *c, int *made, char *err, size_t errlen);
+/* Prepares a statement on main that pat keeps (anchored: see store.c).
+** SQLite's code, with the reason in c->errmsg. */
+int pat_store_prepare_main(pat_conn *c, const char *sql, sqlite3_stmt **st);
+/* main's file changed under the connection (sqlite3_deserialize, a
+** restore that reopened it): forget everything read from the old one. */
+void pat_store_reopened(pat_conn *c);
 sqlite3 *pat_store_db(pat_conn *c, int which);
 /* The cached statement, prepared on first use; reset it after use. NULL
 ** with the reason in c->errmsg (a shadowing object, SQLite's message). */
@@ -227,6 +253,9 @@ void pat_fn_key(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pat_fn_rekey(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 /* 1 when main's VFS is the operating system's (unix, unix-excl, ...). */
 int pat_vfs_is_os(pat_conn *c);
+/* 1 when main lives in this connection's memory (":memory:", a temporary
+** database, or sqlite3_deserialize's memdb): nobody else reads or writes it. */
+int pat_vfs_is_memory(pat_conn *c);
 /* main's data version (PRAGMA data_version, without a statement): moves
 ** when another connection commits, as seen by this one's latest read. 0, or
 ** -1 when it can not be read. */
@@ -258,11 +287,25 @@ typedef struct pat_token_row {
 /* 1 and the row, 0 when no token has that id, -1 with c->errmsg. */
 int pat_token_get(pat_conn *c, int64_t id, pat_token_row *row);
 
+/* --------------------------------------------------------------- guard.c */
+
+/* Before any pat function or table acts: refuses re-entrance through pat's
+** own writes, and a schema that can call pat or shadows a public name
+** (looked at again when it may have changed; `hot`: the caller's own lookup
+** notices a change of main). 0, or -1 with err. */
+int pat_guard(pat_conn *c, int hot, char *err, size_t errlen);
+/* Reads every database's schema now. 0, or -1 with err. */
+int pat_guard_scan(pat_conn *c, char *err, size_t errlen);
+/* The names of pat's functions that must not be called from a stored
+** object (pat.c): the i-th, or NULL past the last. */
+const char *pat_function_name(int i);
+
 /* -------------------------------------------------------------- policy.c */
 
 /* The settings, the catalog and the roles' grants of a store, cached, and
-** read again when the database may have changed them. On main it also
-** checks the connection's key against the store's. NULL with err. */
+** read again when the store's policy version is not the cached one (read
+** on every call, with the key's fingerprint, which must be the
+** connection's). NULL with err. */
 const pat_policy *pat_policy_get(pat_conn *c, int which, char *err, size_t errlen);
 /* 1 when some owner is listed in pat_owners (else every owner has the
 ** role default_role, and a check need not look). */
@@ -293,8 +336,9 @@ int64_t pat_policy_default_lifetime(const pat_policy *p);
 int pat_policy_max_lifetime(const pat_policy *p, int64_t *max);
 /* The prefix for new tokens, or NULL when the setting is not usable. */
 const char *pat_policy_prefix(const pat_policy *p);
-/* After pat's own write of tokens and events: the cache still holds. */
-void pat_policy_own_write(pat_conn *c, sqlite3_int64 changes_before);
+/* The version and key fingerprint the cached policy of main was read
+** under ('' for none), as pat's conditional writes bind them. */
+sqlite3_int64 pat_policy_version(const pat_policy *p);
 /* The key changed: read everything again. */
 void pat_policy_forget(pat_conn *c);
 void pat_policy_free(pat_policy *p);
@@ -352,6 +396,8 @@ typedef struct pat_table {
   int key_column;      /* a public column that `=` looks up directly, or -1 */
   const char *key_name;
   int key_unique;      /* the key finds at most one row */
+  int rowid_shown;     /* the rowid is the key column (id): its own checks */
+  unsigned masked;     /* columns (a bit each) shown with pat_mask_secrets */
   int alt_key_column;  /* another column `=` finds through an index */
   const char *alt_key_name; /* NULL when there is none */
   int seek;            /* scan by seeking each rowid (= the key) in turn */

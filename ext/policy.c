@@ -3,21 +3,22 @@
 ** settings, the catalog of rights and which rights each role grants.
 **
 ** A check asks "is this right in the catalog, and does the owner's role
-** grant it?" and pat_create expands wildcards against the catalog. Both read
-** these few rows on every call, so they are read once and kept, and read
-** again when the database may have changed them:
-**   - another connection committed: PRAGMA data_version moved (read through
-**     SQLITE_FCNTL_DATA_VERSION, which costs no statement);
-**   - this connection changed anything that is not pat's own token write:
-**     sqlite3_total_changes() moved (pat's own writes of tokens and their
-**     events say so with pat_policy_own_write, and keep the cache).
-** The version is only meaningful inside a read transaction, so the check is
-** made while one is open (the caller's, the check's lookup, or one opened
-** here for the purpose).
+** grant it?" and pat_create expands wildcards against the catalog. Both need
+** these few rows on every call, so they are read once and kept, under the
+** store's policy_version: the store's triggers set it to a new random value
+** on every change of them (sql/schema.sql). Every call reads that one row
+** again, in its own read transaction, and reads the rest only when it is not
+** the cached value. A random value, unlike a counter, never comes back: not
+** after a rollback of a change this connection made (ROLLBACK, ROLLBACK TO,
+** a failed statement), nor after a restored backup, a deserialized image or
+** a store made anew. So what a call sees is exactly the policy of its read
+** snapshot, this connection's uncommitted changes included, and nothing
+** else: no data version or change counter stands in for the read.
 **
-** Most changes are not to the policy (a token made, a last_used_at written):
-** the store's triggers move policy_version on every change that is, so one
-** row read tells whether to read the rest again.
+** The same read brings the store's key fingerprint, checked against the
+** connection's key on every call. pat's writes bind the version and the
+** fingerprint they were checked under, and change nothing when the store's
+** are others by then (store.c, PAT_SQL_IF_POLICY).
 **
 ** The owner's role itself is not cached: there may be many owners, and it is
 ** one indexed lookup joined to the token's own (skipped while no owner is
@@ -48,8 +49,6 @@ struct pat_policy {
   pat_role *roles;    /* sorted by name; ROOT is not among them */
   int owners_listed;
   sqlite3_int64 version; /* policy_version when read */
-  unsigned int data_version;
-  sqlite3_int64 changes;
   /* The last rights argument granted, as pat_rights_for turned it into the
   ** stored JSON, for one role: applications mint with a few recurring sets.
   ** It depends only on what this object holds, so it goes with it. */
@@ -238,12 +237,15 @@ static void read_setting(pat_policy *p, sqlite3_stmt *st) {
                : strcmp(text, "all") == 0 ? PAT_AUDIT_ALL
                                            : PAT_AUDIT_CHANGES;
   } else if (strcmp(key, "last_used_interval") == 0) {
-    p->last_used_interval = null || num < 0 ? 60 : num;
+    /* Values written past pat's checks are bounded here too: no time
+    ** arithmetic may overflow. */
+    p->last_used_interval = null || num < 0 ? 60 : num > PAT_SECONDS_MAX ? PAT_SECONDS_MAX : num;
   } else if (strcmp(key, "default_lifetime") == 0) {
-    p->default_lifetime = null || num <= 0 ? 2592000 : num;
+    p->default_lifetime =
+        null || num <= 0 ? 2592000 : num > PAT_SECONDS_MAX ? PAT_SECONDS_MAX : num;
   } else if (strcmp(key, "max_lifetime") == 0) {
     p->max_null = null;
-    p->max_lifetime = num;
+    p->max_lifetime = num > PAT_SECONDS_MAX ? PAT_SECONDS_MAX : num;
   } else if (strcmp(key, "prefix") == 0) {
     size_t n = null ? 0 : (size_t)sqlite3_column_bytes(st, 1);
     p->prefix_ok = null || (text != NULL && pat_prefix_check(text, n) == 0);
@@ -312,9 +314,10 @@ static int row_role(pat_policy *p, sqlite3_stmt *st) {
   return 0;
 }
 
-/* Reads everything from the store `which`; on main, also checks the
-** connection's key against the store's fingerprint. */
-static int load(pat_conn *c, int which, pat_policy **out, char *err, size_t errlen) {
+/* Reads everything from the store `which`, in the read transaction the
+** caller holds. */
+static int load(pat_conn *c, int which, sqlite3_int64 version, pat_policy **out, char *err,
+                size_t errlen) {
   pat_policy *p = sqlite3_malloc(sizeof *p);
   if (p == NULL) {
     snprintf(err, errlen, "out of memory");
@@ -339,10 +342,8 @@ static int load(pat_conn *c, int which, pat_policy **out, char *err, size_t errl
     sqlite3_stmt *st = pat_store_stmt(c, which, PAT_STMT_POLICY_META);
     int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
     if (rc == SQLITE_ROW) {
-      p->version = sqlite3_column_int64(st, 0);
-      p->owners_listed = sqlite3_column_int(st, 2);
-      if (which == PAT_DB_MAIN)
-        ok = pat_key_matches(c, (const char *)sqlite3_column_text(st, 1), err, errlen) == 0;
+      p->version = version;
+      p->owners_listed = sqlite3_column_int(st, 0);
     } else {
       snprintf(err, errlen, "can not read the store: %s",
                st ? sqlite3_errmsg(pat_store_db(c, which)) : c->errmsg);
@@ -358,69 +359,46 @@ static int load(pat_conn *c, int which, pat_policy **out, char *err, size_t errl
   return 0;
 }
 
-/* The version the store's triggers keep, or -1 with err. */
-static sqlite3_int64 store_version_of_policy(pat_conn *c, char *err, size_t errlen) {
-  sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, PAT_STMT_POLICY_VERSION);
-  if (st == NULL) {
-    snprintf(err, errlen, "%s", c->errmsg);
-    return -1;
-  }
-  int rc = sqlite3_step(st);
-  sqlite3_int64 v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
-  if (rc != SQLITE_ROW) snprintf(err, errlen, "can not read the store: %s", sqlite3_errmsg(c->db));
-  sqlite3_reset(st);
-  return v;
-}
+sqlite3_int64 pat_policy_version(const pat_policy *p) { return p->version; }
 
 const pat_policy *pat_policy_get(pat_conn *c, int which, char *err, size_t errlen) {
   if (which == PAT_DB_DEFAULTS) {
     /* The defaults never change. */
     if (c->policy_defaults == NULL &&
-        load(c, PAT_DB_DEFAULTS, &c->policy_defaults, err, errlen) != 0)
+        load(c, PAT_DB_DEFAULTS, 0, &c->policy_defaults, err, errlen) != 0)
       return NULL;
     return c->policy_defaults;
   }
-  /* The data version is the one of the read transaction in progress: open
-  ** one for the question when the caller has none. */
-  sqlite3_stmt *hold = NULL;
-  if (sqlite3_txn_state(c->db, "main") == SQLITE_TXN_NONE) {
-    hold = pat_store_stmt(c, PAT_DB_MAIN, PAT_STMT_HOLD);
-    if (hold == NULL || sqlite3_step(hold) != SQLITE_ROW) {
-      snprintf(err, errlen, "%s", hold ? sqlite3_errmsg(c->db) : c->errmsg);
-      if (hold) sqlite3_reset(hold);
-      return NULL;
-    }
+  /* The statement stays open while the rest is read, so all of it comes
+  ** from one read transaction (the caller's, or its own). */
+  sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, PAT_STMT_POLICY_VERSION);
+  if (st == NULL) {
+    snprintf(err, errlen, "%s", c->errmsg);
+    return NULL;
   }
-  unsigned int dv;
-  int have_dv = pat_data_version(c, &dv) == 0;
-  sqlite3_int64 changes = sqlite3_total_changes64(c->db);
-  pat_policy *p = c->policy;
-  if (p == NULL || !have_dv || dv != p->data_version || changes != p->changes) {
-    /* Something changed, most often not the policy: one row tells. */
-    sqlite3_int64 version = p != NULL ? store_version_of_policy(c, err, errlen) : -1;
-    if (p == NULL || version != p->version) {
+  int rc = sqlite3_step(st);
+  if (rc != SQLITE_ROW) {
+    snprintf(err, errlen, "can not read the store: %s", sqlite3_errmsg(c->db));
+    sqlite3_reset(st);
+    return NULL;
+  }
+  sqlite3_int64 version = sqlite3_column_int64(st, 0);
+  pat_policy *p = NULL;
+  if (pat_key_matches(c, (const char *)sqlite3_column_text(st, 1), err, errlen) == 0) {
+    p = c->policy;
+    if (p == NULL || p->version != version) {
       pat_policy *fresh = NULL;
-      if (load(c, PAT_DB_MAIN, &fresh, err, errlen) != 0) {
-        p = NULL;
-      } else {
-        pat_policy_free(c->policy);
-        c->policy = p = fresh;
-      }
-    }
-    if (p != NULL) {
-      p->data_version = dv;
-      p->changes = changes;
+      pat_policy_forget(c);
+      if (load(c, PAT_DB_MAIN, version, &fresh, err, errlen) == 0) c->policy = fresh;
+      p = c->policy;
     }
   }
-  if (hold) sqlite3_reset(hold);
+  sqlite3_reset(st);
+  /* A schema change since the last look may have planted an object that
+  ** calls pat or shadows a public name. */
+  if (p != NULL && pat_store_recheck(c, PAT_STMT_POLICY_VERSION, err, errlen) != 0)
+    return NULL;
   return p;
-}
-
-void pat_policy_own_write(pat_conn *c, sqlite3_int64 changes_before) {
-  /* Nothing but pat's own write happened since the policy was read: keep
-  ** it, as those writes (tokens, events) do not change it. */
-  if (c->policy != NULL && c->policy->changes == changes_before)
-    c->policy->changes = sqlite3_total_changes64(c->db);
 }
 
 void pat_policy_forget(pat_conn *c) {

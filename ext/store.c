@@ -27,6 +27,14 @@ static const char schema_sql[] =
 
 const char *pat_schema_sql(void) { return schema_sql; }
 
+/* The value x when the store's policy is still the one the call read (its
+** version ?11) and the store's key the connection's (fingerprint ?12, ''
+** for none); else NULL. */
+#define PAT_SQL_IF_POLICY(x)                                                      \
+  "CASE WHEN (SELECT value FROM main.pat_store_meta WHERE key = 'policy_version')" \
+  " IS ?11 AND (SELECT value FROM main.pat_store_meta WHERE key = 'key_fingerprint')" \
+  " IS nullif(?12, '') THEN " x " END"
+
 /* Every statement names main explicitly, so a TEMP or attached table of the
 ** same name can not stand in for the store. */
 static const char *const stmt_sql[PAT_STMT_COUNT] = {
@@ -53,37 +61,39 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
     [PAT_STMT_OWNER_ROLE] = "SELECT role FROM main.pat_store_owners WHERE owner = ?1",
     /* One row and its index entry, no trigger: the create event is the row
     ** (?8 = 1) until the token first changes (sql/schema.sql). Ids only
-    ** grow: past every token, every event and every deleted token. */
+    ** grow: past every token, every event and every deleted token. The
+    ** policy the call was checked against (?11, its version) and the key
+    ** (?12, its fingerprint) are those of the store, read in the write's own
+    ** transaction: else the digest is NULL, the insert fails on NOT NULL,
+    ** and the call reads the policy again (lifecycle.c). */
     [PAT_STMT_INSERT_TOKEN] =
         "INSERT INTO main.pat_store_tokens(id, digest, owner, name, valid_from,"
         " valid_to, rights, created_at, create_event, rights_hash) VALUES (max("
         " coalesce((SELECT max(id) FROM main.pat_store_tokens), 0),"
         " coalesce((SELECT max(id) FROM main.pat_store_events), 0),"
         " coalesce((SELECT value FROM main.pat_store_meta WHERE key = 'id_floor'),"
-        " 0)) + 1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        " 0)) + 1, " PAT_SQL_IF_POLICY("?1") ", ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     /* The same with the id known (lifecycle.c, next_id). */
     [PAT_STMT_INSERT_TOKEN_AT] =
         "INSERT INTO main.pat_store_tokens(id, digest, owner, name, valid_from,"
         " valid_to, rights, created_at, create_event, rights_hash)"
-        " VALUES (?10, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        " VALUES (?10, " PAT_SQL_IF_POLICY("?1") ", ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+    /* No row changed: the token is gone, or the policy or key moved. */
     [PAT_STMT_ROTATE_TOKEN] =
         "UPDATE main.pat_store_tokens SET digest = ?1, valid_from = ?3, valid_to = ?4"
-        " WHERE id = ?2",
-    /* Opens a read transaction, for pat_policy_get. */
-    [PAT_STMT_HOLD] = "SELECT 1 FROM main.pat_store_meta LIMIT 1",
-    /* policy.c: moved by the store's triggers on every change of what it
-    ** caches, then what it caches. */
+        " WHERE id = ?2 AND " PAT_SQL_IF_POLICY("1") " IS 1",
+    /* policy.c: the version the store's triggers set to a new random value
+    ** on every change of what it caches, and the key's fingerprint: read on
+    ** every call that needs the policy, in the call's read transaction. */
     [PAT_STMT_POLICY_VERSION] =
-        "SELECT value FROM main.pat_store_meta WHERE key = 'policy_version'",
+        "SELECT (SELECT value FROM main.pat_store_meta WHERE key = 'policy_version'),"
+        " (SELECT value FROM main.pat_store_meta WHERE key = 'key_fingerprint')",
     [PAT_STMT_POLICY_SETTINGS] = "SELECT key, value FROM main.pat_store_settings",
     [PAT_STMT_POLICY_RIGHTS] =
         "SELECT name FROM main.pat_store_rights ORDER BY name COLLATE BINARY",
     [PAT_STMT_POLICY_ROLES] =
         "SELECT role, right FROM main.pat_store_roles ORDER BY role COLLATE BINARY",
-    [PAT_STMT_POLICY_META] =
-        "SELECT (SELECT value FROM main.pat_store_meta WHERE key = 'policy_version'),"
-        " (SELECT value FROM main.pat_store_meta WHERE key = 'key_fingerprint'),"
-        " EXISTS (SELECT 1 FROM main.pat_store_owners)",
+    [PAT_STMT_POLICY_META] = "SELECT EXISTS (SELECT 1 FROM main.pat_store_owners)",
     [PAT_STMT_TOKEN_BY_ID] =
         "SELECT owner, valid_from, valid_to FROM main.pat_store_tokens WHERE id = ?1",
 };
@@ -109,7 +119,18 @@ static void finalize_all(pat_conn *c, int which) {
 void pat_store_release(pat_conn *c) {
   pat_book_release(c);
   finalize_all(c, PAT_DB_MAIN);
+  sqlite3_finalize(c->sentinel);
+  c->sentinel = NULL;
+  c->schema_state = PAT_SCHEMA_UNKNOWN;
   c->store_version = 0;
+}
+
+void pat_store_reopened(pat_conn *c) {
+  pat_store_release(c);
+  pat_policy_forget(c);
+  c->next_id = 0;
+  if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_VFS_POINTER, &c->vfs) != SQLITE_OK)
+    c->vfs = NULL;
 }
 
 void pat_conn_unref(void *p) {
@@ -144,32 +165,6 @@ static int open_defaults(pat_conn *c, char *err, size_t errlen) {
 
 sqlite3 *pat_store_db(pat_conn *c, int which) {
   return which == PAT_DB_MAIN ? c->db : c->defaults;
-}
-
-/* An application object with a public name would silently stand in for
-** pat's table, so pat refuses to work until it is renamed or dropped. */
-static int check_shadowing(pat_conn *c, char *err, size_t errlen) {
-  static const char sql[] =
-      "SELECT type, schema, name FROM pragma_table_list"
-      " WHERE name COLLATE NOCASE IN ('pat_tokens', 'pat_rights', 'pat_roles', 'pat_owners',"
-      " 'pat_events', 'pat_settings') LIMIT 1";
-  sqlite3_stmt *st = NULL;
-  int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
-  if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) {
-    snprintf(err, errlen, "%s '%s' in schema '%s' shadows pat's own; rename or drop it",
-             (const char *)sqlite3_column_text(st, 0),
-             (const char *)sqlite3_column_text(st, 2),
-             (const char *)sqlite3_column_text(st, 1));
-    rc = -1;
-  } else if (rc == SQLITE_DONE) {
-    rc = 0;
-  } else {
-    snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
-    rc = -1;
-  }
-  sqlite3_finalize(st);
-  return rc;
 }
 
 /* The version of the store in main, 0 when there is none. */
@@ -210,9 +205,9 @@ fail:
 }
 
 /* Schema version 1 kept tokens in a WITHOUT ROWID table keyed by digest,
-** with a trigger writing each create event. Version 2 (sql/schema.sql) keeps
-** them in a rowid table with a digest index. The rows move as they are; their
-** create events are already in pat_store_events (create_event NULL). */
+** with a trigger writing each create event. Version 2 keeps them in a rowid
+** table with a digest index. The rows move as they are; their create events
+** are already in pat_store_events (create_event NULL). */
 /* SQLite drops no table while another statement of the connection reads,
 ** and the first call may well run inside one (SELECT ... FROM pat_tokens):
 ** so the old table is renamed and emptied, and dropped when that is
@@ -229,8 +224,28 @@ static const char upgrade_v1_after[] =
     " rights, created_at, last_used_at, create_event, rights_hash)"
     " SELECT id, digest, owner, name, valid_from, valid_to, rights, created_at,"
     " last_used_at, NULL, NULL FROM main.pat_store_tokens_v1 ORDER BY id;"
-    "DELETE FROM main.pat_store_tokens_v1;"
-    "UPDATE main.pat_store_meta SET value = 2 WHERE key = 'schema_version';";
+    "DELETE FROM main.pat_store_tokens_v1;";
+
+/* Versions 1 and 2 counted policy_version up by one, so a rollback or a
+** restored backup could bring back a value that named another policy;
+** version 3 (sql/schema.sql) sets a new random value on every change. The
+** triggers keep their names: drop them, and schema.sql makes them anew. */
+static const char upgrade_v2_before[] =
+    "DROP TRIGGER IF EXISTS main.pat_store_settings_i;"
+    "DROP TRIGGER IF EXISTS main.pat_store_settings_u;"
+    "DROP TRIGGER IF EXISTS main.pat_store_settings_d;"
+    "DROP TRIGGER IF EXISTS main.pat_store_rights_i;"
+    "DROP TRIGGER IF EXISTS main.pat_store_rights_u;"
+    "DROP TRIGGER IF EXISTS main.pat_store_rights_d;"
+    "DROP TRIGGER IF EXISTS main.pat_store_roles_i;"
+    "DROP TRIGGER IF EXISTS main.pat_store_roles_u;"
+    "DROP TRIGGER IF EXISTS main.pat_store_roles_d;"
+    "DROP TRIGGER IF EXISTS main.pat_store_owners_i;"
+    "DROP TRIGGER IF EXISTS main.pat_store_owners_u;"
+    "DROP TRIGGER IF EXISTS main.pat_store_owners_d;";
+static const char upgrade_done[] =
+    "UPDATE main.pat_store_meta SET value = random() WHERE key = 'policy_version';"
+    "UPDATE main.pat_store_meta SET value = 3 WHERE key = 'schema_version';";
 
 /* Names each token's rights by their hash (pat_rights_hash), which SQL can
 ** not compute. */
@@ -265,18 +280,23 @@ static int upgrade(pat_conn *c, int version, char *err, size_t errlen) {
   int began = pat_store_begin(c), now = 0;
   /* Another connection may have upgraded it while this one waited for the
   ** write lock: look again, under it. */
+  c->writing++;
   int ok = began != PAT_BEGAN_FAILED && read_version(c, &now, err, errlen) == 0;
-  if (ok && now == 1) {
-    ok = sqlite3_exec(c->db, upgrade_v1_before, NULL, NULL, &msg) == SQLITE_OK &&
+  if (ok && (now == 1 || now == 2)) {
+    ok = (now != 1 || sqlite3_exec(c->db, upgrade_v1_before, NULL, NULL, &msg) == SQLITE_OK) &&
+         sqlite3_exec(c->db, upgrade_v2_before, NULL, NULL, &msg) == SQLITE_OK &&
          sqlite3_exec(c->db, schema_sql, NULL, NULL, &msg) == SQLITE_OK &&
-         sqlite3_exec(c->db, upgrade_v1_after, NULL, NULL, &msg) == SQLITE_OK &&
-         fill_rights_hash(c) == 0;
+         (now != 1 || (sqlite3_exec(c->db, upgrade_v1_after, NULL, NULL, &msg) == SQLITE_OK &&
+                       fill_rights_hash(c) == 0)) &&
+         sqlite3_exec(c->db, upgrade_done, NULL, NULL, &msg) == SQLITE_OK;
     /* Refused (SQLITE_LOCKED) while another statement reads; the failed
     ** statement undoes itself without disturbing that one. */
-    if (ok) sqlite3_exec(c->db, "DROP TABLE main.pat_store_tokens_v1", NULL, NULL, NULL);
+    if (ok && now == 1)
+      sqlite3_exec(c->db, "DROP TABLE main.pat_store_tokens_v1", NULL, NULL, NULL);
   } else if (ok && now != PAT_SCHEMA_VERSION) {
     ok = 0;
   }
+  c->writing--;
   char why[PAT_ERRMAX];
   snprintf(why, sizeof why, "%s", msg ? msg : sqlite3_errmsg(c->db));
   sqlite3_free(msg);
@@ -294,7 +314,6 @@ static int upgrade(pat_conn *c, int version, char *err, size_t errlen) {
 int pat_store_open(pat_conn *c, char *err, size_t errlen) {
   if (c->store_version == PAT_SCHEMA_VERSION) return PAT_DB_MAIN;
   int version = 0;
-  if (check_shadowing(c, err, errlen) != 0) return -1;
   if (read_version(c, &version, err, errlen) != 0) return -1;
   if (version > PAT_SCHEMA_VERSION) {
     snprintf(err, errlen, "the store has schema version %d, newer than this pat "
@@ -329,12 +348,14 @@ int pat_store_validate(pat_conn *c, char *err, size_t errlen) {
   return pat_store_open(c, err, errlen);
 }
 
-int pat_store_ensure(pat_conn *c, char *err, size_t errlen) {
+int pat_store_ensure(pat_conn *c, int *made, char *err, size_t errlen) {
   int which = pat_store_open(c, err, errlen);
+  if (made != NULL) *made = 0;
   if (which < 0) return -1;
   if (which == PAT_DB_MAIN) return 0;
   char *msg = NULL;
   sqlite3_stmt *st = NULL;
+  c->writing++;
   int rc = sqlite3_exec(c->db, schema_sql, NULL, NULL, &msg);
   /* The store remembers which key made it (by fingerprint), in the same
   ** transaction as the rest of it. */
@@ -346,6 +367,7 @@ int pat_store_ensure(pat_conn *c, char *err, size_t errlen) {
   if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 1, c->key_fp, -1, SQLITE_STATIC);
   if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_DONE) rc = SQLITE_OK;
   sqlite3_finalize(st);
+  c->writing--;
   if (rc != SQLITE_OK) {
     snprintf(err, errlen, "can not create the store: %s",
              msg ? msg : sqlite3_errmsg(c->db));
@@ -353,6 +375,7 @@ int pat_store_ensure(pat_conn *c, char *err, size_t errlen) {
     return -1;
   }
   c->store_version = PAT_SCHEMA_VERSION;
+  if (made != NULL) *made = 1;
   return 0;
 }
 
@@ -366,23 +389,36 @@ static int anchor(pat_conn *c) {
   return rc == SQLITE_OK && c->vtab_refs > 0 ? 0 : -1;
 }
 
+int pat_store_prepare_main(pat_conn *c, const char *sql, sqlite3_stmt **st) {
+  *st = NULL;
+  if (anchor(c) != 0) {
+    snprintf(c->errmsg, sizeof c->errmsg, "can not connect pat's tables: %s",
+             sqlite3_errmsg(c->db));
+    return SQLITE_ERROR;
+  }
+  int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+  if (rc != SQLITE_OK) {
+    snprintf(c->errmsg, sizeof c->errmsg, "%s", sqlite3_errmsg(c->db));
+    sqlite3_finalize(*st);
+    *st = NULL;
+  }
+  return rc;
+}
+
 sqlite3_stmt *pat_store_stmt(pat_conn *c, int which, pat_stmt_id id) {
   sqlite3_stmt **slot = &c->stmt[which][id];
   if (*slot != NULL) return *slot;
+  if (which == PAT_DB_MAIN) {
+    /* A re-prepare from here on (a schema change) prompts another look at
+    ** the schema (pat_store_recheck); pat_guard looked before this call. */
+    if (pat_store_prepare_main(c, stmt_sql[id], slot) != SQLITE_OK) return NULL;
+    c->reprepares[id] = sqlite3_stmt_status(*slot, SQLITE_STMTSTATUS_REPREPARE, 0);
+    return *slot;
+  }
   sqlite3 *db = pat_store_db(c, which);
   if (db == NULL) {
     snprintf(c->errmsg, sizeof c->errmsg, "no store to read");
     return NULL;
-  }
-  if (which == PAT_DB_MAIN) {
-    /* From here on, only a re-prepare (a schema change) prompts another
-    ** look for shadowing objects, so look now. */
-    if (check_shadowing(c, c->errmsg, sizeof c->errmsg) != 0) return NULL;
-    if (anchor(c) != 0) {
-      snprintf(c->errmsg, sizeof c->errmsg, "can not connect pat's tables: %s",
-               sqlite3_errmsg(db));
-      return NULL;
-    }
   }
   if (sqlite3_prepare_v3(db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, slot,
                          NULL) != SQLITE_OK) {
@@ -391,8 +427,6 @@ sqlite3_stmt *pat_store_stmt(pat_conn *c, int which, pat_stmt_id id) {
     *slot = NULL;
     return NULL;
   }
-  if (which == PAT_DB_MAIN)
-    c->reprepares[id] = sqlite3_stmt_status(*slot, SQLITE_STMTSTATUS_REPREPARE, 0);
   return *slot;
 }
 
@@ -401,9 +435,10 @@ int pat_store_recheck(pat_conn *c, pat_stmt_id id, char *err, size_t errlen) {
   if (st == NULL) return 0;
   int now = sqlite3_stmt_status(st, SQLITE_STMTSTATUS_REPREPARE, 0);
   if (now == c->reprepares[id]) return 0;
-  /* The schema changed since the last check. */
+  /* The schema changed since the last look: look again, at everything. */
   c->reprepares[id] = now;
   c->store_version = 0;
+  if (pat_guard_scan(c, err, errlen) != 0) return -1;
   return pat_store_open(c, err, errlen) == PAT_DB_MAIN ? 0 : -1;
 }
 
@@ -487,6 +522,10 @@ int pat_store_end(pat_conn *c, int began, int ok, char *err, size_t errlen) {
   return -1;
 }
 
+static int64_t clamp_time(int64_t t) {
+  return t < PAT_TIME_MIN ? PAT_TIME_MIN : t > PAT_TIME_MAX ? PAT_TIME_MAX : t;
+}
+
 int pat_token_get(pat_conn *c, int64_t id, pat_token_row *row) {
   sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, PAT_STMT_TOKEN_BY_ID);
   if (st == NULL) return -1;
@@ -494,8 +533,10 @@ int pat_token_get(pat_conn *c, int64_t id, pat_token_row *row) {
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
   if (rc == SQLITE_ROW) {
     snprintf(row->owner, sizeof row->owner, "%s", (const char *)sqlite3_column_text(st, 0));
-    row->valid_from = sqlite3_column_int64(st, 1);
-    row->valid_to = sqlite3_column_int64(st, 2);
+    /* Within the range pat writes, whatever the file holds: a change's
+    ** arithmetic on them must not overflow. */
+    row->valid_from = clamp_time(sqlite3_column_int64(st, 1));
+    row->valid_to = clamp_time(sqlite3_column_int64(st, 2));
     found = 1;
   } else if (rc == SQLITE_DONE) {
     found = 0;
@@ -524,6 +565,11 @@ const char *pat_vfs_name(pat_conn *c) {
 }
 
 int pat_vfs_is_os(pat_conn *c) { return strncmp(pat_vfs_name(c), "unix", 4) == 0; }
+
+int pat_vfs_is_memory(pat_conn *c) {
+  const char *file = sqlite3_db_filename(c->db, "main");
+  return file == NULL || file[0] == '\0' || strcmp(pat_vfs_name(c), "memdb") == 0;
+}
 
 int pat_nested_autocommit_write(pat_conn *c) {
   if (!sqlite3_get_autocommit(c->db)) return 0;

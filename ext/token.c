@@ -182,3 +182,27 @@ int pat_token_parse(const char *in, size_t n, const char **tok, size_t *tok_len)
   *tok_len = n;
   return 0;
 }
+
+/* A run of PAT_TOKEN_RANDOM_LEN or more base62 characters could be a token's
+** random part, whatever stands around it ("token=pat_...", a quote, a comma):
+** it is shown as PAT_MASK, which is shorter, so the text shrinks in place. */
+void pat_mask_secrets(char *s) {
+  static const char mask[] = PAT_MASK;
+  size_t r = 0, w = 0;
+  while (s[r] != '\0') {
+    size_t run = 0;
+    while (char_class[(unsigned char)s[r + run]] == 1) run++;
+    if (run >= PAT_TOKEN_RANDOM_LEN) {
+      memcpy(s + w, mask, sizeof mask - 1);
+      w += sizeof mask - 1;
+      r += run;
+    } else if (run > 0) {
+      memmove(s + w, s + r, run);
+      w += run;
+      r += run;
+    } else {
+      s[w++] = s[r++];
+    }
+  }
+  s[w] = '\0';
+}

@@ -38,6 +38,8 @@ static void vtab_set_error(sqlite3_vtab *vt, const char *fmt, const char *msg) {
   pat_vtab *v = (pat_vtab *)vt;
   sqlite3_free(vt->zErrMsg);
   vt->zErrMsg = sqlite3_mprintf(fmt, v->table->name, msg);
+  /* A value quoted back may hold a token. */
+  if (vt->zErrMsg != NULL) pat_mask_secrets(vt->zErrMsg);
 }
 
 static int vtab_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
@@ -85,7 +87,10 @@ static int vtab_disconnect(sqlite3_vtab *vt) {
 
 /* idxNum 1: an `=` constraint on the table's key column, passed as argv[0]
 ** of xFilter and looked up directly. idxNum 2: the same on its second,
-** indexed column (pat_events' token_id). idxNum 0: every row. */
+** indexed column (pat_events' token_id). idxNum 0: every row. Only a
+** constraint that compares as the store does (BINARY) is taken: one with
+** another collation (owner = 'Alice' COLLATE NOCASE) is left to SQLite,
+** which then filters every row as it would any table's. */
 static int vtab_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
   const pat_table *t = ((pat_vtab *)vt)->table;
   int best = -1, kind = 0;
@@ -95,6 +100,8 @@ static int vtab_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
   for (int i = 0; i < info->nConstraint; i++) {
     const struct sqlite3_index_constraint *k = &info->aConstraint[i];
     if (!k->usable || k->op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
+    const char *coll = sqlite3_vtab_collation(info, i);
+    if (coll != NULL && sqlite3_stricmp(coll, "BINARY") != 0) continue;
     if (k->iColumn == t->key_column) {
       best = i;
       kind = 1;
@@ -182,7 +189,9 @@ static int cursor_filter(sqlite3_vtab_cursor *vc, int idxNum, const char *idxStr
   sqlite3_finalize(cur->stmt);
   cur->stmt = NULL;
   cur->eof = 1;
-  int which = pat_store_validate(v->conn, err, sizeof err);
+  int which = pat_guard(v->conn, 0, err, sizeof err) == 0
+                  ? pat_store_validate(v->conn, err, sizeof err)
+                  : -1;
   if (which < 0) {
     vtab_set_error(vc->pVtab, "%s: %s", err);
     return SQLITE_ERROR;
@@ -219,6 +228,14 @@ static int cursor_column(sqlite3_vtab_cursor *vc, sqlite3_context *ctx, int i) {
   /* In an UPDATE, leaving a column the statement does not set without a
   ** value lets xUpdate tell which columns really change. */
   if (sqlite3_vtab_nochange(ctx)) return SQLITE_OK;
+  const pat_table *t = ((pat_vtab *)vc->pVtab)->table;
+  if ((t->masked & (1u << i)) && sqlite3_column_type(cur->stmt, i + 1) == SQLITE_TEXT) {
+    char *s = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(cur->stmt, i + 1));
+    if (s == NULL) return SQLITE_NOMEM;
+    pat_mask_secrets(s);
+    sqlite3_result_text(ctx, s, -1, sqlite3_free);
+    return SQLITE_OK;
+  }
   sqlite3_result_value(ctx, sqlite3_column_value(cur->stmt, i + 1));
   return SQLITE_OK;
 }
@@ -299,12 +316,25 @@ static int vtab_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv,
     vtab_set_error(vt, "%s: %s", t->err_readonly);
     return SQLITE_ERROR;
   }
-  int which = pat_store_validate(v->conn, err, sizeof err);
-  if (which < 0 || t->update(v->conn, which, argc, argv, rowid, err, sizeof err) != 0) {
-    vtab_set_error(vt, "%s: %s", err);
+  /* A row's rowid names it; no table lets it change (pat_tokens shows it as
+  ** id, and says so in its own words). */
+  if (pat_write_kind(argc, argv) == PAT_WRITE_UPDATE && !t->rowid_shown &&
+      sqlite3_value_int64(argv[0]) != sqlite3_value_int64(argv[1])) {
+    vtab_set_error(vt, "%s: %s", "rowid can not be changed");
     return SQLITE_ERROR;
   }
-  return SQLITE_OK;
+  int which = pat_guard(v->conn, 0, err, sizeof err) == 0
+                  ? pat_store_validate(v->conn, err, sizeof err)
+                  : -1;
+  if (which >= 0) {
+    /* A trigger or constraint fired by this write must not call pat. */
+    v->conn->writing++;
+    int rc = t->update(v->conn, which, argc, argv, rowid, err, sizeof err);
+    v->conn->writing--;
+    if (rc == 0) return SQLITE_OK;
+  }
+  vtab_set_error(vt, "%s: %s", err);
+  return SQLITE_ERROR;
 }
 
 static const sqlite3_module pat_module = {

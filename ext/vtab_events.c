@@ -32,6 +32,9 @@ const pat_table pat_table_events = {
     .key_column = 0,
     .key_name = "id",
     .key_unique = 1,
+    .rowid_shown = 1,
+    /* A detail quotes names and rights as they were given. */
+    .masked = 1u << 6,
     .alt_key_column = 3,
     .alt_key_name = "token_id",
     .seek = 1,

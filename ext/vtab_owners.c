@@ -85,7 +85,7 @@ static int owners_write(pat_conn *c, int which, int kind, sqlite3_value *rowid,
     snprintf(err, errlen, "owner '%s' is listed already; UPDATE its role", owner);
     return -1;
   }
-  if (pat_store_ensure(c, err, errlen) != 0) return -1;
+  if (pat_store_ensure(c, NULL, err, errlen) != 0) return -1;
   st = NULL;
   rc = sqlite3_prepare_v2(c->db,
                           kind == PAT_WRITE_INSERT
@@ -107,7 +107,7 @@ static int owners_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
   (void)rowid;
   int kind = pat_write_kind(argc, argv);
   if (kind == PAT_WRITE_DELETE) {
-    if (pat_store_ensure(c, err, errlen) != 0) return -1;
+    if (pat_store_ensure(c, NULL, err, errlen) != 0) return -1;
     return pat_exec_bound(c, "DELETE FROM main.pat_store_owners WHERE rowid = ?1", 1, argv,
                           err, errlen);
   }

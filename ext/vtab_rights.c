@@ -70,7 +70,7 @@ static int rights_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
       snprintf(err, errlen, "%s", sqlite3_errmsg(pat_store_db(c, which)));
     sqlite3_finalize(st);
     if (held > 0 || (rc != SQLITE_ROW && rc != SQLITE_DONE)) return -1;
-    if (pat_store_ensure(c, err, errlen) != 0) return -1;
+    if (pat_store_ensure(c, NULL, err, errlen) != 0) return -1;
     if (pat_exec_bound(c,
                        "DELETE FROM main.pat_store_roles WHERE right ="
                        " (SELECT name FROM main.pat_store_rights WHERE rowid = ?1)",
@@ -108,13 +108,13 @@ static int rights_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
                (const char *)sqlite3_value_text(col[COL_NAME]));
       return -1;
     }
-    if (pat_store_ensure(c, err, errlen) != 0) return -1;
+    if (pat_store_ensure(c, NULL, err, errlen) != 0) return -1;
     return pat_exec_bound(c,
                           "INSERT INTO main.pat_store_rights(name, category, description)"
                           " VALUES (?1, ?2, coalesce(?3, ''))",
                           3, col, err, errlen);
   }
-  if (pat_store_ensure(c, err, errlen) != 0) return -1;
+  if (pat_store_ensure(c, NULL, err, errlen) != 0) return -1;
   sqlite3_stmt *st = NULL;
   int rc = sqlite3_prepare_v2(c->db,
                               "UPDATE main.pat_store_rights SET"

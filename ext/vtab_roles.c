@@ -33,7 +33,7 @@ static int roles_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
       snprintf(err, errlen, "%s", root_msg);
       return -1;
     }
-    if (pat_store_ensure(c, err, errlen) != 0) return -1;
+    if (pat_store_ensure(c, NULL, err, errlen) != 0) return -1;
     return pat_exec_bound(c, "DELETE FROM main.pat_store_roles WHERE rowid = ?1", 1, argv,
                           err, errlen);
   }
@@ -83,7 +83,7 @@ static int roles_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
     snprintf(err, errlen, "role '%s' grants '%s' already", role, shown);
     return -1;
   }
-  if (pat_store_ensure(c, err, errlen) != 0) return -1;
+  if (pat_store_ensure(c, NULL, err, errlen) != 0) return -1;
   return pat_exec_bound(c, "INSERT INTO main.pat_store_roles(role, right) VALUES (?1, ?2)", 2,
                         col, err, errlen);
 }

@@ -33,6 +33,15 @@ static int integer_value(sqlite3_value *v, int64_t *out) {
   return 0;
 }
 
+/* A duration no longer than the span of times pat takes, so that no time
+** plus a duration overflows. */
+static int within_span(const char *key, int64_t num, char *err, size_t errlen) {
+  if (num <= PAT_SECONDS_MAX) return 0;
+  snprintf(err, errlen, "%s may not exceed %lld seconds (the years 0000 to 9999)", key,
+           (long long)PAT_SECONDS_MAX);
+  return -1;
+}
+
 /* Checks `v` for `key`; the value to store goes in *store (the same value,
 ** or the integer it stands for). */
 static int check_value(pat_conn *c, int which, const char *key, sqlite3_value *v,
@@ -67,7 +76,7 @@ static int check_value(pat_conn *c, int which, const char *key, sqlite3_value *v
                (long long)other);
       return -1;
     }
-    return 0;
+    return within_span("default_lifetime", *num, err, errlen);
   }
   if (strcmp(key, "max_lifetime") == 0) {
     if (sqlite3_value_type(v) == SQLITE_NULL) return 0;
@@ -82,7 +91,7 @@ static int check_value(pat_conn *c, int which, const char *key, sqlite3_value *v
                (long long)other);
       return -1;
     }
-    return 0;
+    return within_span("max_lifetime", *num, err, errlen);
   }
   if (strcmp(key, "default_role") == 0) {
     if (text == NULL) {
@@ -115,7 +124,7 @@ static int check_value(pat_conn *c, int which, const char *key, sqlite3_value *v
       return -1;
     }
     *is_num = 1;
-    return 0;
+    return within_span("last_used_interval", *num, err, errlen);
   }
   snprintf(err, errlen, "unknown setting '%s'", key);
   return -1;
@@ -148,7 +157,7 @@ static int settings_update(pat_conn *c, int which, int argc, sqlite3_value **arg
   int is_num = 0;
   sqlite3_value *v = argv[2 + COL_VALUE];
   if (check_value(c, which, key, v, &num, &is_num, err, errlen) != 0) return -1;
-  if (pat_store_ensure(c, err, errlen) != 0) return -1;
+  if (pat_store_ensure(c, NULL, err, errlen) != 0) return -1;
   st = NULL;
   rc = sqlite3_prepare_v2(c->db, "UPDATE main.pat_store_settings SET value = ?2 WHERE rowid = ?1",
                           -1, &st, NULL);

@@ -118,6 +118,7 @@ const pat_table pat_table_tokens = {
     .key_column = COL_ID,
     .key_name = "id",
     .key_unique = 1,
+    .rowid_shown = 1,
     .seek = 1,
     .update = tokens_update,
 };

@@ -1,4 +1,4 @@
--- schema.sql: the store of pat, schema version 2.
+-- schema.sql: the store of pat, schema version 3.
 --
 -- The build compiles this file into the extension (dist/schema_sql.h): it is
 -- the one source of the store's DDL. The first call that writes runs it on
@@ -12,30 +12,30 @@
 -- these; no table here takes a public name. Nothing here holds a token: only
 -- its BLAKE2b-256 digest.
 
-CREATE TABLE IF NOT EXISTS pat_store_meta(
+CREATE TABLE IF NOT EXISTS main.pat_store_meta(
   key   TEXT PRIMARY KEY NOT NULL,
   value
 ) WITHOUT ROWID;
 
-CREATE TABLE IF NOT EXISTS pat_store_settings(
+CREATE TABLE IF NOT EXISTS main.pat_store_settings(
   key   TEXT NOT NULL UNIQUE,
   value
 );
 
-CREATE TABLE IF NOT EXISTS pat_store_rights(
+CREATE TABLE IF NOT EXISTS main.pat_store_rights(
   name        TEXT NOT NULL UNIQUE,
   category    TEXT NOT NULL,
   description TEXT NOT NULL DEFAULT ''
 );
 
 -- Rights each role may grant. ROOT has no rows: it grants the whole catalog.
-CREATE TABLE IF NOT EXISTS pat_store_roles(
+CREATE TABLE IF NOT EXISTS main.pat_store_roles(
   role  TEXT NOT NULL,
   right TEXT NOT NULL,
   UNIQUE(role, right)
 );
 
-CREATE TABLE IF NOT EXISTS pat_store_owners(
+CREATE TABLE IF NOT EXISTS main.pat_store_owners(
   owner TEXT NOT NULL UNIQUE,
   role  TEXT NOT NULL
 );
@@ -57,7 +57,7 @@ CREATE TABLE IF NOT EXISTS pat_store_owners(
 -- Token ids and event ids are drawn from one sequence (see next_id below),
 -- so a create event keeps its token's id, and an id is never handed out
 -- twice.
-CREATE TABLE IF NOT EXISTS pat_store_tokens(
+CREATE TABLE IF NOT EXISTS main.pat_store_tokens(
   id           INTEGER PRIMARY KEY,
   digest       BLOB NOT NULL,
   owner        TEXT NOT NULL,
@@ -72,10 +72,10 @@ CREATE TABLE IF NOT EXISTS pat_store_tokens(
 );
 -- rights_hash names the rights for pat_has_right (NULL: read them from the
 -- row); pat writes it with rights.
-CREATE INDEX IF NOT EXISTS pat_store_tokens_digest
+CREATE INDEX IF NOT EXISTS main.pat_store_tokens_digest
   ON pat_store_tokens(digest, valid_from, valid_to, last_used_at, rights_hash);
 
-CREATE TABLE IF NOT EXISTS pat_store_events(
+CREATE TABLE IF NOT EXISTS main.pat_store_events(
   id         INTEGER PRIMARY KEY,
   at         INTEGER NOT NULL,
   event      TEXT NOT NULL,
@@ -84,7 +84,7 @@ CREATE TABLE IF NOT EXISTS pat_store_events(
   owner      TEXT,
   detail     TEXT
 );
-CREATE INDEX IF NOT EXISTS pat_store_events_token ON pat_store_events(token_id);
+CREATE INDEX IF NOT EXISTS main.pat_store_events_token ON pat_store_events(token_id);
 
 -- The next id for a token or an event: past every token, every event, and
 -- every deleted token (id_floor). Written out in each statement that needs
@@ -92,7 +92,7 @@ CREATE INDEX IF NOT EXISTS pat_store_events_token ON pat_store_events(token_id);
 
 -- The first change of a token with its create event still in its row writes
 -- that event out, as it was, before anything else is recorded.
-CREATE TRIGGER IF NOT EXISTS pat_store_tokens_create_kept
+CREATE TRIGGER IF NOT EXISTS main.pat_store_tokens_create_kept
 AFTER UPDATE OF digest, name, valid_from, valid_to, rights ON pat_store_tokens
 WHEN OLD.create_event
  AND (OLD.digest IS NOT NEW.digest OR OLD.name IS NOT NEW.name
@@ -107,7 +107,7 @@ BEGIN
   UPDATE pat_store_tokens SET create_event = NULL WHERE id = OLD.id;
 END;
 
-CREATE TRIGGER IF NOT EXISTS pat_store_tokens_updated
+CREATE TRIGGER IF NOT EXISTS main.pat_store_tokens_updated
 AFTER UPDATE OF name, valid_from, valid_to, rights ON pat_store_tokens
 WHEN OLD.digest = NEW.digest
  AND (SELECT value FROM pat_store_settings WHERE key = 'audit') IS NOT 'off'
@@ -135,7 +135,7 @@ BEGIN
                  ELSE '' END, 2) || '}');
 END;
 
-CREATE TRIGGER IF NOT EXISTS pat_store_tokens_rotated
+CREATE TRIGGER IF NOT EXISTS main.pat_store_tokens_rotated
 AFTER UPDATE OF digest ON pat_store_tokens
 WHEN OLD.digest IS NOT NEW.digest
  AND (SELECT value FROM pat_store_settings WHERE key = 'audit') IS NOT 'off'
@@ -150,7 +150,7 @@ BEGIN
 END;
 
 -- A deleted token's id is never handed out again, so its events stay its own.
-CREATE TRIGGER IF NOT EXISTS pat_store_tokens_deleted
+CREATE TRIGGER IF NOT EXISTS main.pat_store_tokens_deleted
 AFTER DELETE ON pat_store_tokens
 BEGIN
   UPDATE pat_store_meta SET value = OLD.id WHERE key = 'id_floor' AND value < OLD.id;
@@ -170,34 +170,36 @@ BEGIN
 END;
 
 -- What decides a grant (settings, catalog, roles, owners) is cached by each
--- connection; any change to it moves policy_version, so a connection that
--- sees the database changed reads one row to know whether to read it again.
-CREATE TRIGGER IF NOT EXISTS pat_store_settings_i AFTER INSERT ON pat_store_settings
-BEGIN UPDATE pat_store_meta SET value = value + 1 WHERE key = 'policy_version'; END;
-CREATE TRIGGER IF NOT EXISTS pat_store_settings_u AFTER UPDATE ON pat_store_settings
-BEGIN UPDATE pat_store_meta SET value = value + 1 WHERE key = 'policy_version'; END;
-CREATE TRIGGER IF NOT EXISTS pat_store_settings_d AFTER DELETE ON pat_store_settings
-BEGIN UPDATE pat_store_meta SET value = value + 1 WHERE key = 'policy_version'; END;
-CREATE TRIGGER IF NOT EXISTS pat_store_rights_i AFTER INSERT ON pat_store_rights
-BEGIN UPDATE pat_store_meta SET value = value + 1 WHERE key = 'policy_version'; END;
-CREATE TRIGGER IF NOT EXISTS pat_store_rights_u AFTER UPDATE ON pat_store_rights
-BEGIN UPDATE pat_store_meta SET value = value + 1 WHERE key = 'policy_version'; END;
-CREATE TRIGGER IF NOT EXISTS pat_store_rights_d AFTER DELETE ON pat_store_rights
-BEGIN UPDATE pat_store_meta SET value = value + 1 WHERE key = 'policy_version'; END;
-CREATE TRIGGER IF NOT EXISTS pat_store_roles_i AFTER INSERT ON pat_store_roles
-BEGIN UPDATE pat_store_meta SET value = value + 1 WHERE key = 'policy_version'; END;
-CREATE TRIGGER IF NOT EXISTS pat_store_roles_u AFTER UPDATE ON pat_store_roles
-BEGIN UPDATE pat_store_meta SET value = value + 1 WHERE key = 'policy_version'; END;
-CREATE TRIGGER IF NOT EXISTS pat_store_roles_d AFTER DELETE ON pat_store_roles
-BEGIN UPDATE pat_store_meta SET value = value + 1 WHERE key = 'policy_version'; END;
-CREATE TRIGGER IF NOT EXISTS pat_store_owners_i AFTER INSERT ON pat_store_owners
-BEGIN UPDATE pat_store_meta SET value = value + 1 WHERE key = 'policy_version'; END;
-CREATE TRIGGER IF NOT EXISTS pat_store_owners_u AFTER UPDATE ON pat_store_owners
-BEGIN UPDATE pat_store_meta SET value = value + 1 WHERE key = 'policy_version'; END;
-CREATE TRIGGER IF NOT EXISTS pat_store_owners_d AFTER DELETE ON pat_store_owners
-BEGIN UPDATE pat_store_meta SET value = value + 1 WHERE key = 'policy_version'; END;
+-- connection under policy_version, which every call reads. Any change sets
+-- it to a new random value: unlike a counter, it never comes back to a value
+-- that named another policy, whether a change is rolled back, a backup
+-- restored or the store made anew.
+CREATE TRIGGER IF NOT EXISTS main.pat_store_settings_i AFTER INSERT ON pat_store_settings
+BEGIN UPDATE pat_store_meta SET value = random() WHERE key = 'policy_version'; END;
+CREATE TRIGGER IF NOT EXISTS main.pat_store_settings_u AFTER UPDATE ON pat_store_settings
+BEGIN UPDATE pat_store_meta SET value = random() WHERE key = 'policy_version'; END;
+CREATE TRIGGER IF NOT EXISTS main.pat_store_settings_d AFTER DELETE ON pat_store_settings
+BEGIN UPDATE pat_store_meta SET value = random() WHERE key = 'policy_version'; END;
+CREATE TRIGGER IF NOT EXISTS main.pat_store_rights_i AFTER INSERT ON pat_store_rights
+BEGIN UPDATE pat_store_meta SET value = random() WHERE key = 'policy_version'; END;
+CREATE TRIGGER IF NOT EXISTS main.pat_store_rights_u AFTER UPDATE ON pat_store_rights
+BEGIN UPDATE pat_store_meta SET value = random() WHERE key = 'policy_version'; END;
+CREATE TRIGGER IF NOT EXISTS main.pat_store_rights_d AFTER DELETE ON pat_store_rights
+BEGIN UPDATE pat_store_meta SET value = random() WHERE key = 'policy_version'; END;
+CREATE TRIGGER IF NOT EXISTS main.pat_store_roles_i AFTER INSERT ON pat_store_roles
+BEGIN UPDATE pat_store_meta SET value = random() WHERE key = 'policy_version'; END;
+CREATE TRIGGER IF NOT EXISTS main.pat_store_roles_u AFTER UPDATE ON pat_store_roles
+BEGIN UPDATE pat_store_meta SET value = random() WHERE key = 'policy_version'; END;
+CREATE TRIGGER IF NOT EXISTS main.pat_store_roles_d AFTER DELETE ON pat_store_roles
+BEGIN UPDATE pat_store_meta SET value = random() WHERE key = 'policy_version'; END;
+CREATE TRIGGER IF NOT EXISTS main.pat_store_owners_i AFTER INSERT ON pat_store_owners
+BEGIN UPDATE pat_store_meta SET value = random() WHERE key = 'policy_version'; END;
+CREATE TRIGGER IF NOT EXISTS main.pat_store_owners_u AFTER UPDATE ON pat_store_owners
+BEGIN UPDATE pat_store_meta SET value = random() WHERE key = 'policy_version'; END;
+CREATE TRIGGER IF NOT EXISTS main.pat_store_owners_d AFTER DELETE ON pat_store_owners
+BEGIN UPDATE pat_store_meta SET value = random() WHERE key = 'policy_version'; END;
 
-INSERT OR IGNORE INTO pat_store_settings(key, value) VALUES
+INSERT OR IGNORE INTO main.pat_store_settings(key, value) VALUES
   ('prefix', 'pat_'),
   ('default_lifetime', 2592000),
   ('max_lifetime', 31622400),
@@ -205,7 +207,7 @@ INSERT OR IGNORE INTO pat_store_settings(key, value) VALUES
   ('audit', 'changes'),
   ('last_used_interval', 60);
 
-INSERT OR IGNORE INTO pat_store_rights(name, category, description) VALUES
+INSERT OR IGNORE INTO main.pat_store_rights(name, category, description) VALUES
   ('USER_FETCH', 'User Management', 'Read users'),
   ('USER_CREATE', 'User Management', 'Create users'),
   ('USER_UPDATE', 'User Management', 'Change users'),
@@ -227,17 +229,17 @@ INSERT OR IGNORE INTO pat_store_rights(name, category, description) VALUES
   ('ROUTING_CREATE_UPDATE', 'Route Management', 'Create and change routes');
 
 -- ADMIN: every right except USER_* and CONFIG_*, as the catalog stands now.
-INSERT OR IGNORE INTO pat_store_roles(role, right)
-  SELECT 'ADMIN', name FROM pat_store_rights
+INSERT OR IGNORE INTO main.pat_store_roles(role, right)
+  SELECT 'ADMIN', name FROM main.pat_store_rights
   WHERE name NOT LIKE 'USER\_%' ESCAPE '\' AND name NOT LIKE 'CONFIG\_%' ESCAPE '\';
 
-INSERT OR IGNORE INTO pat_store_roles(role, right) VALUES
+INSERT OR IGNORE INTO main.pat_store_roles(role, right) VALUES
   ('AUTHOR', 'DATA_FETCH'), ('AUTHOR', 'DATA_CREATE'), ('AUTHOR', 'DATA_UPDATE'),
   ('AUTHOR', 'DATA_DELETE'), ('AUTHOR', 'PROJECT_FETCH'), ('AUTHOR', 'MEDIA_FETCH'),
   ('AUTHOR', 'MEDIA_CREATE'), ('AUTHOR', 'ROUTING_FETCH'),
   ('VIEWER', 'PROJECT_FETCH'), ('VIEWER', 'DATA_FETCH'), ('VIEWER', 'MEDIA_FETCH'),
   ('VIEWER', 'ROUTING_FETCH');
 
-INSERT OR IGNORE INTO pat_store_meta(key, value) VALUES ('id_floor', 0);
-INSERT OR IGNORE INTO pat_store_meta(key, value) VALUES ('policy_version', 0);
-INSERT OR IGNORE INTO pat_store_meta(key, value) VALUES ('schema_version', 2);
+INSERT OR IGNORE INTO main.pat_store_meta(key, value) VALUES ('id_floor', 0);
+INSERT OR IGNORE INTO main.pat_store_meta(key, value) VALUES ('policy_version', random());
+INSERT OR IGNORE INTO main.pat_store_meta(key, value) VALUES ('schema_version', 3);

@@ -26,6 +26,9 @@ CHECKSUM_LEN = 6
 TAIL_LEN = RANDOM_LEN + CHECKSUM_LEN
 TOKEN_RE = re.compile(r"^pat_[0-9A-Za-z]{38}$")
 
+# The store's schema version this pat writes (sql/schema.sql).
+SCHEMA_VERSION = 3
+
 DEFAULT_LIFETIME = 2592000
 MAX_LIFETIME = 31622400
 

@@ -35,6 +35,7 @@ The total number of cases tried is printed once, on stderr:
 import hashlib
 import json
 import math
+import re
 import sqlite3
 import sys
 
@@ -108,7 +109,10 @@ def shown(raw, limit=64):
     "shown as given, truncated to 64 bytes"]."""
     if isinstance(raw, str):
         raw = raw.encode("utf-8")
-    return "".join(chr(b) if 0x20 <= b < 0x7f else "?" for b in raw[:limit])
+    text = "".join(chr(b) if 0x20 <= b < 0x7f else "?" for b in raw[:limit])
+    # Any run that could be a token's random part (32 or more base62
+    # characters) is masked, wherever it stands in a message.
+    return re.sub(r"[0-9A-Za-z]{32,}", "(a token)", text)
 
 
 def has_control(s):
@@ -1711,7 +1715,7 @@ class HostileInputTest(PatTestCase):
                 ("empty string", ""), ("BLOB", b"\x01"), ("REAL 1e308", 1e308),
                 ("REAL inf", INF), ("REAL -inf", -INF), ("TEXT '-5'", "-5"),
             ] + bad_text, [("NULL (no limit)", None), ("NaN (binds as NULL: no limit)", NAN),
-                           ("INTEGER 2**62", 2 ** 62),
+                           ("the span of years 0000 to 9999", SECONDS_MAX),
                            ("equal to default_lifetime", DEFAULT_LIFETIME)]),
             "default_role": ("ROOT", None, [], [("VIEWER", "VIEWER"), ("ROOT", "ROOT")]),
             "audit": ("changes", AUDIT, [
@@ -1727,8 +1731,15 @@ class HostileInputTest(PatTestCase):
                 ("NULL", None), ("NaN (binds as NULL)", NAN), ("-1", -1), ("REAL -1.0", -1.0),
                 ("REAL 1.5", 1.5), ("TEXT 'abc'", "abc"), ("empty string", ""),
                 ("BLOB", b"\x01"), ("REAL 1e308", 1e308), ("REAL inf", INF),
-            ] + bad_text, [("0", 0), ("TEXT '120'", "120"), ("2**62", 2 ** 62)]),
+            ] + bad_text, [("0", 0), ("TEXT '120'", "120"),
+                           ("the span of years 0000 to 9999", SECONDS_MAX)]),
         }
+        # A duration past the span of times pat takes could overflow a sum.
+        for key in ("max_lifetime", "last_used_interval"):
+            for label, v in [("one over the span", SECONDS_MAX + 1), ("2**62", 2 ** 62),
+                             ("2**63-1", 2 ** 63 - 1)]:
+                cases.append(case("pat_settings %s: %s" % (key, label), stmt(upd % key, v),
+                                  Err(SPAN % key)))
         for key, (default, msg, bad, good) in table.items():
             for label, v in bad:
                 exp = Err(msg)
@@ -1894,3 +1905,6 @@ LIFETIME = "pat_settings: default_lifetime must be a positive integer of seconds
 MAXLIFE = "pat_settings: max_lifetime must be a positive integer of seconds or NULL"
 AUDIT = "pat_settings: audit must be 'off', 'changes' or 'all'"
 INTERVAL = "pat_settings: last_used_interval must be a non-negative integer of seconds"
+# The span of times pat takes (0000-01-01 to 9999-12-31): the longest duration.
+SECONDS_MAX = 253402300799 + 62167219200
+SPAN = "pat_settings: %%s may not exceed %d seconds (the years 0000 to 9999)" % SECONDS_MAX

@@ -126,7 +126,8 @@ class TokensUpdateTest(PatTestCase):
             ("DATA_FETCH,,DATA_CREATE", "pat_tokens: rights has an empty name"),
             ("DATA_FECTH", "pat_tokens: unknown right 'DATA_FECTH'"),
             ("DATA_FETCH, NOPE", "pat_tokens: unknown right 'NOPE'"),
-            ("X" * 100, "pat_tokens: unknown right '%s'" % ("X" * 64)),
+            ("X_" * 50, "pat_tokens: unknown right '%s'" % ("X_" * 32)),
+            ("X" * 100, "pat_tokens: unknown right '(a token)'"),
             ("FOO_*", "pat_tokens: 'FOO_*' matches no right that role 'ROOT' "
                       "may grant"),
         ]

@@ -1,5 +1,5 @@
 """Upgrading a store of schema version 1 (tests/fixtures/schema_v1.sql) to
-version 2 (sql/schema.sql).
+the current version (sql/schema.sql, helpers.SCHEMA_VERSION).
 
 Each test builds a v1 store WITHOUT pat, as v1 pat would have written it:
 the v1 DDL with its triggers, tokens inserted with v1's id rule (past every
@@ -19,7 +19,8 @@ from tests.python import helpers
 from tests.python.helpers import PatTestCase, utc
 
 V1_SQL = os.path.join(helpers.ROOT, "tests", "fixtures", "schema_v1.sql")
-UPGRADE_MSG = "can not upgrade the store from schema version 1 to 2"
+UPGRADE_MSG = ("can not upgrade the store from schema version 1 to %d"
+               % helpers.SCHEMA_VERSION)
 DAY = 86400
 
 # v1 pat's INSERT (its PAT_STMT_INSERT_TOKEN): ids past every token and
@@ -209,7 +210,7 @@ class UpgradeTestCase(PatTestCase):
 
     def assertUpgraded(self, conn=None, path=None):
         path = path or self.path
-        self.assertEqual(self.meta("schema_version", path), 2)
+        self.assertEqual(self.meta("schema_version", path), helpers.SCHEMA_VERSION)
         cols = [r[1] for r in self.raw_rows(
             "SELECT * FROM pragma_table_info('pat_store_tokens')", path=path)]
         self.assertIn("create_event", cols)
@@ -276,7 +277,7 @@ class UpgradeTest(UpgradeTestCase):
                 conn = self.connect(path=path)
                 params = (v1.tokens["alice"]["token"],) if takes_token else ()
                 conn.execute(sql, params).fetchall()
-                # committed at once: another connection sees version 2
+                # committed at once: another connection sees the new version
                 self.assertFalse(conn.in_transaction)
                 self.assertUpgraded(conn=conn, path=path)
 
@@ -541,7 +542,8 @@ class UpgradeTest(UpgradeTestCase):
         self.conn.execute("BEGIN")
         self.assertEqual(self.verify(alice["token"], v1.now), alice["id"])
         self.assertEqual(self.one("SELECT value FROM pat_store_meta"
-                                  " WHERE key = 'schema_version'"), 2)
+                                  " WHERE key = 'schema_version'"),
+                         helpers.SCHEMA_VERSION)
         self.conn.execute("ROLLBACK")
         self.assertEqual(helpers.snapshot(self.path), v1.snapshot)
         # the connection does not believe the store is still upgraded

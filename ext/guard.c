@@ -1,0 +1,219 @@
+/*
+** guard.c: what pat makes sure of before it acts on a connection.
+**
+**   - It is not re-entered through its own writes. A trigger or constraint
+**     fired by a pat write (an application's TEMP trigger on pat_store_tokens,
+**     say) that calls pat would run pat's cached statements while they run,
+**     or change the key in the middle of a mint: such a call is refused, and
+**     the outer call fails with the database as it was.
+**   - No object stored in a database file can call pat. SQLite refuses a
+**     DIRECTONLY function in views, triggers and DEFAULTs, but on 3.40 not in
+**     a CHECK constraint, and on every version not in a CHECK, generated
+**     column or index expression parsed before pat registered its functions.
+**     So pat refuses to work while any table or index of main or of an
+**     attached database (TEMP ones are the application's own) holds the name
+**     of a pat function in its SQL, in any case or quoting.
+**   - No ordinary table or view takes one of the public names, which would
+**     silently stand in for pat's table.
+**
+** The schema is read again whenever it may have changed: a statement that
+** reads every database's schema cookie is re-prepared by SQLite when any of
+** them changes or is parsed anew (and every statement is, after a DETACH or a
+** change of TEMP); the number of databases tells an ATTACH; main's file
+** object tells a deserialize or a restore that reopened it. The hot path
+** (checks) relies on its own lookup's re-prepare for main and only steps
+** that statement while other databases are attached.
+**
+** Never: let a refused connection do anything but pat_version() and
+** pat_debug().
+*/
+#include "pat_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* The public names an ordinary table or view must not take. */
+static const char *const public_names[] = {"pat_tokens",   "pat_rights", "pat_roles",
+                                           "pat_owners",   "pat_events", "pat_settings"};
+
+/* SQLite's identifier characters: a name is a whole word between others. */
+static int id_char(unsigned char ch) {
+  return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+         ch == '_' || ch == '$' || ch >= 0x80;
+}
+
+/* The pat function whose name `sql` holds as a whole word, in any case, or
+** NULL. Quotes, brackets, comments and white space are not identifier
+** characters, so "PAT_CREATE", [pat_create] and a comment before the
+** parenthesis all count. */
+static const char *calls_pat(const char *sql) {
+  if (sql == NULL) return NULL;
+  for (size_t i = 0; sql[i] != '\0'; i++) {
+    if ((sql[i] != 'p' && sql[i] != 'P') || (i > 0 && id_char((unsigned char)sql[i - 1])))
+      continue;
+    for (int k = 0; pat_function_name(k) != NULL; k++) {
+      const char *name = pat_function_name(k);
+      size_t n = strlen(name);
+      if (sqlite3_strnicmp(sql + i, name, (int)n) == 0 &&
+          !id_char((unsigned char)sql[i + n]))
+        return name;
+    }
+  }
+  return NULL;
+}
+
+static int is_public_name(const char *name) {
+  if (name == NULL) return 0;
+  for (size_t i = 0; i < sizeof public_names / sizeof public_names[0]; i++)
+    if (sqlite3_stricmp(name, public_names[i]) == 0) return 1;
+  return 0;
+}
+
+/* The databases of the connection: their number, and the name of number i
+** into `name` when asked. sqlite3_db_name (3.39) needs no statement. */
+static int db_count(pat_conn *c) {
+  if (sqlite3_libversion_number() >= 3039000) {
+    int n = 0;
+    while (sqlite3_db_name(c->db, n) != NULL) n++;
+    return n;
+  }
+  sqlite3_stmt *st = NULL;
+  int n = 0;
+  if (sqlite3_prepare_v2(c->db, "PRAGMA database_list", -1, &st, NULL) == SQLITE_OK)
+    while (sqlite3_step(st) == SQLITE_ROW) n++;
+  sqlite3_finalize(st);
+  return n;
+}
+
+static int db_name(pat_conn *c, int i, char *out, size_t n) {
+  if (sqlite3_libversion_number() >= 3039000) {
+    const char *s = sqlite3_db_name(c->db, i);
+    if (s == NULL) return -1;
+    snprintf(out, n, "%s", s);
+    return 0;
+  }
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(c->db, "SELECT name FROM pragma_database_list WHERE seq = ?1",
+                              -1, &st, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_int(st, 1, i);
+  if (rc == SQLITE_OK) rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) snprintf(out, n, "%s", (const char *)sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  return rc == SQLITE_ROW ? 0 : -1;
+}
+
+static sqlite3_file *main_file(pat_conn *c) {
+  sqlite3_file *f = NULL;
+  if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK)
+    return NULL;
+  return f;
+}
+
+/* One database's objects: a shadowing one or one that calls pat is a
+** refusal, with err naming it. 0, 1 refused, -1 can not read. */
+static int scan_db(pat_conn *c, const char *schema, int is_temp, char *err, size_t errlen) {
+  char *sql = sqlite3_mprintf("SELECT type, name, sql FROM \"%w\".sqlite_schema", schema);
+  sqlite3_stmt *st = NULL;
+  int rc = sql ? sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) : SQLITE_NOMEM;
+  sqlite3_free(sql);
+  int found = 0;
+  while (rc == SQLITE_OK && !found && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+    rc = SQLITE_OK;
+    const char *type = (const char *)sqlite3_column_text(st, 0);
+    const char *name = (const char *)sqlite3_column_text(st, 1);
+    if (type == NULL || name == NULL) continue;
+    int table_like = strcmp(type, "table") == 0 || strcmp(type, "view") == 0;
+    if (table_like && is_public_name(name)) {
+      snprintf(err, errlen, "%s '%s' in schema '%s' shadows pat's own; rename or drop it",
+               type, name, schema);
+      found = 1;
+      break;
+    }
+    if (is_temp || (strcmp(type, "table") != 0 && strcmp(type, "index") != 0)) continue;
+    const char *fn = calls_pat((const char *)sqlite3_column_text(st, 2));
+    if (fn != NULL) {
+      snprintf(err, errlen, "%s '%s' in schema '%s' names the function %s: pat refuses "
+               "to work while a table or index stored in a database file can call it; "
+               "drop or change it", type, name, schema, fn);
+      found = 1;
+    }
+  }
+  if (rc == SQLITE_DONE) rc = SQLITE_OK;
+  if (rc != SQLITE_OK)
+    snprintf(err, errlen, "can not read the schema of '%s': %s", schema, sqlite3_errmsg(c->db));
+  sqlite3_finalize(st);
+  return rc != SQLITE_OK ? -1 : found;
+}
+
+/* A statement that reads the schema cookie of every database but TEMP (a
+** TEMP change expires every statement anyway): SQLite re-prepares it when
+** any of them changes or is parsed again. */
+static int make_sentinel(pat_conn *c, int ndb, char *err, size_t errlen) {
+  char name[256];
+  sqlite3_str *s = sqlite3_str_new(c->db);
+  for (int i = 0; i < ndb; i++) {
+    if (i == 1) continue;
+    if (db_name(c, i, name, sizeof name) != 0) continue;
+    if (sqlite3_str_length(s) > 0) sqlite3_str_appendall(s, " UNION ALL ");
+    sqlite3_str_appendf(s, "SELECT 1 FROM \"%w\".sqlite_schema WHERE 0", name);
+  }
+  char *sql = sqlite3_str_finish(s);
+  sqlite3_finalize(c->sentinel);
+  c->sentinel = NULL;
+  int rc = sql ? pat_store_prepare_main(c, sql, &c->sentinel) : SQLITE_NOMEM;
+  sqlite3_free(sql);
+  if (rc != SQLITE_OK) {
+    snprintf(err, errlen, "can not watch the schema: %s", c->errmsg);
+    return -1;
+  }
+  c->sentinel_reprepares = sqlite3_stmt_status(c->sentinel, SQLITE_STMTSTATUS_REPREPARE, 0);
+  return 0;
+}
+
+int pat_guard_scan(pat_conn *c, char *err, size_t errlen) {
+  char name[256];
+  int ndb = db_count(c);
+  c->schema_state = PAT_SCHEMA_UNKNOWN;
+  for (int i = 0; i < ndb; i++) {
+    if (db_name(c, i, name, sizeof name) != 0) continue;
+    int r = scan_db(c, name, i == 1, err, errlen);
+    if (r != 0) {
+      if (r > 0) {
+        c->schema_state = PAT_SCHEMA_REFUSED;
+        c->ndb = ndb;
+      }
+      return -1;
+    }
+  }
+  if (make_sentinel(c, ndb, err, errlen) != 0) return -1;
+  c->ndb = ndb;
+  c->file = main_file(c);
+  c->schema_state = PAT_SCHEMA_CLEAN;
+  return 0;
+}
+
+/* Whether the schema may have changed since it was read. */
+static int schema_moved(pat_conn *c, int hot) {
+  if (c->schema_state != PAT_SCHEMA_CLEAN || c->sentinel == NULL) return 1;
+  if (main_file(c) != c->file || db_count(c) != c->ndb) return 1;
+  /* On the hot path the check's own lookup notices a change of main. */
+  if (hot && c->ndb <= 2) return 0;
+  int rc = sqlite3_step(c->sentinel);
+  sqlite3_reset(c->sentinel);
+  if (rc != SQLITE_DONE) return 1;
+  return sqlite3_stmt_status(c->sentinel, SQLITE_STMTSTATUS_REPREPARE, 0) !=
+         c->sentinel_reprepares;
+}
+
+int pat_guard(pat_conn *c, int hot, char *err, size_t errlen) {
+  if (c->writing > 0) {
+    snprintf(err, errlen, "called from a trigger or constraint that pat's own write "
+             "fired; pat does not run there, and the write is refused");
+    return -1;
+  }
+  if (!schema_moved(c, hot)) return 0;
+  if (c->file != NULL && main_file(c) != c->file) pat_store_reopened(c);
+  /* Anything read from the old schema goes with it. */
+  c->store_version = 0;
+  return pat_guard_scan(c, err, errlen);
+}
