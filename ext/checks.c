@@ -110,9 +110,12 @@ static const char *window_denial(const found_token *f, int64_t at) {
   return at < f->from ? "not yet valid" : "expired";
 }
 
-/* Runs the check's lookup by digest and reads the policy in the same read
-** transaction. Returns the statement stepped (ROW or DONE; reset it), or
-** NULL after setting *err, or NULL with *gone when the store vanished. */
+/* Runs the check's lookup by digest and takes the policy of the same read
+** transaction: the row found brings the store's policy version (its last
+** column); without a row it is read on its own (a connection whose key is
+** not the store's finds no row, and is told). Returns the statement stepped
+** (ROW or DONE; reset it), or NULL after setting *err, or NULL with *gone
+** when the store vanished. */
 static sqlite3_stmt *lookup(pat_conn *c, pat_stmt_id id, const check_args *a, int *has_row,
                             const pat_policy **policy, int *gone, char *err,
                             size_t errlen) {
@@ -140,7 +143,9 @@ static sqlite3_stmt *lookup(pat_conn *c, pat_stmt_id id, const check_args *a, in
     }
     if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
       *has_row = rc == SQLITE_ROW;
-      *policy = pat_policy_get(c, PAT_DB_MAIN, err, errlen);
+      *policy = *has_row ? pat_policy_at(c, sqlite3_column_int64(st, sqlite3_column_count(st) - 1),
+                                         err, errlen)
+                         : pat_policy_get(c, PAT_DB_MAIN, err, errlen);
       if (*policy == NULL) {
         sqlite3_reset(st);
         pat_wipe(c->digest, PAT_DIGEST_LEN);

@@ -211,6 +211,10 @@ int pat_guard(pat_conn *c, int hot, char *err, size_t errlen) {
              "fired; pat does not run there, and the write is refused");
     return -1;
   }
+  return pat_guard_schema(c, hot, err, errlen);
+}
+
+int pat_guard_schema(pat_conn *c, int hot, char *err, size_t errlen) {
   if (!schema_moved(c, hot)) return 0;
   if (c->file != NULL && main_file(c) != c->file) pat_store_reopened(c);
   /* Anything read from the old schema goes with it. */

@@ -177,8 +177,8 @@ static int mint(pat_conn *c, const pat_policy *p, char *token, int *len,
 enum { WRITE_OK, WRITE_FAILED, WRITE_MOVED /* the policy or key moved: read again */ };
 
 /* Runs a cached write on main with its parameters bound by `bind`, and the
-** policy version and key fingerprint the call was checked under (?11, ?12):
-** the write changes nothing when the store's are others by then. */
+** policy version the call was checked under (?11): the write changes
+** nothing when the store's is another by then. */
 static int store_write(pat_conn *c, const pat_policy *p, pat_stmt_id id,
                        int (*bind)(sqlite3_stmt *, const void *), const void *arg, char *err,
                        size_t errlen) {
@@ -189,7 +189,6 @@ static int store_write(pat_conn *c, const pat_policy *p, pat_stmt_id id,
   }
   int rc = bind(st, arg);
   if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 11, pat_policy_version(p));
-  if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 12, c->key_fp, -1, SQLITE_STATIC);
   c->writing++;
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
   c->writing--;
@@ -380,7 +379,7 @@ static int mint_and_write(sqlite3_context *ctx, const char *fn, pat_conn *c, int
 void pat_fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   pat_conn *c = sqlite3_user_data(ctx);
   char err[PAT_ERRMAX] = "", owner[PAT_OWNER_MAX + 1];
-  int64_t from = 0, to = 0;
+  int64_t from_arg = 0, to_arg = 0;
   int have_from = 0, have_to = 0, rc;
 
   if (pat_guard(c, 0, err, sizeof err) != 0) goto fail;
@@ -391,14 +390,18 @@ void pat_fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     goto fail;
   }
   if (argc > 3) {
-    if ((rc = pat_time_arg(c->db, argv[3], "valid_from", &from, err, sizeof err)) < 0)
+    if ((rc = pat_time_arg(c->db, argv[3], "valid_from", &from_arg, err, sizeof err)) < 0)
       goto fail;
     have_from = rc == 0;
   }
   if (argc > 4) {
-    if ((rc = pat_time_arg(c->db, argv[4], "valid_to", &to, err, sizeof err)) < 0) goto fail;
+    if ((rc = pat_time_arg(c->db, argv[4], "valid_to", &to_arg, err, sizeof err)) < 0)
+      goto fail;
     have_to = rc == 0;
   }
+  /* The first attempt takes the cached policy unread: the write is
+  ** conditional on its version, and a refusal reads it before it stands. */
+  int fresh = 0;
   for (int attempt = 0; attempt < PAT_ATTEMPTS; attempt++) {
     char *rights = NULL;
     int64_t rights_hash = 0;
@@ -406,8 +409,8 @@ void pat_fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     ** fails (mint_and_write looks again then). */
     int which = pat_store_open(c, err, sizeof err);
     if (which < 0) goto fail;
-    /* One read of the policy serves every check below and the mint. */
-    const pat_policy *p = pat_policy_get(c, which, err, sizeof err);
+    const pat_policy *p = fresh ? pat_policy_get(c, which, err, sizeof err)
+                                : pat_policy_cached(c, which, err, sizeof err);
     if (p == NULL) {
       /* The application rolled back the transaction that made the store:
       ** start again from the defaults, and make it anew. */
@@ -416,12 +419,15 @@ void pat_fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
       if ((p = pat_policy_get(c, which, err, sizeof err)) == NULL) goto fail;
     }
     int64_t now = pat_now_vfs(c->vfs);
-    if (!have_from) from = now;
-    if (!have_to) to = pat_default_valid_to(p, from);
-    if (pat_window_check(p, from, to, err, sizeof err) != 0) goto fail;
-    if (pat_rights_for(c, which, p, owner, argv[2], &rights, &rights_hash, err,
-                       sizeof err) != 0)
-      goto fail;
+    int64_t from = have_from ? from_arg : now;
+    int64_t to = have_to ? to_arg : pat_default_valid_to(p, from);
+    if (pat_window_check(p, from, to, err, sizeof err) != 0 ||
+        pat_rights_for(c, which, p, owner, argv[2], &rights, &rights_hash, err,
+                       sizeof err) != 0) {
+      if (fresh) goto fail;
+      fresh = 1;
+      continue;
+    }
     new_token t = {.owner = owner, .name = argv[1], .from = from, .to = to,
                    .now = now, .rights = rights, .rights_hash = rights_hash,
                    .create_event = pat_policy_audit(p) != PAT_AUDIT_OFF};
@@ -429,8 +435,7 @@ void pat_fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
                              bind_insert);
     sqlite3_free(rights);
     if (out != WRITE_MOVED) return;
-    if (!have_from) from = 0;
-    if (!have_to) to = 0;
+    fresh = 1;
   }
   snprintf(err, sizeof err, "the store's policy kept changing; try again");
 fail:

@@ -294,6 +294,8 @@ int pat_token_get(pat_conn *c, int64_t id, pat_token_row *row);
 ** (looked at again when it may have changed; `hot`: the caller's own lookup
 ** notices a change of main). 0, or -1 with err. */
 int pat_guard(pat_conn *c, int hot, char *err, size_t errlen);
+/* pat_guard's look at the schema alone. */
+int pat_guard_schema(pat_conn *c, int hot, char *err, size_t errlen);
 /* Reads every database's schema now. 0, or -1 with err. */
 int pat_guard_scan(pat_conn *c, char *err, size_t errlen);
 /* The names of pat's functions that must not be called from a stored
@@ -336,9 +338,18 @@ int64_t pat_policy_default_lifetime(const pat_policy *p);
 int pat_policy_max_lifetime(const pat_policy *p, int64_t *max);
 /* The prefix for new tokens, or NULL when the setting is not usable. */
 const char *pat_policy_prefix(const pat_policy *p);
-/* The version and key fingerprint the cached policy of main was read
-** under ('' for none), as pat's conditional writes bind them. */
+/* The version the cached policy of main was read under, as pat's
+** conditional writes bind it. */
 sqlite3_int64 pat_policy_version(const pat_policy *p);
+/* The policy of main under `version`, which the caller read in its current
+** read transaction (a check's lookup brings it): the cache when it is that
+** version, else read now. NULL with err. */
+const pat_policy *pat_policy_at(pat_conn *c, sqlite3_int64 version, char *err,
+                                size_t errlen);
+/* The cached policy as it is, unread, for a call whose write is
+** conditional on its version (store.c, PAT_SQL_IF_POLICY) and that reads it
+** again before it refuses anything; pat_policy_get when none is cached. */
+const pat_policy *pat_policy_cached(pat_conn *c, int which, char *err, size_t errlen);
 /* The key changed: read everything again. */
 void pat_policy_forget(pat_conn *c);
 void pat_policy_free(pat_policy *p);

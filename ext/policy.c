@@ -15,10 +15,15 @@
 ** snapshot, this connection's uncommitted changes included, and nothing
 ** else: no data version or change counter stands in for the read.
 **
-** The same read brings the store's key fingerprint, checked against the
-** connection's key on every call. pat's writes bind the version and the
-** fingerprint they were checked under, and change nothing when the store's
-** are others by then (store.c, PAT_SQL_IF_POLICY).
+** Where the version is read:
+**   - a check's lookup brings it with the row it finds (pat_policy_at);
+**   - pat_create and pat_rotate take the cache unread (pat_policy_cached),
+**     bind its version to their write, which changes nothing when the
+**     store's is another by then (store.c, PAT_SQL_IF_POLICY), and read it
+**     before a refusal stands;
+**   - every other call reads it here (pat_policy_get).
+** A new version is read with the store's key fingerprint, which must be the
+** connection's; pat_rekey moves the version with the fingerprint.
 **
 ** The owner's role itself is not cached: there may be many owners, and it is
 ** one indexed lookup joined to the token's own (skipped while no owner is
@@ -360,6 +365,19 @@ static int load(pat_conn *c, int which, sqlite3_int64 version, pat_policy **out,
 }
 
 sqlite3_int64 pat_policy_version(const pat_policy *p) { return p->version; }
+
+const pat_policy *pat_policy_at(pat_conn *c, sqlite3_int64 version, char *err,
+                                size_t errlen) {
+  /* Read under this very version (and the key checked then: a new key of
+  ** the connection forgets the cache, a rekey moves the version). */
+  if (c->policy != NULL && c->policy->version == version) return c->policy;
+  return pat_policy_get(c, PAT_DB_MAIN, err, errlen);
+}
+
+const pat_policy *pat_policy_cached(pat_conn *c, int which, char *err, size_t errlen) {
+  if (which == PAT_DB_MAIN && c->policy != NULL) return c->policy;
+  return pat_policy_get(c, which, err, errlen);
+}
 
 const pat_policy *pat_policy_get(pat_conn *c, int which, char *err, size_t errlen) {
   if (which == PAT_DB_DEFAULTS) {

@@ -27,13 +27,14 @@ static const char schema_sql[] =
 
 const char *pat_schema_sql(void) { return schema_sql; }
 
-/* The value x when the store's policy is still the one the call read (its
-** version ?11) and the store's key the connection's (fingerprint ?12, ''
-** for none); else NULL. */
-#define PAT_SQL_IF_POLICY(x)                                                      \
+/* The value x when the store's policy is still the one the call was
+** checked under (its version, ?11), else NULL. The version also stands for
+** the key: pat_rekey moves it whenever it moves the store's fingerprint, in
+** the same transaction, and every connection checks its key against the
+** fingerprint whenever it reads a new version. */
+#define PAT_SQL_IF_POLICY(x)                                                       \
   "CASE WHEN (SELECT value FROM main.pat_store_meta WHERE key = 'policy_version')" \
-  " IS ?11 AND (SELECT value FROM main.pat_store_meta WHERE key = 'key_fingerprint')" \
-  " IS nullif(?12, '') THEN " x " END"
+  " IS ?11 THEN " x " END"
 
 /* Every statement names main explicitly, so a TEMP or attached table of the
 ** same name can not stand in for the store. */
@@ -41,8 +42,11 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
     /* Answered from the digest index alone (it holds these columns, and
     ** id is the rowid): one B-tree descent. Also pat_has_right's while no
     ** owner is listed. */
+    /* The last column, the store's policy version, is read only for a row
+    ** found, in the same read: the policy the answer needs (policy.c). */
     [PAT_STMT_VERIFY] =
-        "SELECT id, valid_from, valid_to, digest, last_used_at, rights_hash"
+        "SELECT id, valid_from, valid_to, digest, last_used_at, rights_hash,"
+        " (SELECT value FROM main.pat_store_meta WHERE key = 'policy_version')"
         " FROM main.pat_store_tokens INDEXED BY pat_store_tokens_digest WHERE digest = ?1",
     /* A token's rights, when their hash is not in the cache. */
     [PAT_STMT_RIGHTS] = "SELECT rights, rights_hash FROM main.pat_store_tokens WHERE id = ?1",
@@ -50,7 +54,8 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
     ** the role grants the right is the cached policy's question. */
     [PAT_STMT_HAS_RIGHT] =
         "SELECT t.id, t.valid_from, t.valid_to, t.digest, t.last_used_at, t.rights,"
-        " (SELECT o.role FROM main.pat_store_owners AS o WHERE o.owner = t.owner)"
+        " (SELECT o.role FROM main.pat_store_owners AS o WHERE o.owner = t.owner),"
+        " (SELECT value FROM main.pat_store_meta WHERE key = 'policy_version')"
         " FROM main.pat_store_tokens AS t INDEXED BY pat_store_tokens_digest"
         " WHERE t.digest = ?1",
     /* Naming temp's schema makes this statement re-prepare when TEMP objects
@@ -62,10 +67,10 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
     /* One row and its index entry, no trigger: the create event is the row
     ** (?8 = 1) until the token first changes (sql/schema.sql). Ids only
     ** grow: past every token, every event and every deleted token. The
-    ** policy the call was checked against (?11, its version) and the key
-    ** (?12, its fingerprint) are those of the store, read in the write's own
-    ** transaction: else the digest is NULL, the insert fails on NOT NULL,
-    ** and the call reads the policy again (lifecycle.c). */
+    ** policy the call was checked against (?11, its version) is the store's,
+    ** read in the write's own transaction: else the digest is NULL, the
+    ** insert fails on NOT NULL, and the call reads the policy again
+    ** (lifecycle.c). */
     [PAT_STMT_INSERT_TOKEN] =
         "INSERT INTO main.pat_store_tokens(id, digest, owner, name, valid_from,"
         " valid_to, rights, created_at, create_event, rights_hash) VALUES (max("
@@ -78,7 +83,7 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
         "INSERT INTO main.pat_store_tokens(id, digest, owner, name, valid_from,"
         " valid_to, rights, created_at, create_event, rights_hash)"
         " VALUES (?10, " PAT_SQL_IF_POLICY("?1") ", ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    /* No row changed: the token is gone, or the policy or key moved. */
+    /* No row changed: the token is gone, or the policy (or key) moved. */
     [PAT_STMT_ROTATE_TOKEN] =
         "UPDATE main.pat_store_tokens SET digest = ?1, valid_from = ?3, valid_to = ?4"
         " WHERE id = ?2 AND " PAT_SQL_IF_POLICY("1") " IS 1",
@@ -410,7 +415,9 @@ sqlite3_stmt *pat_store_stmt(pat_conn *c, int which, pat_stmt_id id) {
   if (*slot != NULL) return *slot;
   if (which == PAT_DB_MAIN) {
     /* A re-prepare from here on (a schema change) prompts another look at
-    ** the schema (pat_store_recheck); pat_guard looked before this call. */
+    ** the schema (pat_store_recheck); a change before it, which the new
+    ** statement will never notice, is looked for now. */
+    if (pat_guard_schema(c, 0, c->errmsg, sizeof c->errmsg) != 0) return NULL;
     if (pat_store_prepare_main(c, stmt_sql[id], slot) != SQLITE_OK) return NULL;
     c->reprepares[id] = sqlite3_stmt_status(*slot, SQLITE_STMTSTATUS_REPREPARE, 0);
     return *slot;
