@@ -201,6 +201,9 @@ typedef struct pat_conn {
   sqlite3_file *file;       /* main's file then (a deserialize changes it) */
   sqlite3_stmt *sentinel;   /* re-prepared by SQLite when a schema changes */
   int sentinel_reprepares;
+  /* Why pat's last write on main failed, when SQLite gave up on the whole
+  ** transaction for it (SQLITE_FULL, _IOERR, _NOMEM); else SQLITE_OK. */
+  int fail_code;
 } pat_conn;
 
 enum { PAT_SCHEMA_UNKNOWN, PAT_SCHEMA_CLEAN, PAT_SCHEMA_REFUSED };
@@ -439,6 +442,8 @@ int pat_write_only(const pat_table *t, sqlite3_value **argv, unsigned allowed,
                    const char *allowed_text, char *err, size_t errlen);
 /* 1 when `role` is ROOT or has a row in pat_roles, 0, -1 with c->errmsg. */
 int pat_role_exists(pat_conn *c, int which, sqlite3_value *role);
+/* Notes the code of a failed write of pat's on main (see fail_code). */
+void pat_note_failure(pat_conn *c, int rc);
 /* Runs one statement with the values bound in order: 0, or -1 with err. */
 int pat_exec_bound(pat_conn *c, const char *sql, int n, sqlite3_value **vals,
                    char *err, size_t errlen);

@@ -374,6 +374,7 @@ int pat_store_ensure(pat_conn *c, int *made, char *err, size_t errlen) {
   sqlite3_finalize(st);
   c->writing--;
   if (rc != SQLITE_OK) {
+    pat_note_failure(c, rc);
     snprintf(err, errlen, "can not create the store: %s",
              msg ? msg : sqlite3_errmsg(c->db));
     sqlite3_free(msg);

@@ -289,6 +289,12 @@ int pat_write_only(const pat_table *t, sqlite3_value **argv, unsigned allowed,
   return 0;
 }
 
+void pat_note_failure(pat_conn *c, int rc) {
+  int primary = rc & 0xff;
+  if (primary == SQLITE_FULL || primary == SQLITE_IOERR || primary == SQLITE_NOMEM)
+    c->fail_code = rc;
+}
+
 int pat_exec_bound(pat_conn *c, const char *sql, int n, sqlite3_value **vals,
                    char *err, size_t errlen) {
   sqlite3_stmt *st = NULL;
@@ -296,6 +302,7 @@ int pat_exec_bound(pat_conn *c, const char *sql, int n, sqlite3_value **vals,
   for (int i = 0; rc == SQLITE_OK && i < n; i++) rc = sqlite3_bind_value(st, i + 1, vals[i]);
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
   if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+    pat_note_failure(c, rc);
     snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
     sqlite3_finalize(st);
     return -1;
@@ -326,6 +333,7 @@ static int vtab_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv,
   int which = pat_guard(v->conn, 0, err, sizeof err) == 0
                   ? pat_store_validate(v->conn, err, sizeof err)
                   : -1;
+  v->conn->fail_code = SQLITE_OK;
   if (which >= 0) {
     /* A trigger or constraint fired by this write must not call pat. */
     v->conn->writing++;
@@ -334,7 +342,12 @@ static int vtab_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv,
     if (rc == 0) return SQLITE_OK;
   }
   vtab_set_error(vt, "%s: %s", err);
-  return SQLITE_ERROR;
+  /* Each handler writes the store with one statement, but making the store
+  ** takes several, and the application's statement opens no statement
+  ** journal that could undo them. SQLite rolls back the whole transaction
+  ** for a full disk, an I/O error or no memory: so say which it was, and
+  ** nothing is left half-made. */
+  return v->conn->fail_code != SQLITE_OK ? v->conn->fail_code : SQLITE_ERROR;
 }
 
 static const sqlite3_module pat_module = {

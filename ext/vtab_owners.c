@@ -97,7 +97,10 @@ static int owners_write(pat_conn *c, int which, int kind, sqlite3_value *rowid,
   if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 2, role_v);
   if (rc == SQLITE_OK && rowid != NULL) rc = sqlite3_bind_value(st, 3, rowid);
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  if (rc != SQLITE_DONE) snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
+  if (rc != SQLITE_DONE) {
+    pat_note_failure(c, rc);
+    snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
+  }
   sqlite3_finalize(st);
   return rc == SQLITE_DONE ? 0 : -1;
 }

@@ -71,11 +71,8 @@ static int rights_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
     sqlite3_finalize(st);
     if (held > 0 || (rc != SQLITE_ROW && rc != SQLITE_DONE)) return -1;
     if (pat_store_ensure(c, NULL, err, errlen) != 0) return -1;
-    if (pat_exec_bound(c,
-                       "DELETE FROM main.pat_store_roles WHERE right ="
-                       " (SELECT name FROM main.pat_store_rights WHERE rowid = ?1)",
-                       1, argv, err, errlen) != 0)
-      return -1;
+    /* One statement: the store's trigger takes the right out of every role
+    ** in it, so the two can not come apart. */
     return pat_exec_bound(c, "DELETE FROM main.pat_store_rights WHERE rowid = ?1", 1, argv,
                           err, errlen);
   }
@@ -128,7 +125,10 @@ static int rights_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
   if (rc == SQLITE_OK) rc = sqlite3_bind_int(st, 4, pat_write_sets(argv, COL_DESCRIPTION));
   if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 5, col[COL_DESCRIPTION]);
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  if (rc != SQLITE_DONE) snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
+  if (rc != SQLITE_DONE) {
+    pat_note_failure(c, rc);
+    snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
+  }
   sqlite3_finalize(st);
   return rc == SQLITE_DONE ? 0 : -1;
 }

@@ -164,7 +164,10 @@ static int settings_update(pat_conn *c, int which, int argc, sqlite3_value **arg
   if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 1, argv[0]);
   if (rc == SQLITE_OK) rc = is_num ? sqlite3_bind_int64(st, 2, num) : sqlite3_bind_value(st, 2, v);
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  if (rc != SQLITE_DONE) snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
+  if (rc != SQLITE_DONE) {
+    pat_note_failure(c, rc);
+    snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
+  }
   sqlite3_finalize(st);
   return rc == SQLITE_DONE ? 0 : -1;
 }

@@ -95,7 +95,10 @@ static int tokens_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
   if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 9, rights, -1, SQLITE_STATIC);
   if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 10, rights_hash);
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  if (rc != SQLITE_DONE) snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
+  if (rc != SQLITE_DONE) {
+    pat_note_failure(c, rc);
+    snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
+  }
   sqlite3_finalize(st);
   sqlite3_free(rights);
   return rc == SQLITE_DONE ? 0 : -1;

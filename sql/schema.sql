@@ -169,6 +169,10 @@ BEGIN
   WHERE (SELECT value FROM pat_store_settings WHERE key = 'audit') IS NOT 'off';
 END;
 
+-- A right leaves the catalog and every role in one statement.
+CREATE TRIGGER IF NOT EXISTS main.pat_store_rights_gone AFTER DELETE ON pat_store_rights
+BEGIN DELETE FROM pat_store_roles WHERE right = OLD.name; END;
+
 -- What decides a grant (settings, catalog, roles, owners) is cached by each
 -- connection under policy_version, which every call reads. Any change sets
 -- it to a new random value: unlike a counter, it never comes back to a value
