@@ -51,6 +51,11 @@ int pat_token_parse(const char *in, size_t n, const char **tok, size_t *tok_len)
 ** (PAT_TOKEN_RANDOM_LEN or more base62 characters): errors and event
 ** details quote what the caller gave, which may hold a token. */
 void pat_mask_secrets(char *s);
+/* A value as a message quotes it: at most `limit` bytes (and cap - 1) of it,
+** anything but printable ASCII as '?', and every run that could be a
+** token's random part masked, as the run it is in the whole value, not as
+** the limit cuts it. Returns how many bytes of `s` it covers (< n: cut). */
+size_t pat_quote(char *dst, size_t cap, const char *s, size_t n, size_t limit);
 
 /* --------------------------------------------------------------- crypto.c */
 

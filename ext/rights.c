@@ -232,10 +232,7 @@ void pat_right_show(char *dst, size_t cap, const char *s, size_t n) {
     snprintf(dst, cap, "(a token)");
     return;
   }
-  size_t k = 0;
-  for (; k < n && k + 1 < cap && k < PAT_RIGHT_MAX; k++)
-    dst[k] = (s[k] >= 0x20 && s[k] < 0x7f) ? s[k] : '?';
-  dst[k] = '\0';
+  pat_quote(dst, cap, s, n, PAT_RIGHT_MAX);
 }
 
 static void show(char *dst, size_t cap, const char *s) {

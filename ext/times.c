@@ -22,15 +22,13 @@ static void quote_value(char *err, size_t errlen, const char *what,
   char shown[41];
   const char *tok;
   size_t tok_len;
-  int k = 0;
   /* A token passed in the wrong place must not end up in a log. */
   if (pat_token_parse((const char *)s, (size_t)n, &tok, &tok_len) == 0) {
     snprintf(err, errlen, "%s is not a time: (a token)", what);
     return;
   }
-  for (; k < n && k < 40; k++) shown[k] = s[k] >= 0x20 && s[k] < 0x7f ? (char)s[k] : '?';
-  shown[k] = '\0';
-  snprintf(err, errlen, "%s is not a time: '%s%s'", what, shown, k < n ? "..." : "");
+  size_t k = pat_quote(shown, sizeof shown, (const char *)s, (size_t)n, 40);
+  snprintf(err, errlen, "%s is not a time: '%s%s'", what, shown, k < (size_t)n ? "..." : "");
 }
 
 static int parse_text(sqlite3 *scratch, sqlite3_value *v, int64_t *out) {

@@ -206,3 +206,32 @@ void pat_mask_secrets(char *s) {
   }
   s[w] = '\0';
 }
+
+size_t pat_quote(char *dst, size_t cap, const char *s, size_t n, size_t limit) {
+  static const char mask[] = PAT_MASK;
+  size_t r = 0, w = 0;
+  if (cap == 0) return 0;
+  if (limit > cap - 1) limit = cap - 1;
+  /* The whole value is looked at, so a run cut by the limit is still
+  ** masked as the run it is. */
+  while (r < n && w < limit) {
+    size_t run = 0;
+    while (r + run < n && char_class[(unsigned char)s[r + run]] == 1) run++;
+    if (run >= PAT_TOKEN_RANDOM_LEN) {
+      if (w + sizeof mask - 1 > limit) break;
+      memcpy(dst + w, mask, sizeof mask - 1);
+      w += sizeof mask - 1;
+      r += run;
+    } else if (run > 0) {
+      size_t k = run < limit - w ? run : limit - w;
+      memcpy(dst + w, s + r, k);
+      w += k;
+      r += k;
+    } else {
+      unsigned char ch = (unsigned char)s[r++];
+      dst[w++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+    }
+  }
+  dst[w] = '\0';
+  return r;
+}

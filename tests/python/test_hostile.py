@@ -35,7 +35,6 @@ The total number of cases tried is printed once, on stderr:
 import hashlib
 import json
 import math
-import re
 import sqlite3
 import sys
 
@@ -109,10 +108,25 @@ def shown(raw, limit=64):
     "shown as given, truncated to 64 bytes"]."""
     if isinstance(raw, str):
         raw = raw.encode("utf-8")
-    text = "".join(chr(b) if 0x20 <= b < 0x7f else "?" for b in raw[:limit])
     # Any run that could be a token's random part (32 or more base62
-    # characters) is masked, wherever it stands in a message.
-    return re.sub(r"[0-9A-Za-z]{32,}", "(a token)", text)
+    # characters) is masked, wherever it stands in the value, as the run it
+    # is in the whole value; then the quote is cut at `limit`.
+    base62 = set(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+    out, i, n = "", 0, len(raw)
+    while i < n and len(out) < limit:
+        j = i
+        while j < n and raw[j] in base62:
+            j += 1
+        if j - i >= 32:
+            if len(out) + len("(a token)") > limit:
+                break
+            out, i = out + "(a token)", j
+        elif j > i:
+            k = min(j - i, limit - len(out))
+            out, i = out + raw[i:i + k].decode("ascii"), i + k
+        else:
+            out, i = out + (chr(raw[i]) if 0x20 <= raw[i] < 0x7f else "?"), i + 1
+    return out
 
 
 def has_control(s):

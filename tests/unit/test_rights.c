@@ -495,10 +495,20 @@ END_TEST
 
 START_TEST(expand_unknown_right_longer_than_64_bytes_is_shown_truncated_to_64) {
   char name[101], want[PAT_ERRMAX];
-  memset(name, 'Q', 100);
+  for (int i = 0; i < 100; i++) name[i] = i % 2 ? '_' : 'Q';
   name[100] = '\0';
   snprintf(want, sizeof want, "unknown right '%.64s'", name);
   expand_err(ITEMS(name), catalog_for(NULL), NCAT, "ROOT", want);
+}
+END_TEST
+
+/* 100 letters could be a token's random part: masked whole, not cut to 64
+** letters of it. */
+START_TEST(expand_unknown_right_that_could_hold_a_token_is_masked) {
+  char name[101];
+  memset(name, 'Q', 100);
+  name[100] = '\0';
+  expand_err(ITEMS(name), catalog_for(NULL), NCAT, "ROOT", "unknown right '(a token)'");
 }
 END_TEST
 
@@ -719,6 +729,7 @@ Suite *rights_suite(void) {
   tcase_add_test(tc, expand_right_names_are_case_sensitive);
   tcase_add_test(tc, expand_text_of_any_syntax_not_in_catalog_is_an_unknown_right);
   tcase_add_test(tc, expand_unknown_right_longer_than_64_bytes_is_shown_truncated_to_64);
+  tcase_add_test(tc, expand_unknown_right_that_could_hold_a_token_is_masked);
   tcase_add_test(tc, expand_right_the_role_may_not_grant_is_an_error_naming_both);
   tcase_add_test(tc, expand_with_an_empty_catalog_knows_no_right);
   suite_add_tcase(s, tc);

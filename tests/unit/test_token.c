@@ -487,6 +487,47 @@ START_TEST(parse_rejects_scheme_glued_to_token_other_schemes_and_extra_words) {
 }
 END_TEST
 
+/* -------------------------------------------------------------- masking */
+
+static void mask_is(const char *in, const char *want) {
+  char buf[512];
+  snprintf(buf, sizeof buf, "%s", in);
+  pat_mask_secrets(buf);
+  ck_assert_str_eq(buf, want);
+}
+
+START_TEST(mask_replaces_runs_of_32_or_more_base62_and_keeps_shorter_ones) {
+  mask_is("", "");
+  mask_is("unknown right 'DATA_FETCH'", "unknown right 'DATA_FETCH'");
+  /* 31 letters stay; 32 are masked; underscores end a run */
+  mask_is("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+  mask_is("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "(a token)");
+  mask_is("x aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa_b", "x (a token)_b");
+  mask_is("token=pat_0123456789abcdefghijABCDEFGHIJ0123456789AB, next",
+          "token=pat_(a token), next");
+  mask_is("a0123456789abcdefghijABCDEFGHIJ01' b0123456789abcdefghijABCDEFGHIJ01",
+          "(a token)' (a token)");
+}
+END_TEST
+
+START_TEST(quote_masks_a_run_as_it_is_in_the_whole_value_before_cutting) {
+  char buf[128];
+  const char *v = "from pat_0123456789abcdefghijABCDEFGHIJ0123456789AB";
+  /* Cut at 40 the run would keep 31 characters of the token: masked. */
+  size_t k = pat_quote(buf, sizeof buf, v, strlen(v), 40);
+  ck_assert_str_eq(buf, "from pat_(a token)");
+  ck_assert_uint_eq(k, strlen(v));
+  /* A long value without such a run is cut at the limit, bytes outside
+  ** printable ASCII shown as '?'. */
+  k = pat_quote(buf, sizeof buf, "ab\x01_cd_ef_gh", 14, 5);
+  ck_assert_str_eq(buf, "ab?_c");
+  ck_assert_uint_eq(k, 5);
+  /* Never past the buffer. */
+  k = pat_quote(buf, 4, "abcdefgh", 8, 40);
+  ck_assert_str_eq(buf, "abc");
+}
+END_TEST
+
 Suite *token_suite(void) {
   Suite *s = suite_create("token");
   TCase *tc = tcase_create("crc32");
@@ -536,6 +577,11 @@ Suite *token_suite(void) {
   tcase_add_test(tc, parse_rejects_bearer_without_token);
   tcase_add_test(tc, parse_rejects_cr_or_lf_between_scheme_and_token);
   tcase_add_test(tc, parse_rejects_scheme_glued_to_token_other_schemes_and_extra_words);
+  suite_add_tcase(s, tc);
+
+  tc = tcase_create("mask");
+  tcase_add_test(tc, mask_replaces_runs_of_32_or_more_base62_and_keeps_shorter_ones);
+  tcase_add_test(tc, quote_masks_a_run_as_it_is_in_the_whole_value_before_cutting);
   suite_add_tcase(s, tc);
   return s;
 }
