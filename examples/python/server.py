@@ -23,7 +23,8 @@ password (users.py makes the users) and manages their own tokens.
 
 Standard library only. Run it with Debian's /usr/bin/python3: its sqlite3
 module can load extensions. This file must never log or store a token: the
-log shows the method, path, status and the token's id.
+log shows the method, path, status and the token's id, and every log line has
+anything that could be a token masked (log_safe).
 """
 import argparse
 import contextlib
@@ -583,9 +584,11 @@ class Handler(BaseHTTPRequestHandler):
         self.send(code, {"status": code, "message": message or self.responses[code][0]}, {})
 
     # The default log line holds the request line, whose query string may
-    # carry a token. Ours: method, path without the query, status, token id.
+    # carry a token. Ours: method, path without the query (decoded, so that
+    # a token spelt with %XX escapes is masked too), status, token id.
     def log_request(self, code="-", size="-"):
-        path = urllib.parse.urlsplit(getattr(self, "path", "")).path or "-"
+        path = urllib.parse.urlsplit(getattr(self, "path", "")).path
+        path = urllib.parse.unquote(path, errors="replace") or "-"
         self.log_message("%s %s %s token=%s%s", self.command or "-", path, code,
                          self.token_id if self.token_id is not None else "-",
                          f" user={self.user['name']}" if self.user else "")
@@ -594,7 +597,21 @@ class Handler(BaseHTTPRequestHandler):
         pass  # http.server's own errors echo the raw request; log_request logs the status
 
     def log_message(self, format, *args):
-        sys.stderr.write("%s %s\n" % (self.log_date_time_string(), format % args))
+        sys.stderr.write("%s %s\n" % (self.log_date_time_string(), log_safe(format % args)))
+
+
+# A client may put a token anywhere: in the path (/items/pat_...), in a
+# field that ends up in an error. No log line may show one, so every line is
+# masked as pat masks its messages: a run of 32 or more letters and digits
+# could be a token's random part (a token is its prefix, 32 random and 6
+# checksum characters, all of them letters and digits), and is replaced.
+# Control characters are replaced too, so a line stays one line.
+TOKEN_LIKE = re.compile(r"[A-Za-z0-9]{32,}")
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def log_safe(line):
+    return TOKEN_LIKE.sub("[masked]", CONTROL.sub("?", line))
 
 
 def main():

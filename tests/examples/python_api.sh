@@ -4,7 +4,9 @@
 # curl through every answer: 401 (no, malformed, unknown, expired, deleted
 # and rotated tokens), 403, 400, 404, 405, 501 and the happy paths. Every error
 # body must be {"status": <the code>, "message": "..."}; the server's log
-# must hold no token. Run from the repo root after `make` (dist/pat.so).
+# must hold no token, nor a token's random part, even when the client put the
+# token in the path or the query string. Run from the repo root after `make`
+# (dist/pat.so).
 # Prints one line per case and closes with "python_api: N passed, M failed".
 set -u
 PY=/usr/bin/python3
@@ -136,6 +138,14 @@ new=$(tokens rotate "$(token_id rotating)")
 check "old value after tokens.py rotate" 401 "" -H "$(auth "$old")" "$url/items"
 check "new value after tokens.py rotate" 200 "" -H "$(auth "$new")" "$url/items"
 
+# ---- a token sent in the path or the query string: answered, never logged
+# (plain, and spelt with %XX escapes, which the log shows decoded)
+pct() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n' | sed 's/../%&/g'; }
+check "token in the path" 404 "" "$url/items/$reader"
+check "token in the query" 200 "" -H "$(auth "$full")" "$url/items?access_token=$reader&x=$full"
+check "token in the path and the query" 404 "" "$url/$full/x?t=$reader"
+check "token in the path, %-escaped" 404 "" "$url/items/$(pct "$full")"
+
 # ---- tokens.py: the list, and pat's errors as they come with status 1
 out=$(tokens list)
 if echo "$out" | grep -q '^3 .* expired *$' && echo "$out" | grep -q 'DATA_CREATE, DATA_DELETE, DATA_FETCH' &&
@@ -154,11 +164,17 @@ pat_error "pat_create: unknown right 'DATA_FECTH'" create alice x DATA_FECTH
 pat_error "pat_create: valid_to must be later than valid_from" create alice x DATA_FETCH --valid-to 2020-01-01
 pat_error "pat_rotate: no token with id 999" rotate 999
 
-# ---- the log names tokens by id, never by value
+# ---- the log names tokens by id, never by value, nor a token's random part
 leaked=""
 for t in "$full" "$reader" "$expired" "$doomed" "$old" "$new" "$stranger" "$typo"; do
   grep -qF "$t" "$log" && leaked="$leaked $t"
+  r=$(printf '%s' "$t" | cut -c5-36)  # the 32 random characters after pat_
+  grep -qF "$r" "$log" && leaked="$leaked $r(random part)"
 done
+if grep -q ' GET /items/pat_\[masked\] 404 token=-$' "$log" &&
+   grep -q ' GET /pat_\[masked\]/x 404 token=-$' "$log"; then
+  result "log: a token in the path is masked"
+else result "log: a token in the path is masked" "no 'GET /items/pat_[masked] 404' or 'GET /pat_[masked]/x 404' line"; fi
 if grep -q ' POST /items 201 token=1$' "$log" && grep -q ' POST /items 403 token=2$' "$log"; then
   result "log: method, path, status, token id"
 else result "log: method, path, status, token id" "no 'POST /items 201 token=1' or '... 403 token=2' line"; fi
