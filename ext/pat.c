@@ -57,12 +57,12 @@ static void fn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 ** may grant everything). It runs even while pat refuses to work. */
 static void fn_debug(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   pat_conn *c = sqlite3_user_data(ctx);
-  char err[PAT_ERRMAX], role[PAT_OWNER_MAX + 1] = "?";
+  char role[PAT_OWNER_MAX + 1] = "?";
   (void)argc;
   (void)argv;
-  int which = c->writing == 0 ? pat_store_open(c, err, sizeof err) : -1;
-  if (which >= 0 && pat_setting(c, which, "default_role", role, sizeof role) == 1)
+  if (pat_store_peek_setting(c, "default_role", role, sizeof role) == 1)
     snprintf(role, sizeof role, "NULL");
+  pat_mask_secrets(role);
   char *s = sqlite3_mprintf("pat %s\nsqlite %s\nlibsodium %s\nlinkage %s\n"
                             "store schema %d\nkey %s\ndefault_role %s%s\nbuild %s",
                             PAT_VERSION, sqlite3_libversion(), pat_crypto_version(),

@@ -243,6 +243,10 @@ int pat_store_prepare_main(pat_conn *c, const char *sql, sqlite3_stmt **st);
 ** restore that reopened it): forget everything read from the old one. */
 void pat_store_reopened(pat_conn *c);
 sqlite3 *pat_store_db(pat_conn *c, int which);
+/* A setting read as it stands in main's store, without making, upgrading or
+** checking anything (pat_debug runs from anywhere); the defaults' when main
+** holds no store. As pat_setting. */
+int pat_store_peek_setting(pat_conn *c, const char *key, char *buf, size_t n);
 /* The cached statement, prepared on first use; reset it after use. NULL
 ** with the reason in c->errmsg (a shadowing object, SQLite's message). */
 sqlite3_stmt *pat_store_stmt(pat_conn *c, int which, pat_stmt_id id);

@@ -168,6 +168,22 @@ static int open_defaults(pat_conn *c, char *err, size_t errlen) {
   return 0;
 }
 
+int pat_store_peek_setting(pat_conn *c, const char *key, char *buf, size_t n) {
+  char err[PAT_ERRMAX];
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(c->db, "SELECT value FROM main.pat_store_settings WHERE key = ?1",
+                              -1, &st, NULL);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK) rc = sqlite3_step(st);
+  int out = rc == SQLITE_ROW ? (sqlite3_column_type(st, 0) == SQLITE_NULL ? 1 : 0) : -1;
+  if (out == 0) snprintf(buf, n, "%s", (const char *)sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  /* No store (yet): what a new one would hold. */
+  if (out < 0 && open_defaults(c, err, sizeof err) == 0)
+    out = pat_setting(c, PAT_DB_DEFAULTS, key, buf, n);
+  return out;
+}
+
 sqlite3 *pat_store_db(pat_conn *c, int which) {
   return which == PAT_DB_MAIN ? c->db : c->defaults;
 }
