@@ -8,6 +8,7 @@ from v1's own triggers, with ids from the events' own sequence. Token ids and
 event ids therefore differ. Then pat opens the store and must upgrade it at
 once, in a write of its own, keeping every token and event as it was.
 """
+import ctypes
 import hashlib
 import json
 import os
@@ -578,6 +579,93 @@ class IdFloorTest(UpgradeTestCase):
         self.assertIsNone(self.verify(self.v1.deleted["c"]))
 
 
+class CConnection:
+    """A connection driven through SQLite's C API (ctypes, the same
+    libsqlite3 as Python's sqlite3 module), for what that module can not
+    show: a busy handler that says when the connection waits for a lock,
+    and a trace of every statement it runs, pat's own included."""
+
+    SQLITE_ROW, SQLITE_DONE = 100, 101
+    BUSY = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_int)
+    TRACE = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_uint, ctypes.c_void_p,
+                             ctypes.c_void_p, ctypes.c_void_p)
+
+    def __init__(self, path, on_busy):
+        lib = self.lib = ctypes.CDLL("libsqlite3.so.0")
+        vp = ctypes.c_void_p
+        lib.sqlite3_open_v2.argtypes = [ctypes.c_char_p, ctypes.POINTER(vp), ctypes.c_int,
+                                        ctypes.c_char_p]
+        lib.sqlite3_enable_load_extension.argtypes = [vp, ctypes.c_int]
+        lib.sqlite3_load_extension.argtypes = [vp, ctypes.c_char_p, ctypes.c_char_p,
+                                               ctypes.POINTER(ctypes.c_char_p)]
+        lib.sqlite3_busy_handler.argtypes = [vp, self.BUSY, vp]
+        lib.sqlite3_trace_v2.argtypes = [vp, ctypes.c_uint, self.TRACE, vp]
+        lib.sqlite3_prepare_v2.argtypes = [vp, ctypes.c_char_p, ctypes.c_int,
+                                           ctypes.POINTER(vp), vp]
+        lib.sqlite3_bind_text.argtypes = [vp, ctypes.c_int, ctypes.c_char_p, ctypes.c_int, vp]
+        lib.sqlite3_bind_int64.argtypes = [vp, ctypes.c_int, ctypes.c_longlong]
+        lib.sqlite3_step.argtypes = [vp]
+        lib.sqlite3_column_count.argtypes = [vp]
+        lib.sqlite3_column_type.argtypes = [vp, ctypes.c_int]
+        lib.sqlite3_column_int64.argtypes = [vp, ctypes.c_int]
+        lib.sqlite3_column_int64.restype = ctypes.c_longlong
+        lib.sqlite3_column_text.argtypes = [vp, ctypes.c_int]
+        lib.sqlite3_column_text.restype = ctypes.c_char_p
+        lib.sqlite3_finalize.argtypes = [vp]
+        lib.sqlite3_errmsg.argtypes = [vp]
+        lib.sqlite3_errmsg.restype = ctypes.c_char_p
+        lib.sqlite3_close_v2.argtypes = [vp]
+        self.db = vp()
+        self.statements = []  # the text of every statement run, in order
+        self._busy = self.BUSY(lambda _arg, count: on_busy(self, count))
+        self._trace = self.TRACE(self._traced)
+        if lib.sqlite3_open_v2(path.encode(), ctypes.byref(self.db), 2, None) != 0:
+            raise sqlite3.OperationalError("can not open %s" % path)
+        err = ctypes.c_char_p()
+        if (lib.sqlite3_enable_load_extension(self.db, 1) != 0 or
+                lib.sqlite3_load_extension(self.db, helpers.EXT.encode(), None,
+                                           ctypes.byref(err)) != 0):
+            self.close()
+            raise sqlite3.OperationalError("can not load pat: %s" % err.value)
+        lib.sqlite3_busy_handler(self.db, self._busy, None)
+        lib.sqlite3_trace_v2(self.db, 1, self._trace, None)  # SQLITE_TRACE_STMT
+
+    def _traced(self, _type, _ctx, _stmt, sql):
+        self.statements.append(ctypes.string_at(sql).decode("utf-8", "replace"))
+        return 0
+
+    def rows(self, sql, params=()):
+        lib, st = self.lib, ctypes.c_void_p()
+        if lib.sqlite3_prepare_v2(self.db, sql.encode(), -1, ctypes.byref(st), None) != 0:
+            raise sqlite3.OperationalError(lib.sqlite3_errmsg(self.db).decode())
+        try:
+            for i, v in enumerate(params, 1):
+                if isinstance(v, int):
+                    lib.sqlite3_bind_int64(st, i, v)
+                else:
+                    lib.sqlite3_bind_text(st, i, v.encode(), -1, ctypes.c_void_p(-1))
+            out = []
+            while True:
+                rc = lib.sqlite3_step(st)
+                if rc == self.SQLITE_DONE:
+                    return out
+                if rc != self.SQLITE_ROW:
+                    raise sqlite3.OperationalError(lib.sqlite3_errmsg(self.db).decode())
+                row = []
+                for k in range(lib.sqlite3_column_count(st)):
+                    t = lib.sqlite3_column_type(st, k)
+                    row.append(None if t == 5 else lib.sqlite3_column_int64(st, k) if t == 1
+                               else lib.sqlite3_column_text(st, k).decode())
+                out.append(tuple(row))
+        finally:
+            lib.sqlite3_finalize(st)
+
+    def close(self):
+        if self.db:
+            self.lib.sqlite3_close_v2(self.db)
+            self.db = ctypes.c_void_p()
+
+
 class ConcurrentFirstCallsTest(UpgradeTestCase):
     """Two connections open the v1 store at the same time: the one that
     waits for the write lock must find the store already upgraded, and not
@@ -587,36 +675,57 @@ class ConcurrentFirstCallsTest(UpgradeTestCase):
     def test_second_upgrader_sees_the_first_ones_upgrade(self):
         v1 = self.v1
         a = self.conn
-        b = helpers.connect(self.path, check_same_thread=False)
-        self._conns.append(b)
+        waiting = threading.Event()
+        seen = {}
+
+        def on_busy(conn, count):
+            if count == 0:
+                # What B was running when it first had to wait.
+                seen["statement"] = conn.statements[-1] if conn.statements else None
+                waiting.set()
+            time.sleep(0.001)
+            return 1 if count < 20000 else 0
+
+        b = CConnection(self.path, on_busy)
+        self.addCleanup(b.close)
         # A upgrades and makes a token inside its own transaction, holding
-        # the write lock; B's first call reads version 1 and waits for it.
+        # the write lock; B's first call reads version 1, begins its own
+        # upgrade and waits for the lock. A commits only once B waits.
         a.execute("BEGIN IMMEDIATE")
         tok = self.create(owner="jo", name="made by a", conn=a)
         result = {}
 
         def first_call_of_b():
             try:
-                result["id"] = b.execute(
-                    "SELECT pat_verify(?, ?)",
-                    (v1.tokens["alice"]["token"], v1.now)).fetchone()[0]
+                result["id"] = b.rows("SELECT pat_verify(?, ?)",
+                                      (v1.tokens["alice"]["token"], v1.now))[0][0]
             except sqlite3.Error as e:
                 result["error"] = str(e)
 
         th = threading.Thread(target=first_call_of_b)
         th.start()
-        time.sleep(0.3)
-        a.execute("COMMIT")
-        th.join(10)
+        try:
+            b_waited = waiting.wait(30)
+            b_running = th.is_alive()
+        finally:
+            a.execute("COMMIT")
+            th.join(30)
+        self.assertTrue(b_waited, "B never waited for a lock")
+        self.assertTrue(b_running)
+        # A statement run inside another (pat's, inside SELECT pat_verify)
+        # is traced as "-- " and its text.
+        self.assertEqual(seen["statement"], "-- BEGIN IMMEDIATE",
+                         "B waited elsewhere than for the write lock of its upgrade")
         self.assertFalse(th.is_alive())
         self.assertEqual(result, {"id": v1.tokens["alice"]["id"]})
         tid = self.id_of(tok)
-        self.assertUpgraded(conn=b)
+        # B found the store upgraded under the lock, and upgraded nothing.
+        self.assertUpgraded(conn=self.connect())
         # A's token still shows its create event, which is still in its row
         self.assertEqual([e["event"] for e in self.events(token_id=tid)],
                          ["create"])
-        self.assertEqual([e["event"] for e in self.events(token_id=tid, conn=b)],
-                         ["create"])
+        self.assertEqual(b.rows("SELECT event FROM pat_events WHERE token_id = ?", (tid,)),
+                         [("create",)])
         self.assertEqual(self.raw_rows(
             "SELECT create_event FROM pat_store_tokens WHERE id = ?", (tid,)),
             [(1,)])

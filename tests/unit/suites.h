@@ -12,5 +12,6 @@ Suite *crypto_suite(void);
 Suite *times_suite(void);
 Suite *rights_suite(void);
 Suite *store_suite(void);
+Suite *secrets_suite(void);
 
 #endif
