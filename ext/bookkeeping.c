@@ -153,24 +153,25 @@ void pat_book_write(pat_conn *c, const pat_book_entry *e) {
   int ok = 1;
   /* On the application's connection, its TEMP triggers fire: not into pat. */
   c->writing++;
+  /* A bind that fails writes nothing this time (never a row that says
+  ** less than it should, such as an event without its detail). */
   if (e->touch) {
     sqlite3_stmt *st = book_stmt(b, db, w, BOOK_TOUCH);
-    if (st != NULL) {
-      sqlite3_bind_int64(st, 1, e->id);
-      sqlite3_bind_int64(st, 2, e->now);
-      sqlite3_bind_int64(st, 3, e->interval);
-    }
-    ok = run(st) == 0;
+    int rc = st != NULL ? sqlite3_bind_int64(st, 1, e->id) : SQLITE_ERROR;
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 2, e->now);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 3, e->interval);
+    ok = rc == SQLITE_OK && run(st) == 0;
+    if (rc != SQLITE_OK && st != NULL) sqlite3_clear_bindings(st);
   }
   if (ok && e->event != NULL) {
     sqlite3_stmt *st = book_stmt(b, db, w, BOOK_EVENT);
-    if (st != NULL) {
-      sqlite3_bind_int64(st, 1, e->id);
-      sqlite3_bind_int64(st, 2, e->now);
-      sqlite3_bind_text(st, 3, e->event, -1, SQLITE_STATIC);
-      if (e->detail != NULL) sqlite3_bind_text(st, 4, e->detail, -1, SQLITE_TRANSIENT);
-    }
-    ok = run(st) == 0;
+    int rc = st != NULL ? sqlite3_bind_int64(st, 1, e->id) : SQLITE_ERROR;
+    if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 2, e->now);
+    if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 3, e->event, -1, SQLITE_STATIC);
+    if (rc == SQLITE_OK && e->detail != NULL)
+      rc = sqlite3_bind_text(st, 4, e->detail, -1, SQLITE_TRANSIENT);
+    ok = rc == SQLITE_OK && run(st) == 0;
+    if (rc != SQLITE_OK && st != NULL) sqlite3_clear_bindings(st);
   }
   c->writing--;
   if (w && (!ok || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK))

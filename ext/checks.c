@@ -136,6 +136,7 @@ static sqlite3_stmt *lookup(pat_conn *c, pat_stmt_id id, const check_args *a, in
       rc = sqlite3_bind_blob(st, 1, c->digest, PAT_DIGEST_LEN, SQLITE_STATIC);
       if (rc == SQLITE_OK) rc = sqlite3_step(st);
       if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        pat_store_failed(c, rc);
         snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
         sqlite3_reset(st);
         pat_wipe(c->digest, PAT_DIGEST_LEN);
@@ -155,7 +156,11 @@ static sqlite3_stmt *lookup(pat_conn *c, pat_stmt_id id, const check_args *a, in
     }
     /* The store vanished (a rollback took back the transaction that made
     ** it), or changed under the cached statement (a rollback took back an
-    ** upgrade, which opening it again redoes): look once more. */
+    ** upgrade, which opening it again redoes): look once more. Any other
+    ** failure is the answer (an I/O error may have rolled back the
+    ** application's transaction: nothing goes on after it). */
+    if (st != NULL && !c->store_missing) return NULL;
+    c->store_missing = 0;
     char again[PAT_ERRMAX];
     c->store_version = 0;
     int which = pat_store_open(c, again, sizeof again);

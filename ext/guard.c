@@ -121,6 +121,14 @@ static int scan_db(pat_conn *c, const char *schema, int is_temp, char *err, size
     rc = SQLITE_OK;
     const char *type = (const char *)sqlite3_column_text(st, 0);
     const char *name = (const char *)sqlite3_column_text(st, 1);
+    const char *text = (const char *)sqlite3_column_text(st, 2);
+    /* A value SQLite could not give (no memory) is not a clean one. */
+    if ((type == NULL && sqlite3_column_type(st, 0) != SQLITE_NULL) ||
+        (name == NULL && sqlite3_column_type(st, 1) != SQLITE_NULL) ||
+        (text == NULL && sqlite3_column_type(st, 2) != SQLITE_NULL)) {
+      rc = SQLITE_NOMEM;
+      break;
+    }
     if (type == NULL || name == NULL) continue;
     int table_like = strcmp(type, "table") == 0 || strcmp(type, "view") == 0;
     if (table_like && is_public_name(name)) {
@@ -130,7 +138,7 @@ static int scan_db(pat_conn *c, const char *schema, int is_temp, char *err, size
       break;
     }
     if (is_temp || (strcmp(type, "table") != 0 && strcmp(type, "index") != 0)) continue;
-    const char *fn = calls_pat((const char *)sqlite3_column_text(st, 2));
+    const char *fn = calls_pat(text);
     if (fn != NULL) {
       snprintf(err, errlen, "%s '%s' in schema '%s' names the function %s: pat refuses "
                "to work while a table or index stored in a database file can call it; "
@@ -139,8 +147,12 @@ static int scan_db(pat_conn *c, const char *schema, int is_temp, char *err, size
     }
   }
   if (rc == SQLITE_DONE) rc = SQLITE_OK;
-  if (rc != SQLITE_OK)
-    snprintf(err, errlen, "can not read the schema of '%s': %s", schema, sqlite3_errmsg(c->db));
+  if (rc != SQLITE_OK) {
+    /* SQLite's message is the connection's only when SQLite failed. */
+    snprintf(err, errlen, "can not read the schema of '%s': %s", schema,
+             rc == SQLITE_NOMEM ? sqlite3_errstr(rc) : sqlite3_errmsg(c->db));
+    pat_note_failure(c, rc);
+  }
   sqlite3_finalize(st);
   return rc != SQLITE_OK ? -1 : found;
 }
@@ -163,7 +175,9 @@ static int make_sentinel(pat_conn *c, int ndb, char *err, size_t errlen) {
   int rc = sql ? pat_store_prepare_main(c, sql, &c->sentinel) : SQLITE_NOMEM;
   sqlite3_free(sql);
   if (rc != SQLITE_OK) {
-    snprintf(err, errlen, "can not watch the schema: %s", c->errmsg);
+    snprintf(err, errlen, "can not watch the schema: %s",
+             sql == NULL ? sqlite3_errstr(rc) : c->errmsg);
+    pat_note_failure(c, rc);
     return -1;
   }
   c->sentinel_reprepares = sqlite3_stmt_status(c->sentinel, SQLITE_STMTSTATUS_REPREPARE, 0);
@@ -206,6 +220,8 @@ static int schema_moved(pat_conn *c, int hot) {
 }
 
 int pat_guard(pat_conn *c, int hot, char *err, size_t errlen) {
+  c->fail_code = SQLITE_OK;
+  c->store_missing = 0;
   if (c->writing > 0) {
     snprintf(err, errlen, "called from a trigger or constraint that pat's own write "
              "fired; pat does not run there, and the write is refused");

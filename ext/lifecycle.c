@@ -193,6 +193,7 @@ static int store_write(pat_conn *c, const pat_policy *p, pat_stmt_id id,
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
   c->writing--;
   int out = WRITE_OK;
+  if (rc != SQLITE_DONE) pat_store_failed(c, rc);
   if (rc != SQLITE_DONE) {
     out = sqlite3_extended_errcode(c->db) == SQLITE_CONSTRAINT_NOTNULL ? WRITE_MOVED
                                                                        : WRITE_FAILED;

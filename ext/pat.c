@@ -35,6 +35,11 @@ void pat_error(sqlite3_context *ctx, const char *fn, const char *fmt, ...) {
   }
   sqlite3_result_error(ctx, full, -1);
   sqlite3_free(full);
+  /* A full disk, an I/O error or no memory under the call reaches the
+  ** application as that code: SQLite may have rolled back its transaction
+  ** for it, and the application must know which. */
+  pat_conn *c = sqlite3_user_data(ctx);
+  if (c != NULL && c->fail_code != SQLITE_OK) sqlite3_result_error_code(ctx, c->fail_code);
 }
 
 static void fn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv) {

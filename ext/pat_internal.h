@@ -167,6 +167,14 @@ typedef enum pat_stmt_id {
   PAT_STMT_POLICY_RIGHTS,
   PAT_STMT_POLICY_ROLES,
   PAT_STMT_POLICY_META,
+  /* What opens and ends pat's own writes (pat_store_begin and _end): all
+  ** prepared before anything is written, so an undo never needs memory. */
+  PAT_STMT_BEGIN,
+  PAT_STMT_COMMIT,
+  PAT_STMT_ROLLBACK,
+  PAT_STMT_SAVEPOINT,
+  PAT_STMT_RELEASE,
+  PAT_STMT_ROLLBACK_TO,
   PAT_STMT_COUNT
 } pat_stmt_id;
 
@@ -209,6 +217,10 @@ typedef struct pat_conn {
   /* Why pat's last write on main failed, when SQLite gave up on the whole
   ** transaction for it (SQLITE_FULL, _IOERR, _NOMEM); else SQLITE_OK. */
   int fail_code;
+  /* The last failed read or write of the store said its tables are gone
+  ** (an application's ROLLBACK took back the transaction that made it),
+  ** not that the read failed (I/O, memory): only then is it made anew. */
+  int store_missing;
 } pat_conn;
 
 enum { PAT_SCHEMA_UNKNOWN, PAT_SCHEMA_CLEAN, PAT_SCHEMA_REFUSED };
@@ -229,9 +241,11 @@ int pat_store_open(pat_conn *c, char *err, size_t errlen);
 /* pat_store_open for calls off the hot path: first makes sure a store seen
 ** before is still there and not shadowed since. */
 int pat_store_validate(pat_conn *c, char *err, size_t errlen);
-/* After a failed statement on main: 1 when the store is simply gone (an
-** application's ROLLBACK took back the transaction that made it), so the
-** caller answers as for no store; 0 when the failure is real. */
+/* After a failed statement on main (pat_store_failed): 1 when the store is
+** simply gone (an application's ROLLBACK took back the transaction that
+** made it), so the caller answers as for no store; 0 when the failure is
+** real (an I/O error, no memory: SQLite may have rolled back the
+** application's transaction, and nothing may be written after it). */
 int pat_store_gone(pat_conn *c);
 /* Makes sure main holds a current store (creating or upgrading it); *made
 ** (when not NULL) says whether this call made it. */
@@ -276,6 +290,9 @@ const char *pat_vfs_name(pat_conn *c);
 /* 1 when a write now would commit by itself inside the caller's read-only
 ** statement in autocommit (SELECT pat_create(...)). */
 int pat_nested_autocommit_write(pat_conn *c);
+/* 1 while a statement of the connection that writes is running (the
+** caller's INSERT ... SELECT pat_create(...), or a write to a pat table). */
+int pat_nested_write_runs(pat_conn *c);
 /* Frees every statement cached on main (they would keep it from closing). */
 void pat_store_release(pat_conn *c);
 /* A setting's value as text into buf; 0, 1 when NULL, -1 on error. */
@@ -451,6 +468,9 @@ int pat_write_only(const pat_table *t, sqlite3_value **argv, unsigned allowed,
                    const char *allowed_text, char *err, size_t errlen);
 /* 1 when `role` is ROOT or has a row in pat_roles, 0, -1 with c->errmsg. */
 int pat_role_exists(pat_conn *c, int which, sqlite3_value *role);
+/* After a statement of pat's on main failed with rc: notes whether the
+** store is gone (store_missing) and a code SQLite acts on (fail_code). */
+void pat_store_failed(pat_conn *c, int rc);
 /* Notes the code of a failed write of pat's on main (see fail_code). */
 void pat_note_failure(pat_conn *c, int rc);
 /* Runs one statement with the values bound in order: 0, or -1 with err. */

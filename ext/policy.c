@@ -168,6 +168,13 @@ static char *dup_text(sqlite3_stmt *st, int col) {
   return s ? sqlite3_mprintf("%s", s) : NULL;
 }
 
+/* A column's text into *s (NULL for SQL NULL): -1 when SQLite could not
+** give it (out of memory), which must not read as a NULL setting. */
+static int column_text(sqlite3_stmt *st, int col, const char **s) {
+  *s = (const char *)sqlite3_column_text(st, col);
+  return *s == NULL && sqlite3_column_type(st, col) != SQLITE_NULL ? -1 : 0;
+}
+
 int pat_policy_right(const pat_policy *p, const char *name, size_t n) {
   int lo = 0, hi = p->ncat - 1;
   while (lo <= hi) {
@@ -230,12 +237,14 @@ const char *pat_policy_prefix(const pat_policy *p) {
   return p->prefix_ok ? p->prefix : NULL;
 }
 
-static void read_setting(pat_policy *p, sqlite3_stmt *st) {
-  const char *key = (const char *)sqlite3_column_text(st, 0);
-  const char *text = (const char *)sqlite3_column_text(st, 1);
+/* One settings row into the policy. -1 when a value could not be read: a
+** policy read in part would stay cached, and deny or allow by accident. */
+static int read_setting(pat_policy *p, sqlite3_stmt *st) {
+  const char *key, *text;
+  if (column_text(st, 0, &key) != 0 || column_text(st, 1, &text) != 0) return -1;
   int null = sqlite3_column_type(st, 1) == SQLITE_NULL;
   int64_t num = sqlite3_column_int64(st, 1);
-  if (key == NULL) return;
+  if (key == NULL) return 0;
   if (strcmp(key, "audit") == 0) {
     p->audit = text == NULL ? PAT_AUDIT_CHANGES
                : strcmp(text, "off") == 0 ? PAT_AUDIT_OFF
@@ -258,7 +267,9 @@ static void read_setting(pat_policy *p, sqlite3_stmt *st) {
   } else if (strcmp(key, "default_role") == 0) {
     sqlite3_free(p->default_role);
     p->default_role = dup_text(st, 1);
+    if (p->default_role == NULL && !null) return -1;
   }
+  return 0;
 }
 
 /* Steps a cached statement of `which`; each row goes to `row`. */
@@ -275,17 +286,16 @@ static int each_row(pat_conn *c, int which, pat_stmt_id id, pat_policy *p,
       rc = SQLITE_NOMEM;
       break;
     }
-  if (rc != SQLITE_DONE)
+  if (rc != SQLITE_DONE) {
     snprintf(err, errlen, "can not read the store: %s",
              rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(pat_store_db(c, which)));
+    if (which == PAT_DB_MAIN) pat_store_failed(c, rc);
+  }
   sqlite3_reset(st);
   return rc == SQLITE_DONE ? 0 : -1;
 }
 
-static int row_setting(pat_policy *p, sqlite3_stmt *st) {
-  read_setting(p, st);
-  return 0;
-}
+static int row_setting(pat_policy *p, sqlite3_stmt *st) { return read_setting(p, st); }
 
 static int row_right(pat_policy *p, sqlite3_stmt *st) {
   if ((p->ncat & (p->ncat - 1)) == 0) { /* grow at 0, 1, 2, 4, ... */
@@ -300,8 +310,8 @@ static int row_right(pat_policy *p, sqlite3_stmt *st) {
 }
 
 static int row_role(pat_policy *p, sqlite3_stmt *st) {
-  const char *role = (const char *)sqlite3_column_text(st, 0);
-  const char *right = (const char *)sqlite3_column_text(st, 1);
+  const char *role, *right;
+  if (column_text(st, 0, &role) != 0 || column_text(st, 1, &right) != 0) return -1;
   if (role == NULL || right == NULL) return 0;
   int k = pat_policy_right(p, right, strlen(right));
   if (k < 0) return 0; /* a role row for a right no longer in the catalog */
@@ -396,6 +406,7 @@ const pat_policy *pat_policy_get(pat_conn *c, int which, char *err, size_t errle
   }
   int rc = sqlite3_step(st);
   if (rc != SQLITE_ROW) {
+    pat_store_failed(c, rc);
     snprintf(err, errlen, "can not read the store: %s", sqlite3_errmsg(c->db));
     sqlite3_reset(st);
     return NULL;

@@ -99,6 +99,12 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
     [PAT_STMT_POLICY_ROLES] =
         "SELECT role, right FROM main.pat_store_roles ORDER BY role COLLATE BINARY",
     [PAT_STMT_POLICY_META] = "SELECT EXISTS (SELECT 1 FROM main.pat_store_owners)",
+    [PAT_STMT_BEGIN] = "BEGIN IMMEDIATE",
+    [PAT_STMT_COMMIT] = "COMMIT",
+    [PAT_STMT_ROLLBACK] = "ROLLBACK",
+    [PAT_STMT_SAVEPOINT] = "SAVEPOINT pat_write",
+    [PAT_STMT_RELEASE] = "RELEASE pat_write",
+    [PAT_STMT_ROLLBACK_TO] = "ROLLBACK TO pat_write",
     [PAT_STMT_TOKEN_BY_ID] =
         "SELECT owner, valid_from, valid_to FROM main.pat_store_tokens WHERE id = ?1",
 };
@@ -352,8 +358,17 @@ int pat_store_open(pat_conn *c, char *err, size_t errlen) {
   return PAT_DB_DEFAULTS;
 }
 
+void pat_store_failed(pat_conn *c, int rc) {
+  int primary = rc & 0xff;
+  c->store_missing = primary == SQLITE_SCHEMA ||
+                     (primary == SQLITE_ERROR && strstr(sqlite3_errmsg(c->db), "no such table"));
+  pat_note_failure(c, rc);
+}
+
 int pat_store_gone(pat_conn *c) {
   char err[PAT_ERRMAX];
+  if (!c->store_missing) return 0;
+  c->store_missing = 0;
   c->store_version = 0;
   return pat_store_open(c, err, sizeof err) == PAT_DB_DEFAULTS;
 }
@@ -362,8 +377,12 @@ int pat_store_validate(pat_conn *c, char *err, size_t errlen) {
   if (c->store_version == PAT_SCHEMA_VERSION) {
     char buf[16];
     /* One cheap cached read notices a vanished store or a schema change. */
-    if (pat_setting(c, PAT_DB_MAIN, "audit", buf, sizeof buf) < 0 ||
-        pat_store_recheck(c, PAT_STMT_SETTING, err, errlen) != 0)
+    int r = pat_setting(c, PAT_DB_MAIN, "audit", buf, sizeof buf);
+    if (r < 0 && !c->store_missing) {
+      snprintf(err, errlen, "can not read the store: %s", c->errmsg);
+      return -1;
+    }
+    if (r < 0 || pat_store_recheck(c, PAT_STMT_SETTING, err, errlen) != 0)
       c->store_version = 0;
   }
   return pat_store_open(c, err, errlen);
@@ -476,8 +495,11 @@ static int setting_value(pat_conn *c, int which, const char *key, sqlite3_value 
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
   if (rc == SQLITE_ROW && (*out = sqlite3_value_dup(sqlite3_column_value(st, 0))) == NULL)
     rc = SQLITE_NOMEM;
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    snprintf(c->errmsg, sizeof c->errmsg, "%s", sqlite3_errmsg(pat_store_db(c, which)));
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    snprintf(c->errmsg, sizeof c->errmsg, "%s",
+             rc == SQLITE_NOMEM ? sqlite3_errstr(rc) : sqlite3_errmsg(pat_store_db(c, which)));
+    if (which == PAT_DB_MAIN) pat_store_failed(c, rc);
+  }
   sqlite3_reset(st);
   return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
@@ -501,21 +523,46 @@ int pat_setting_int(pat_conn *c, int which, const char *key, int64_t *out,
   return 0;
 }
 
+/* Steps one of the statements that open and end pat's writes. 0, or -1. */
+static int txn_step(pat_conn *c, pat_stmt_id id) {
+  sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, id);
+  if (st == NULL) return -1;
+  int rc = sqlite3_step(st);
+  if (rc != SQLITE_DONE) pat_note_failure(c, rc);
+  sqlite3_reset(st);
+  return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The undo of a write is prepared before the write begins. After a failed
+** allocation SQLite refuses every prepare while the caller's statement runs
+** (db->mallocFailed stays set), so an undo prepared only then could not
+** run, and pat's transaction would stay open under the application. */
+static int txn_ready(pat_conn *c, int savepoint) {
+  static const pat_stmt_id need[2][3] = {
+      {PAT_STMT_BEGIN, PAT_STMT_COMMIT, PAT_STMT_ROLLBACK},
+      {PAT_STMT_SAVEPOINT, PAT_STMT_RELEASE, PAT_STMT_ROLLBACK_TO}};
+  for (int i = 0; i < 3; i++)
+    if (pat_store_stmt(c, PAT_DB_MAIN, need[savepoint][i]) == NULL) return -1;
+  /* The last resort of either. */
+  return pat_store_stmt(c, PAT_DB_MAIN, PAT_STMT_ROLLBACK) != NULL ? 0 : -1;
+}
+
 int pat_store_begin(pat_conn *c) {
   if (sqlite3_get_autocommit(c->db)) {
     /* No transaction of the application's. When no writing statement runs
-    ** either (a SAVEPOINT opens then), take the write lock first, through
-    ** the busy handler: reading the schema before writing would make the
-    ** write an upgrade, which SQLite refuses at once under contention. */
+    ** either, take the write lock first, through the busy handler: reading
+    ** the schema before writing would make the write an upgrade, which
+    ** SQLite refuses at once under contention. */
     if (!pat_nested_autocommit_write(c)) return PAT_BEGAN_NONE;
-    return sqlite3_exec(c->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK
-               ? PAT_BEGAN_TXN
-               : PAT_BEGAN_FAILED;
+    if (txn_ready(c, 0) != 0) return PAT_BEGAN_FAILED;
+    return txn_step(c, PAT_STMT_BEGIN) == 0 ? PAT_BEGAN_TXN : PAT_BEGAN_FAILED;
   }
-  /* Inside the application's transaction: a savepoint undoes just ours. */
-  return sqlite3_exec(c->db, "SAVEPOINT pat_write", NULL, NULL, NULL) == SQLITE_OK
-             ? PAT_BEGAN_SAVEPOINT
-             : PAT_BEGAN_NONE;
+  /* Inside the application's transaction: a savepoint undoes just ours.
+  ** SQLite refuses one while the caller's statement writes; that
+  ** statement's own transaction covers ours then. */
+  if (pat_nested_write_runs(c)) return PAT_BEGAN_NONE;
+  if (txn_ready(c, 1) != 0) return PAT_BEGAN_FAILED;
+  return txn_step(c, PAT_STMT_SAVEPOINT) == 0 ? PAT_BEGAN_SAVEPOINT : PAT_BEGAN_FAILED;
 }
 
 int pat_store_end(pat_conn *c, int began, int ok, char *err, size_t errlen) {
@@ -529,9 +576,8 @@ int pat_store_end(pat_conn *c, int began, int ok, char *err, size_t errlen) {
   ** by the caller's statement): look again next time. */
   c->store_version = 0;
   if (began == PAT_BEGAN_NONE) return -1;
-  const char *commit = began == PAT_BEGAN_TXN ? "COMMIT" : "RELEASE pat_write";
   if (ok) {
-    if (sqlite3_exec(c->db, commit, NULL, NULL, NULL) == SQLITE_OK) {
+    if (txn_step(c, began == PAT_BEGAN_TXN ? PAT_STMT_COMMIT : PAT_STMT_RELEASE) == 0) {
       c->store_version = PAT_SCHEMA_VERSION;
       return 0;
     }
@@ -539,10 +585,16 @@ int pat_store_end(pat_conn *c, int began, int ok, char *err, size_t errlen) {
   }
   /* Failed, or the commit did not go through (busy): undo, and leave no
   ** transaction behind that the application did not open. */
-  if (began == PAT_BEGAN_TXN ||
-      sqlite3_exec(c->db, "ROLLBACK TO pat_write; RELEASE pat_write", NULL, NULL, NULL) !=
-          SQLITE_OK)
-    sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+  int undone = began == PAT_BEGAN_TXN
+                   ? txn_step(c, PAT_STMT_ROLLBACK) == 0
+                   : txn_step(c, PAT_STMT_ROLLBACK_TO) == 0 &&
+                         txn_step(c, PAT_STMT_RELEASE) == 0;
+  if (!undone && began == PAT_BEGAN_SAVEPOINT) undone = txn_step(c, PAT_STMT_ROLLBACK) == 0;
+  if (!undone || (began == PAT_BEGAN_TXN && !sqlite3_get_autocommit(c->db))) {
+    size_t n = strlen(err);
+    snprintf(err + n, errlen - n, "%scould not undo its write: %s", n ? "; " : "",
+             sqlite3_errmsg(c->db));
+  }
   return -1;
 }
 
@@ -566,6 +618,7 @@ int pat_token_get(pat_conn *c, int64_t id, pat_token_row *row) {
     found = 0;
   } else {
     snprintf(c->errmsg, sizeof c->errmsg, "%s", sqlite3_errmsg(c->db));
+    pat_store_failed(c, rc);
   }
   sqlite3_reset(st);
   return found;
@@ -595,11 +648,16 @@ int pat_vfs_is_memory(pat_conn *c) {
   return file == NULL || file[0] == '\0' || strcmp(pat_vfs_name(c), "memdb") == 0;
 }
 
+int pat_nested_write_runs(pat_conn *c) {
+  /* Asked of the statements themselves: no allocation, no change. */
+  for (sqlite3_stmt *s = sqlite3_next_stmt(c->db, NULL); s != NULL;
+       s = sqlite3_next_stmt(c->db, s))
+    if (sqlite3_stmt_busy(s) && !sqlite3_stmt_readonly(s)) return 1;
+  return 0;
+}
+
 int pat_nested_autocommit_write(pat_conn *c) {
-  if (!sqlite3_get_autocommit(c->db)) return 0;
-  /* A SAVEPOINT opens only while no writing statement runs: then our write
-  ** would commit on its own, in the middle of the caller's reading one. */
-  if (sqlite3_exec(c->db, "SAVEPOINT pat_probe", NULL, NULL, NULL) != SQLITE_OK) return 0;
-  sqlite3_exec(c->db, "RELEASE pat_probe", NULL, NULL, NULL);
-  return 1;
+  /* With no writing statement running, our write would commit on its own,
+  ** in the middle of the caller's reading one. */
+  return sqlite3_get_autocommit(c->db) && !pat_nested_write_runs(c);
 }

@@ -46,7 +46,15 @@ static int current_row(pat_conn *c, int which, sqlite3_value *rowid,
     *role = sqlite3_value_dup(sqlite3_column_value(st, 1));
     if (*owner == NULL || *role == NULL) rc = SQLITE_NOMEM;
   }
-  if (rc != SQLITE_ROW) snprintf(err, errlen, "%s", sqlite3_errmsg(pat_store_db(c, which)));
+  if (rc != SQLITE_ROW) {
+    /* A failed copy is no failure of the connection's: say what it was. */
+    snprintf(err, errlen, "%s",
+             rc == SQLITE_NOMEM ? sqlite3_errstr(rc) : sqlite3_errmsg(pat_store_db(c, which)));
+    pat_note_failure(c, rc);
+    sqlite3_value_free(*owner);
+    sqlite3_value_free(*role);
+    *owner = *role = NULL;
+  }
   sqlite3_finalize(st);
   return rc == SQLITE_ROW ? 0 : -1;
 }

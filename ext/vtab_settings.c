@@ -151,8 +151,17 @@ static int settings_update(pat_conn *c, int which, int argc, sqlite3_value **arg
                               &st, NULL);
   if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 1, argv[0]);
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) snprintf(key, sizeof key, "%s", (const char *)sqlite3_column_text(st, 0));
+  const char *k = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+  if (k != NULL) snprintf(key, sizeof key, "%s", k);
+  else {
+    /* Not read (no memory, I/O): an error, never the empty key. */
+    if (rc == SQLITE_ROW) rc = SQLITE_NOMEM;
+    snprintf(err, errlen, "%s",
+             rc == SQLITE_NOMEM ? sqlite3_errstr(rc) : sqlite3_errmsg(pat_store_db(c, which)));
+    pat_note_failure(c, rc);
+  }
   sqlite3_finalize(st);
+  if (k == NULL) return -1;
   int64_t num = 0;
   int is_num = 0;
   sqlite3_value *v = argv[2 + COL_VALUE];
