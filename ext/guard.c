@@ -232,7 +232,19 @@ int pat_guard(pat_conn *c, int hot, char *err, size_t errlen) {
 
 int pat_guard_schema(pat_conn *c, int hot, char *err, size_t errlen) {
   if (!schema_moved(c, hot)) return 0;
-  if (c->file != NULL && main_file(c) != c->file) pat_store_reopened(c);
+  if (c->file != NULL && main_file(c) != c->file) {
+    pat_store_reopened(c);
+    /* SQLite 3.40 keeps each eponymous table (pat_tokens, ...) pointing at
+    ** main's schema as it was before sqlite3_deserialize replaced it, and
+    ** the next query of one reads past the connection's databases. Making
+    ** the modules again drops those tables; they are made anew, on the new
+    ** schema, at their next use. No statement runs on the old main now: a
+    ** deserialize needs the database idle. */
+    if (pat_vtab_register_all(c->db, c) != SQLITE_OK) {
+      snprintf(err, errlen, "can not register pat's tables again: %s", sqlite3_errmsg(c->db));
+      return -1;
+    }
+  }
   /* Anything read from the old schema goes with it. */
   c->store_version = 0;
   return pat_guard_scan(c, err, errlen);
