@@ -206,15 +206,24 @@ int pat_guard_scan(pat_conn *c, char *err, size_t errlen) {
   return 0;
 }
 
-/* Whether the schema may have changed since it was read. */
-static int schema_moved(pat_conn *c, int hot) {
+/* Whether the schema may have changed since it was read: 1, 0, or -1 with
+** err when the look itself failed. */
+static int schema_moved(pat_conn *c, int hot, char *err, size_t errlen) {
   if (c->schema_state != PAT_SCHEMA_CLEAN || c->sentinel == NULL) return 1;
   if (main_file(c) != c->file || db_count(c) != c->ndb) return 1;
   /* On the hot path the check's own lookup notices a change of main. */
   if (hot && c->ndb <= 2) return 0;
   int rc = sqlite3_step(c->sentinel);
   sqlite3_reset(c->sentinel);
-  if (rc != SQLITE_DONE) return 1;
+  if (rc != SQLITE_DONE) {
+    /* An I/O error or lack of memory may have rolled back the caller's
+    ** transaction: that is the call's answer, not a reason to look again
+    ** and go on in autocommit. */
+    snprintf(err, errlen, "can not read the schema: %s", sqlite3_errmsg(c->db));
+    pat_note_failure(c, rc);
+    c->schema_state = PAT_SCHEMA_UNKNOWN;
+    return -1;
+  }
   return sqlite3_stmt_status(c->sentinel, SQLITE_STMTSTATUS_REPREPARE, 0) !=
          c->sentinel_reprepares;
 }
@@ -231,7 +240,8 @@ int pat_guard(pat_conn *c, int hot, char *err, size_t errlen) {
 }
 
 int pat_guard_schema(pat_conn *c, int hot, char *err, size_t errlen) {
-  if (!schema_moved(c, hot)) return 0;
+  int moved = schema_moved(c, hot, err, errlen);
+  if (moved <= 0) return moved;
   if (c->file != NULL && main_file(c) != c->file) {
     pat_store_reopened(c);
     /* SQLite 3.40 keeps each eponymous table (pat_tokens, ...) pointing at

@@ -118,8 +118,8 @@ void pat_fn_key(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 static int rekey_store(pat_conn *c, const char *fp, char *err, size_t errlen) {
   static const char *const sql[] = {
       "SELECT value FROM main.pat_store_meta WHERE key = 'key_fingerprint'",
-      "INSERT OR REPLACE INTO main.pat_store_meta(key, value)"
-      " VALUES ('key_fingerprint', nullif(?1, ''))",
+      ("INSERT OR REPLACE INTO main.pat_store_meta(key, value)"
+       " VALUES ('key_fingerprint', nullif(?1, ''))"),
       "UPDATE main.pat_store_meta SET value = random() WHERE key = 'policy_version'"};
   int began = pat_store_begin(c);
   int ok = began != PAT_BEGAN_FAILED;

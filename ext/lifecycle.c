@@ -112,9 +112,11 @@ static int owner_role(pat_conn *c, int which, const char *owner, char *role, siz
   role[0] = '\0';
   *listed = rc == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL;
   if (*listed) snprintf(role, n, "%s", (const char *)sqlite3_column_text(st, 0));
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
     snprintf(err, errlen, "can not read the owner's role: %s",
              sqlite3_errmsg(pat_store_db(c, which)));
+    if (which == PAT_DB_MAIN) pat_store_failed(c, rc);
+  }
   sqlite3_reset(st);
   return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
@@ -306,7 +308,9 @@ static int write_new_store(pat_conn *c, const pat_policy *p, new_token *t, pat_s
                            size_t errlen) {
   int began = pat_store_begin(c), made = 0, out = WRITE_FAILED;
   if (began != PAT_BEGAN_FAILED && pat_store_ensure(c, &made, err, errlen) == 0) {
-    if (!made) {
+    if (made && began != PAT_BEGAN_NONE && pat_store_undo_again(c) != 0) {
+      snprintf(err, errlen, "can not create the store: %.400s", c->errmsg);
+    } else if (!made) {
       out = WRITE_MOVED;
     } else {
       /* What the store was made with is the defaults' policy, under the
@@ -425,7 +429,10 @@ void pat_fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if (pat_window_check(p, from, to, err, sizeof err) != 0 ||
         pat_rights_for(c, which, p, owner, argv[2], &rights, &rights_hash, err,
                        sizeof err) != 0) {
-      if (fresh) goto fail;
+      /* A refusal is read again against a fresh policy; a failed read is
+      ** the answer (an I/O error may have rolled back the caller's
+      ** transaction: nothing is written after it). */
+      if (fresh || c->fail_code != SQLITE_OK) goto fail;
       fresh = 1;
       continue;
     }

@@ -306,6 +306,8 @@ int pat_setting_int(pat_conn *c, int which, const char *key, int64_t *out,
 enum { PAT_BEGAN_NONE, PAT_BEGAN_TXN, PAT_BEGAN_SAVEPOINT, PAT_BEGAN_FAILED };
 int pat_store_begin(pat_conn *c);
 int pat_store_end(pat_conn *c, int began, int ok, char *err, size_t errlen);
+/* After DDL inside pat's own write: prepares its undo anew (see store.c). */
+int pat_store_undo_again(pat_conn *c);
 const char *pat_schema_sql(void);
 
 /* A token's row as a change needs it. */

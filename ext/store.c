@@ -547,6 +547,20 @@ static int txn_ready(pat_conn *c, int savepoint) {
   return pat_store_stmt(c, PAT_DB_MAIN, PAT_STMT_ROLLBACK) != NULL ? 0 : -1;
 }
 
+int pat_store_undo_again(pat_conn *c) {
+  /* Making the store's indexes expires every statement of the connection,
+  ** and an expired statement is prepared again when stepped: which needs
+  ** memory. So after the DDL the undo is prepared anew, while it can be. */
+  static const pat_stmt_id undo[] = {PAT_STMT_COMMIT, PAT_STMT_ROLLBACK, PAT_STMT_RELEASE,
+                                     PAT_STMT_ROLLBACK_TO};
+  for (size_t i = 0; i < sizeof undo / sizeof undo[0]; i++) {
+    sqlite3_finalize(c->stmt[PAT_DB_MAIN][undo[i]]);
+    c->stmt[PAT_DB_MAIN][undo[i]] = NULL;
+    if (pat_store_stmt(c, PAT_DB_MAIN, undo[i]) == NULL) return -1;
+  }
+  return 0;
+}
+
 int pat_store_begin(pat_conn *c) {
   if (sqlite3_get_autocommit(c->db)) {
     /* No transaction of the application's. When no writing statement runs

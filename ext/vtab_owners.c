@@ -93,6 +93,13 @@ static int owners_write(pat_conn *c, int which, int kind, sqlite3_value *rowid,
     snprintf(err, errlen, "owner '%s' is listed already; UPDATE its role", owner);
     return -1;
   }
+  if (rc != SQLITE_DONE) {
+    /* Not read: the answer is the failure (it may have rolled back the
+    ** application's transaction), never "not listed". */
+    snprintf(err, errlen, "%s", sqlite3_errmsg(pat_store_db(c, which)));
+    pat_note_failure(c, rc);
+    return -1;
+  }
   if (pat_store_ensure(c, NULL, err, errlen) != 0) return -1;
   st = NULL;
   rc = sqlite3_prepare_v2(c->db,

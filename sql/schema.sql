@@ -70,10 +70,7 @@ CREATE TABLE IF NOT EXISTS main.pat_store_tokens(
   create_event INTEGER DEFAULT 1,
   rights_hash  INTEGER
 );
--- rights_hash names the rights for pat_has_right (NULL: read them from the
--- row); pat writes it with rights.
-CREATE INDEX IF NOT EXISTS main.pat_store_tokens_digest
-  ON pat_store_tokens(digest, valid_from, valid_to, last_used_at, rights_hash);
+-- Its digest index is made near the end of this file (see there).
 
 CREATE TABLE IF NOT EXISTS main.pat_store_events(
   id         INTEGER PRIMARY KEY,
@@ -84,7 +81,6 @@ CREATE TABLE IF NOT EXISTS main.pat_store_events(
   owner      TEXT,
   detail     TEXT
 );
-CREATE INDEX IF NOT EXISTS main.pat_store_events_token ON pat_store_events(token_id);
 
 -- The next id for a token or an event: past every token, every event, and
 -- every deleted token (id_floor). Written out in each statement that needs
@@ -246,4 +242,15 @@ INSERT OR IGNORE INTO main.pat_store_roles(role, right) VALUES
 
 INSERT OR IGNORE INTO main.pat_store_meta(key, value) VALUES ('id_floor', 0);
 INSERT OR IGNORE INTO main.pat_store_meta(key, value) VALUES ('policy_version', random());
+-- The indexes come last, just before the version: making an index expires
+-- every prepared statement of the connection, the undo that pat prepared
+-- before it began this write included, and an expired statement needs
+-- memory to run again. Made last, they leave the shortest stretch in which
+-- running out of memory could leave pat's transaction open.
+-- rights_hash names the rights for pat_has_right (NULL: read them from the
+-- row); pat writes it with rights.
+CREATE INDEX IF NOT EXISTS main.pat_store_tokens_digest
+  ON pat_store_tokens(digest, valid_from, valid_to, last_used_at, rights_hash);
+CREATE INDEX IF NOT EXISTS main.pat_store_events_token ON pat_store_events(token_id);
+
 INSERT OR IGNORE INTO main.pat_store_meta(key, value) VALUES ('schema_version', 3);

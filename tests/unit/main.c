@@ -1,7 +1,7 @@
 /*
-** main.c: runs every unit suite (token, crypto, times, rights, store, secrets)
-** and exits non-zero when any check fails, so `make unit` and CI can rely on
-** it.
+** main.c: runs every unit suite (token, crypto, times, rights, store, secrets,
+** copies) and exits non-zero when any check fails, so `make unit` and CI can
+** rely on it.
 **   make unit            build dist/unit_tests and run it
 **   CK_FORK=no ./dist/unit_tests   run in one process (for a debugger)
 */
@@ -16,6 +16,7 @@ int main(void) {
   srunner_add_suite(sr, rights_suite());
   srunner_add_suite(sr, store_suite());
   srunner_add_suite(sr, secrets_suite());
+  srunner_add_suite(sr, copies_suite());
   srunner_run_all(sr, CK_NORMAL);
   int failed = srunner_ntests_failed(sr);
   srunner_free(sr);

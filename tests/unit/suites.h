@@ -13,5 +13,6 @@ Suite *times_suite(void);
 Suite *rights_suite(void);
 Suite *store_suite(void);
 Suite *secrets_suite(void);
+Suite *copies_suite(void);
 
 #endif
