@@ -130,14 +130,19 @@ static int scan_db(pat_conn *c, const char *schema, int is_temp, char *err, size
       break;
     }
     if (type == NULL || name == NULL) continue;
-    int table_like = strcmp(type, "table") == 0 || strcmp(type, "view") == 0;
-    if (table_like && is_public_name(name)) {
+    /* SQLite builds a table from the row's SQL whatever its type says
+    ** ('TABLE', 'Table', ...): so the type is not trusted. Any object named
+    ** like a public table shadows, and the SQL of every object but a view
+    ** or a trigger (which SQLite itself refuses to let call pat, and would
+    ** not parse under another type) is read. */
+    if (is_public_name(name)) {
       snprintf(err, errlen, "%s '%s' in schema '%s' shadows pat's own; rename or drop it",
                type, name, schema);
       found = 1;
       break;
     }
-    if (is_temp || (strcmp(type, "table") != 0 && strcmp(type, "index") != 0)) continue;
+    if (is_temp || sqlite3_stricmp(type, "view") == 0 || sqlite3_stricmp(type, "trigger") == 0)
+      continue;
     const char *fn = calls_pat(text);
     if (fn != NULL) {
       snprintf(err, errlen, "%s '%s' in schema '%s' names the function %s: pat refuses "
@@ -191,11 +196,18 @@ int pat_guard_scan(pat_conn *c, char *err, size_t errlen) {
   for (int i = 0; i < ndb; i++) {
     if (db_name(c, i, name, sizeof name) != 0) continue;
     int r = scan_db(c, name, i == 1, err, errlen);
-    if (r != 0) {
-      if (r > 0) {
-        c->schema_state = PAT_SCHEMA_REFUSED;
-        c->ndb = ndb;
-      }
+    if (r < 0) return -1;
+    if (r > 0) {
+      /* Refused until SQLite itself sees the schema change (the watch is
+      ** re-prepared, a database comes or goes): pat reads the schema's text
+      ** as it is in the file, but SQLite runs the schema it parsed, and a
+      ** text changed without the schema cookie is not what SQLite runs. */
+      char why[PAT_ERRMAX];
+      snprintf(c->refusal, sizeof c->refusal, "%s", err);
+      c->schema_state = PAT_SCHEMA_REFUSED;
+      c->ndb = ndb;
+      c->file = main_file(c);
+      if (make_sentinel(c, ndb, why, sizeof why) != 0) c->schema_state = PAT_SCHEMA_UNKNOWN;
       return -1;
     }
   }
@@ -209,10 +221,11 @@ int pat_guard_scan(pat_conn *c, char *err, size_t errlen) {
 /* Whether the schema may have changed since it was read: 1, 0, or -1 with
 ** err when the look itself failed. */
 static int schema_moved(pat_conn *c, int hot, char *err, size_t errlen) {
-  if (c->schema_state != PAT_SCHEMA_CLEAN || c->sentinel == NULL) return 1;
+  if (c->schema_state == PAT_SCHEMA_UNKNOWN || c->sentinel == NULL) return 1;
   if (main_file(c) != c->file || db_count(c) != c->ndb) return 1;
-  /* On the hot path the check's own lookup notices a change of main. */
-  if (hot && c->ndb <= 2) return 0;
+  /* On the hot path the check's own lookup notices a change of main; a
+  ** refused connection makes no lookup, so it looks here. */
+  if (hot && c->ndb <= 2 && c->schema_state == PAT_SCHEMA_CLEAN) return 0;
   int rc = sqlite3_step(c->sentinel);
   sqlite3_reset(c->sentinel);
   if (rc != SQLITE_DONE) {
@@ -241,7 +254,12 @@ int pat_guard(pat_conn *c, int hot, char *err, size_t errlen) {
 
 int pat_guard_schema(pat_conn *c, int hot, char *err, size_t errlen) {
   int moved = schema_moved(c, hot, err, errlen);
-  if (moved <= 0) return moved;
+  if (moved < 0) return -1;
+  if (moved == 0 && c->schema_state == PAT_SCHEMA_REFUSED) {
+    snprintf(err, errlen, "%s", c->refusal);
+    return -1;
+  }
+  if (moved == 0) return 0;
   if (c->file != NULL && main_file(c) != c->file) {
     pat_store_reopened(c);
     /* SQLite 3.40 keeps each eponymous table (pat_tokens, ...) pointing at

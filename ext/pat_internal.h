@@ -214,6 +214,7 @@ typedef struct pat_conn {
   sqlite3_file *file;       /* main's file then (a deserialize changes it) */
   sqlite3_stmt *sentinel;   /* re-prepared by SQLite when a schema changes */
   int sentinel_reprepares;
+  char refusal[PAT_ERRMAX]; /* why, while schema_state is PAT_SCHEMA_REFUSED */
   /* Why pat's last write on main failed, when SQLite gave up on the whole
   ** transaction for it (SQLITE_FULL, _IOERR, _NOMEM); else SQLITE_OK. */
   int fail_code;
