@@ -9,8 +9,11 @@ import json
 import os
 import random
 import re
+import resource
 import shutil
 import sqlite3
+import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -350,3 +353,35 @@ def elapsed(fn):
     t = time.monotonic()
     r = fn()
     return r, time.monotonic() - t
+
+
+# ------------------------------------------------------ child processes
+
+def _child_limits():
+    # A pat that recurses into itself crashes on a small stack at once
+    # instead of after seconds of recursion; no core files.
+    soft, hard = resource.getrlimit(resource.RLIMIT_STACK)
+    limit = 1 << 20
+    if hard == resource.RLIM_INFINITY or hard >= limit:
+        resource.setrlimit(resource.RLIMIT_STACK, (limit, hard))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def run_child(code, *args, stdin=None, timeout=60):
+    """Runs code in a new interpreter (so a crash fails one test, not the
+    run); (return code, the JSON lines it printed, stderr)."""
+    r = subprocess.run([sys.executable or "/usr/bin/python3", "-c", code] +
+                       [str(a) for a in args], input=stdin, capture_output=True,
+                       text=True, timeout=timeout, preexec_fn=_child_limits)
+    lines = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
+    return r.returncode, lines, r.stderr
+
+
+class FastTestCase(PatTestCase):
+    """PatTestCase whose connections do not sync to disk (the tests are
+    about what pat does, not about durability): a few times faster."""
+
+    def connect(self, *args, **kwargs):
+        c = super().connect(*args, **kwargs)
+        c.execute("PRAGMA synchronous=OFF")
+        return c

@@ -24,18 +24,13 @@ tests/examples/python_api.sh.)
 The cases that crashed or may crash pat on the main of the issue run in a
 child process: a crash fails that test, not the run.
 """
-import json
 import os
 import re
-import resource
 import sqlite3
-import subprocess
-import sys
 
 from tests.python import helpers
-from tests.python.helpers import PatTestCase, raw_connect
+from tests.python.helpers import FastTestCase, run_child, raw_connect
 
-PY = sys.executable or "/usr/bin/python3"
 F = 1790000000                      # a fixed valid_from (2026-09-21)
 KEY = bytes(range(32))
 KEY_ATTACKER = bytes(range(200, 232))
@@ -94,23 +89,7 @@ def tokens_of(path, owner):
         c.close()
 
 
-def _child_limits():
-    # A pat that recurses into itself crashes on a small stack at once
-    # instead of after seconds of recursion; no core files.
-    soft, hard = resource.getrlimit(resource.RLIMIT_STACK)
-    limit = 1 << 20
-    if hard == resource.RLIM_INFINITY or hard >= limit:
-        resource.setrlimit(resource.RLIMIT_STACK, (limit, hard))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
-
-def run_child(code, *args, timeout=60):
-    """Runs code in a new interpreter; (return code, JSON lines, stderr)."""
-    r = subprocess.run([PY, "-c", code] + [str(a) for a in args],
-                       capture_output=True, text=True, timeout=timeout,
-                       preexec_fn=_child_limits)
-    lines = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
-    return r.returncode, lines, r.stderr
 
 
 # Child prelude: open(path, key=None, parse_first=False) -> connection with
@@ -137,14 +116,6 @@ def out(**kw):
 '''
 
 
-class FastTestCase(PatTestCase):
-    """PatTestCase whose connections do not sync to disk (the tests are
-    about what pat does, not about durability): a few times faster."""
-
-    def connect(self, *args, **kwargs):
-        c = super().connect(*args, **kwargs)
-        c.execute("PRAGMA synchronous=OFF")
-        return c
 
 
 class ChildTestCase(FastTestCase):

@@ -27,18 +27,14 @@ fresh copy of one database), in a few processes at once.
 import itertools
 import json
 import os
-import resource
 import shutil
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import threading
 
 from tests.python import helpers
-from tests.python.helpers import PatTestCase, raw_connect
+from tests.python.helpers import run_child, raw_connect
 
-PY = sys.executable or "/usr/bin/python3"
 KEY = bytes(range(32))
 KEY2 = bytes(range(1, 33))
 TEN_YEARS = 10 * 365 * 86400
@@ -49,23 +45,7 @@ STORE_TABLES = ("pat_store_tokens", "pat_store_events", "pat_store_meta",
                 "pat_store_owners")
 
 
-def _child_limits():
-    # A pat that recurses into itself crashes on a small stack at once
-    # instead of after seconds of recursion; no core files.
-    soft, hard = resource.getrlimit(resource.RLIMIT_STACK)
-    limit = 1 << 20
-    if hard == resource.RLIM_INFINITY or hard >= limit:
-        resource.setrlimit(resource.RLIMIT_STACK, (limit, hard))
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
-
-def run_child(code, *args, stdin=None, timeout=60):
-    """Runs code in a new interpreter; (return code, JSON lines, stderr)."""
-    r = subprocess.run([PY, "-c", code] + [str(a) for a in args], input=stdin,
-                       capture_output=True, text=True, timeout=timeout,
-                       preexec_fn=_child_limits)
-    lines = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")]
-    return r.returncode, lines, r.stderr
 
 
 def scratch_dir():
@@ -91,14 +71,8 @@ def out(**kw):
 '''
 
 
-class FastTestCase(PatTestCase):
-    """PatTestCase whose connections do not sync to disk (the tests are
-    about what pat does, not about durability)."""
-
-    def connect(self, *args, **kwargs):
-        c = super().connect(*args, **kwargs)
-        c.execute("PRAGMA synchronous=OFF")
-        return c
+class FastTestCase(helpers.FastTestCase):
+    """helpers.FastTestCase with a child process to run code in."""
 
     def child(self, code, *args, timeout=60):
         """Runs code (after CHILD_PRELUDE, argv[1] the extension) in a child
