@@ -303,7 +303,7 @@ static int write_main(pat_conn *c, const pat_policy *p, new_token *t, pat_stmt_i
 ** The call was checked against the defaults: when the store turns out to
 ** exist by now (another connection made it), nothing is written and the
 ** call starts again against it. */
-static int write_new_store(pat_conn *c, const pat_policy *p, new_token *t, pat_stmt_id id,
+static int write_new_store(pat_conn *c, new_token *t, pat_stmt_id id,
                            int (*bind)(sqlite3_stmt *, const void *), char *err,
                            size_t errlen) {
   int began = pat_store_begin(c), made = 0, out = WRITE_FAILED;
@@ -319,7 +319,6 @@ static int write_new_store(pat_conn *c, const pat_policy *p, new_token *t, pat_s
       out = mine == NULL ? WRITE_FAILED : store_write(c, mine, id, bind, t, err, errlen);
     }
   }
-  (void)p;
   if (pat_store_end(c, began, out == WRITE_OK, err, errlen) != 0 && out == WRITE_OK)
     out = WRITE_FAILED;
   return out;
@@ -363,7 +362,7 @@ static int mint_and_write(sqlite3_context *ctx, const char *fn, pat_conn *c, int
       out = WRITE_MOVED;
     }
   } else if (ok) {
-    out = write_new_store(c, p, t, id, bind, err, sizeof err);
+    out = write_new_store(c, t, id, bind, err, sizeof err);
   }
   pat_wipe(digest, sizeof digest);
   if (out != WRITE_OK) {
