@@ -193,6 +193,16 @@ class Scan:
                                   " 'sqlite_%' AND sql NOT LIKE 'CREATE VIRTUAL%'"):
                 for row in c.execute('SELECT * FROM "%s"' % t.replace('"', '""')):
                     rows += [("table " + t, v) for v in row]
+            # A token's name and owner are the application's own text, stored
+            # as given (pat_tokens shows them back unchanged): a test that
+            # names a token after another token's value wrote it there itself.
+            # pat's own copies of that text (an event's token_name and detail)
+            # then hold the same value; the token counts as the test's doing
+            # wherever it is found.
+            if c.execute("SELECT 1 FROM sqlite_schema WHERE type = 'table'"
+                         " AND name = 'pat_store_tokens'").fetchone():
+                for row in c.execute("SELECT name, owner FROM pat_store_tokens"):
+                    rows += [("name or owner of a token", v) for v in row]
             c.close()
         except sqlite3.Error:
             return
