@@ -33,8 +33,9 @@
 #include <string.h>
 
 /* The public names an ordinary table or view must not take. */
-static const char *const public_names[] = {"pat_tokens",   "pat_rights", "pat_roles",
-                                           "pat_owners",   "pat_events", "pat_settings"};
+static const char *const public_names[] = {"pat_tokens",   "pat_rights",   "pat_roles",
+                                           "pat_owners",   "pat_events",   "pat_settings",
+                                           PAT_ANCHOR_NAME};
 
 /* SQLite's identifier characters: a name is a whole word between others. */
 static int id_char(unsigned char ch) {

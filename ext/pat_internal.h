@@ -192,7 +192,8 @@ typedef struct pat_conn {
   sqlite3_stmt *stmt[2][PAT_STMT_COUNT];
   int reprepares[PAT_STMT_COUNT]; /* to notice schema changes on main */
   int store_version;  /* of main; 0 while unknown or absent */
-  int vtab_refs;      /* live virtual table connections on db */
+  int anchored;       /* pat_anchor is connected on db (anchor.c) */
+  int anchoring;      /* the one statement that may use pat_anchor is prepared */
   int refs;           /* registrations holding this struct */
   char errmsg[PAT_ERRMAX]; /* why pat_store_stmt last answered NULL */
   pat_book *book;     /* what checks write on the side, lazily made */
@@ -483,6 +484,13 @@ int pat_exec_bound(pat_conn *c, const char *sql, int n, sqlite3_value **vals,
 extern const pat_table pat_table_tokens, pat_table_rights, pat_table_roles,
     pat_table_owners, pat_table_events, pat_table_settings;
 int pat_vtab_register_all(sqlite3 *db, pat_conn *c);
+
+/* anchor.c: the hidden eponymous table whose xDisconnect, at
+** sqlite3_close(), finalizes the statements cached on main. pat_anchor()
+** connects it; 0, or -1 when it can not. */
+#define PAT_ANCHOR_NAME "pat_anchor"
+int pat_anchor_register(sqlite3 *db, pat_conn *c);
+int pat_anchor(pat_conn *c);
 
 /* Formats "fn: message" into the context's error. */
 void pat_error(sqlite3_context *ctx, const char *fn, const char *fmt, ...)

@@ -11,8 +11,8 @@
 ** reset after each use. SQLite refuses to close a connection while any of
 ** its statements live, and it checks that before it frees function user
 ** data, but after it disconnects virtual tables. So the statements cached on
-** `main` are only prepared while one of pat's tables is connected, and
-** released in its xDisconnect (vtab.c).
+** `main` are only prepared while pat's hidden table is connected, and
+** released in its xDisconnect (anchor.c).
 **
 ** Never: keep a token or a digest here beyond the call that uses it.
 */
@@ -420,20 +420,10 @@ int pat_store_ensure(pat_conn *c, int *made, char *err, size_t errlen) {
   return 0;
 }
 
-/* Connecting any of pat's eponymous tables ties the cached statements to its
-** lifetime (see the top of this file). */
-static int anchor(pat_conn *c) {
-  if (c->vtab_refs > 0) return 0;
-  sqlite3_stmt *st = NULL;
-  int rc = sqlite3_prepare_v2(c->db, "SELECT 1 FROM main.pat_settings", -1, &st, NULL);
-  sqlite3_finalize(st);
-  return rc == SQLITE_OK && c->vtab_refs > 0 ? 0 : -1;
-}
-
 int pat_store_prepare_main(pat_conn *c, const char *sql, sqlite3_stmt **st) {
   *st = NULL;
-  if (anchor(c) != 0) {
-    snprintf(c->errmsg, sizeof c->errmsg, "can not connect pat's tables: %s",
+  if (pat_anchor(c) != 0) {
+    snprintf(c->errmsg, sizeof c->errmsg, "can not connect " PAT_ANCHOR_NAME ": %s",
              sqlite3_errmsg(c->db));
     return SQLITE_ERROR;
   }

@@ -69,7 +69,6 @@ static int vtab_connect(sqlite3 *db, void *aux, int argc, const char *const *arg
   ** connection, SQLite drops the old module (and its reference) before it
   ** disconnects the old module's tables. */
   c->refs++;
-  c->vtab_refs++;
   *out = &v->base;
   return SQLITE_OK;
 }
@@ -77,9 +76,6 @@ static int vtab_connect(sqlite3 *db, void *aux, int argc, const char *const *arg
 static int vtab_disconnect(sqlite3_vtab *vt) {
   pat_vtab *v = (pat_vtab *)vt;
   pat_conn *c = v->conn;
-  /* At sqlite3_close() this runs before SQLite checks for live statements:
-  ** the last table to go takes the cached statements with it. */
-  if (--c->vtab_refs == 0) pat_store_release(c);
   sqlite3_free(v);
   pat_conn_unref(c);
   return SQLITE_OK;
@@ -373,5 +369,5 @@ int pat_vtab_register_all(sqlite3 *db, pat_conn *c) {
     c->refs++; /* dropped by SQLite with the module, or at once on failure */
     rc = sqlite3_create_module_v2(db, tables[i]->name, &pat_module, c, pat_conn_unref);
   }
-  return rc;
+  return rc == SQLITE_OK ? pat_anchor_register(db, c) : rc;
 }

@@ -106,11 +106,6 @@ else
   vg="$vg --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect"
   # Children too: Python tests start /usr/bin/python3 themselves.
   vg="$vg --track-origins=yes --num-callers=40 --trace-children=yes"
-  # Except the re-entrance matrix's children (test_robustness.py marks them):
-  # at exit they report leaks of a few closed connections that the same
-  # cases run in one process do not show. Not understood yet (issue 21's
-  # closing note); they still run, and make test-asan checks their memory.
-  vg="$vg --trace-children-skip-by-arg=pat-no-leak-check"
   vg="$vg --suppressions=$root/tests/hardening/valgrind.supp --log-file=$logs/vg.%p"
   # In one process (no fork per test), so that a leak shows in this log.
   printf '#!/bin/sh\nCK_FORK=no exec %s %s "$@"\n' "$vg" "$tree/dist/unit_tests.real" \

@@ -417,13 +417,6 @@ for case in json.loads(sys.stdin.read()):
         res["verify_after"] = "error: " + str(e)
     c.close()
     print(json.dumps(res), flush=True)
-# Leave without the interpreter's teardown. Under make test-asan this
-# child's exit reports SQLite memory of its connections as leaked, though
-# each was closed; the same cases run through the sqlite3 shell under
-# LeakSanitizer leak nothing. Not understood yet: see the closing note of
-# issue 21. The cases' results above are what this test proves.
-import os
-os._exit(0)
 ''' % (STORE_TABLES,)
 
 
@@ -479,11 +472,8 @@ class ReentranceTest(FastTestCase):
                 return
             payload = json.dumps([{k: v for k, v in c.items() if k != "label"}
                                   for c in todo])
-            # The last argument marks these children for make test-valgrind,
-            # which does not trace them (tests/hardening/run_suite.sh): their
-            # exit reports leaks not understood yet (issue 21's note).
             rc, lines, err = run_child(MATRIX_CHILD, helpers.EXT, template, workdir,
-                                       "pat-no-leak-check", stdin=payload, timeout=120)
+                                       stdin=payload, timeout=120)
             for line in lines:
                 results[line["n"]] = line
             rest = [c for c in todo if c["n"] not in results]

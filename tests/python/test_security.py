@@ -284,6 +284,17 @@ class ShadowingTest(PatTestCase):
                     self.conn.execute('DROP TABLE "%s"' % name)
                 self.assertIsNotNone(self.verify(tok))
 
+    def test_table_named_like_the_hidden_anchor_is_refused_by_name(self):
+        # pat_anchor is not public, but a table of that name would keep pat
+        # from tying its statements to the connection: say so, by name.
+        tok = self.create()
+        tid = self.id_of(tok)
+        self.conn.execute("CREATE TABLE pat_anchor(x)")
+        self.assertSqlError("SELECT pat_verify(?)", (tok,),
+                            message=self.shadow_msg("pat_verify", "table", "pat_anchor"))
+        self.conn.execute("DROP TABLE pat_anchor")
+        self.assertEqual(self.verify(tok), tid)
+
     def test_shadowing_table_before_store_exists_refuses_create(self):
         self.conn.execute("CREATE TABLE pat_settings(key, value)")
         self.assertRefused(

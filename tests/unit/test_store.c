@@ -88,6 +88,60 @@ START_TEST(close_succeeds_when_only_the_checks_were_used) {
 }
 END_TEST
 
+/* Issue 21: a TEMP trigger on a store table that reads one of pat's tables
+** is compiled into pat's own cached statement, which then uses that table.
+** sqlite3_close() must still find every statement gone. */
+static void close_after_trigger_reading_pat(const char *when, int expect_ok) {
+  make_path();
+  sqlite3 *db = open_with_pat(dbpath);
+  char tok[128], sql[512];
+  one_text(db, "SELECT pat_create('alice', 'ci', 'DATA_FETCH')", tok, sizeof tok);
+  snprintf(sql, sizeof sql,
+           "CREATE TEMP TRIGGER reads_pat AFTER UPDATE ON main.pat_store_tokens %s"
+           " BEGIN SELECT count(*) FROM pat_tokens; END", when);
+  exec_ok(db, sql);
+  int rc = sqlite3_exec(db, "SELECT pat_rotate(1)", NULL, NULL, NULL);
+  ck_assert_int_eq(rc, expect_ok ? SQLITE_OK : SQLITE_ERROR);
+  rc = sqlite3_exec(db, "SELECT pat_create('bob', 'ci', 'DATA_FETCH')", NULL, NULL, NULL);
+  ck_assert_int_eq(rc, SQLITE_OK);
+  ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
+  unlink(dbpath);
+}
+
+START_TEST(close_succeeds_after_a_trigger_that_reads_pat_refused_a_rotation) {
+  close_after_trigger_reading_pat("", 0);
+}
+END_TEST
+
+START_TEST(close_succeeds_after_a_trigger_that_reads_pat_was_compiled_but_not_fired) {
+  close_after_trigger_reading_pat("WHEN 0", 1);
+}
+END_TEST
+
+START_TEST(the_hidden_anchor_table_can_not_be_used) {
+  make_path();
+  sqlite3 *db = open_with_pat(dbpath);
+  char tok[128];
+  sqlite3_stmt *st = NULL;
+  ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT * FROM " PAT_ANCHOR_NAME, -1, &st, NULL),
+                   SQLITE_ERROR);
+  ck_assert_ptr_null(st);
+  ck_assert_ptr_nonnull(strstr(sqlite3_errmsg(db), "pat's own"));
+  /* A trigger that names it fails pat's write, which then leaves nothing. */
+  one_text(db, "SELECT pat_create('alice', 'ci', 'DATA_FETCH')", tok, sizeof tok);
+  ck_assert_ptr_nonnull(strstr(tok, "pat_"));
+  exec_ok(db, "CREATE TEMP TRIGGER uses_anchor AFTER INSERT ON main.pat_store_tokens"
+              " BEGIN SELECT count(*) FROM " PAT_ANCHOR_NAME "; END");
+  ck_assert_int_eq(sqlite3_exec(db, "SELECT pat_create('bob', 'ci', 'DATA_FETCH')", NULL,
+                                NULL, NULL), SQLITE_ERROR);
+  ck_assert_ptr_nonnull(strstr(sqlite3_errmsg(db), "pat's own"));
+  one_text(db, "SELECT count(*) FROM pat_tokens", tok, sizeof tok);
+  ck_assert_str_eq(tok, "1");
+  ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
+  unlink(dbpath);
+}
+END_TEST
+
 START_TEST(cached_statements_are_reset_after_each_check_and_prepared_once) {
   make_path();
   sqlite3 *db = open_with_pat(dbpath);
@@ -211,6 +265,9 @@ Suite *store_suite(void) {
   TCase *tc = tcase_create("connection");
   tcase_add_test(tc, close_succeeds_after_every_function_and_table_was_used);
   tcase_add_test(tc, close_succeeds_when_only_the_checks_were_used);
+  tcase_add_test(tc, close_succeeds_after_a_trigger_that_reads_pat_refused_a_rotation);
+  tcase_add_test(tc, close_succeeds_after_a_trigger_that_reads_pat_was_compiled_but_not_fired);
+  tcase_add_test(tc, the_hidden_anchor_table_can_not_be_used);
   tcase_add_test(tc, cached_statements_are_reset_after_each_check_and_prepared_once);
   tcase_add_test(tc, another_connection_can_write_right_after_a_check);
   tcase_add_test(tc, loading_and_reading_write_nothing_to_the_file);
