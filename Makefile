@@ -18,7 +18,7 @@ PYTHON  := /usr/bin/python3
 SQLITE3 := sqlite3
 
 SRCS := $(wildcard ext/*.c)
-HDRS := ext/pat_internal.h dist/schema_sql.h
+HDRS := $(wildcard ext/*.h) dist/schema_sql.h
 OBJS := $(SRCS:ext/%.c=dist/obj/%.o)
 # The unit tests link the pieces directly against libsqlite3 (SQLITE_CORE).
 CORE_OBJS := $(SRCS:ext/%.c=dist/core/%.o)
@@ -29,7 +29,7 @@ LIBDIR  := $(PREFIX)/lib
 INCDIR  := $(PREFIX)/include
 EXTDIR  := $(LIBDIR)/sqlite3-ext
 
-.PHONY: all deps test unit sqltest pytest demo clean static install uninstall
+.PHONY: all deps test unit sqltest pytest demo clean check-layers static install uninstall
 
 all: dist/pat.so
 
@@ -101,7 +101,13 @@ dist/unit_tests: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(CORE_OBJS)
 
 test: deps
 	@$(MAKE) --no-print-directory all dist/unit_tests dist/example_c
+	@$(PYTHON) tests/layers/check.py
 	@sh tests/run_all.sh
+
+# The layers of docs/ARCHITECTURE.md, checked in the object files (make test
+# runs it first).
+check-layers: all
+	@$(PYTHON) tests/layers/check.py
 
 unit: dist/unit_tests
 	./dist/unit_tests

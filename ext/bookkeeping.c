@@ -29,7 +29,7 @@
 ** The settings it needs (audit, last_used_interval) come with the entry,
 ** from the policy the check read (policy.c).
 */
-#include "pat_internal.h"
+#include "policy.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -17,7 +17,7 @@
 ** buffer for the call (bound from there, without a copy), is compared in
 ** constant time against the stored one, and is wiped after the lookup.
 */
-#include "pat_internal.h"
+#include "functions.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -7,7 +7,7 @@
 **
 ** Never: log, return or keep a token or a digest beyond the call.
 */
-#include "pat_internal.h"
+#include "format.h"
 
 #include <sodium.h>
 #include <string.h>

@@ -27,15 +27,10 @@
 ** Never: let a refused connection do anything but pat_version() and
 ** pat_debug().
 */
-#include "pat_internal.h"
+#include "store.h"
 
 #include <stdio.h>
 #include <string.h>
-
-/* The public names an ordinary table or view must not take. */
-static const char *const public_names[] = {"pat_tokens",   "pat_rights",   "pat_roles",
-                                           "pat_owners",   "pat_events",   "pat_settings",
-                                           PAT_ANCHOR_NAME};
 
 /* SQLite's identifier characters: a name is a whole word between others. */
 static int id_char(unsigned char ch) {
@@ -47,13 +42,13 @@ static int id_char(unsigned char ch) {
 ** NULL. Quotes, brackets, comments and white space are not identifier
 ** characters, so "PAT_CREATE", [pat_create] and a comment before the
 ** parenthesis all count. */
-static const char *calls_pat(const char *sql) {
+static const char *calls_pat(const pat_upper *upper, const char *sql) {
   if (sql == NULL) return NULL;
   for (size_t i = 0; sql[i] != '\0'; i++) {
     if ((sql[i] != 'p' && sql[i] != 'P') || (i > 0 && id_char((unsigned char)sql[i - 1])))
       continue;
-    for (int k = 0; pat_function_name(k) != NULL; k++) {
-      const char *name = pat_function_name(k);
+    for (int k = 0; upper->function_name(k) != NULL; k++) {
+      const char *name = upper->function_name(k);
       size_t n = strlen(name);
       if (sqlite3_strnicmp(sql + i, name, (int)n) == 0 &&
           !id_char((unsigned char)sql[i + n]))
@@ -63,10 +58,13 @@ static const char *calls_pat(const char *sql) {
   return NULL;
 }
 
-static int is_public_name(const char *name) {
+/* 1 when an ordinary table or view may not take `name`: one of pat's
+** tables (the anchor included). */
+static int is_public_name(const pat_upper *upper, const char *name) {
   if (name == NULL) return 0;
-  for (size_t i = 0; i < sizeof public_names / sizeof public_names[0]; i++)
-    if (sqlite3_stricmp(name, public_names[i]) == 0) return 1;
+  if (sqlite3_stricmp(name, PAT_ANCHOR_NAME) == 0) return 1;
+  for (int i = 0; upper->table_name(i) != NULL; i++)
+    if (sqlite3_stricmp(name, upper->table_name(i)) == 0) return 1;
   return 0;
 }
 
@@ -136,7 +134,7 @@ static int scan_db(pat_conn *c, const char *schema, int is_temp, char *err, size
     ** like a public table shadows, and the SQL of every object but a view
     ** or a trigger (which SQLite itself refuses to let call pat, and would
     ** not parse under another type) is read. */
-    if (is_public_name(name)) {
+    if (is_public_name(c->upper, name)) {
       snprintf(err, errlen, "%s '%s' in schema '%s' shadows pat's own; rename or drop it",
                type, name, schema);
       found = 1;
@@ -144,7 +142,7 @@ static int scan_db(pat_conn *c, const char *schema, int is_temp, char *err, size
     }
     if (is_temp || sqlite3_stricmp(type, "view") == 0 || sqlite3_stricmp(type, "trigger") == 0)
       continue;
-    const char *fn = calls_pat(text);
+    const char *fn = calls_pat(c->upper, text);
     if (fn != NULL) {
       snprintf(err, errlen, "%s '%s' in schema '%s' names the function %s: pat refuses "
                "to work while a table or index stored in a database file can call it; "
@@ -178,7 +176,7 @@ static int make_sentinel(pat_conn *c, int ndb, char *err, size_t errlen) {
   char *sql = sqlite3_str_finish(s);
   sqlite3_finalize(c->sentinel);
   c->sentinel = NULL;
-  int rc = sql ? pat_store_prepare_main(c, sql, &c->sentinel) : SQLITE_NOMEM;
+  int rc = sql ? pat_conn_prepare_main(c, sql, &c->sentinel) : SQLITE_NOMEM;
   sqlite3_free(sql);
   if (rc != SQLITE_OK) {
     snprintf(err, errlen, "can not watch the schema: %s",
@@ -262,14 +260,14 @@ int pat_guard_schema(pat_conn *c, int hot, char *err, size_t errlen) {
   }
   if (moved == 0) return 0;
   if (c->file != NULL && main_file(c) != c->file) {
-    pat_store_reopened(c);
     /* SQLite 3.40 keeps each eponymous table (pat_tokens, ...) pointing at
     ** main's schema as it was before sqlite3_deserialize replaced it, and
     ** the next query of one reads past the connection's databases. Making
-    ** the modules again drops those tables; they are made anew, on the new
-    ** schema, at their next use. No statement runs on the old main now: a
-    ** deserialize needs the database idle. */
-    if (pat_vtab_register_all(c->db, c) != SQLITE_OK) {
+    ** the modules again (the entry point does, told by pat_conn_reopened)
+    ** drops those tables; they are made anew, on the new schema, at their
+    ** next use. No statement runs on the old main now: a deserialize needs
+    ** the database idle. */
+    if (pat_conn_reopened(c) != 0) {
       snprintf(err, errlen, "can not register pat's tables again: %s", sqlite3_errmsg(c->db));
       return -1;
     }

@@ -16,60 +16,11 @@
 ** Never: write, log or return the key; it lives in the connection's state
 ** and is wiped when the connection closes or the key changes.
 */
-#include "pat_internal.h"
+#include "functions.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-int pat_conn_digest(pat_conn *c, unsigned char out[PAT_DIGEST_LEN], const char *tok,
-                    size_t n) {
-  return pat_digest_keyed(out, tok, n, c->keylen ? c->key : NULL, c->keylen);
-}
-
-int pat_key_matches(pat_conn *c, const char *store_fp, char *err, size_t errlen) {
-  int store_keyed = store_fp != NULL && store_fp[0] != '\0';
-  if (!store_keyed && c->keylen == 0) return 0;
-  if (store_keyed && c->keylen > 0 && strcmp(store_fp, c->key_fp) == 0) return 0;
-  if (!store_keyed)
-    snprintf(err, errlen, "this store was made without a key, but the connection has "
-             "one (fingerprint %s): unset it with pat_key(NULL), or move the store to "
-             "it with pat_rekey()", c->key_fp);
-  else if (c->keylen == 0)
-    snprintf(err, errlen, "this store needs the key it was made with (fingerprint %.*s):"
-             " give it with pat_key() or the PAT_KEY environment variable",
-             PAT_FINGERPRINT_HEX, store_fp);
-  else
-    snprintf(err, errlen, "the key (fingerprint %s) is not the store's (fingerprint %.*s)",
-             c->key_fp, PAT_FINGERPRINT_HEX, store_fp);
-  return -1;
-}
-
-/* Sets (or with keylen 0 clears) the connection's key. */
-static int set_key(pat_conn *c, const unsigned char *key, size_t keylen) {
-  pat_wipe(c->key, sizeof c->key);
-  c->keylen = 0;
-  c->key_fp[0] = '\0';
-  if (keylen > 0) {
-    if (pat_key_fingerprint(c->key_fp, key, keylen) != 0) return -1;
-    memcpy(c->key, key, keylen);
-    c->keylen = keylen;
-  }
-  /* Everything checked against the old key is checked again. */
-  c->store_version = 0;
-  pat_policy_forget(c);
-  return 0;
-}
-
-int pat_key_from_env(pat_conn *c) {
-  const char *hex = getenv("PAT_KEY");
-  unsigned char key[PAT_KEY_MAX];
-  size_t len = 0;
-  if (hex == NULL || hex[0] == '\0') return 0;
-  int rc = pat_hex_key(key, sizeof key, &len, hex) == 0 ? set_key(c, key, len) : -1;
-  pat_wipe(key, sizeof key);
-  return rc;
-}
 
 /* The key argument: a BLOB of PAT_KEY_MIN..PAT_KEY_MAX bytes, or NULL. */
 static int key_arg(sqlite3_context *ctx, const char *fn, sqlite3_value *v,
@@ -104,7 +55,7 @@ void pat_fn_key(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     pat_error(ctx, "pat_key", "%s", err);
     return;
   }
-  if (set_key(c, key, len) != 0) {
+  if (pat_conn_set_key(c, key, len) != 0) {
     pat_error(ctx, "pat_key", "can not take the key");
     return;
   }
@@ -171,7 +122,7 @@ void pat_fn_rekey(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     pat_error(ctx, "pat_rekey", "%s", err);
     return;
   }
-  if (set_key(c, key, len) != 0) {
+  if (pat_conn_set_key(c, key, len) != 0) {
     pat_error(ctx, "pat_rekey", "can not take the key");
     return;
   }

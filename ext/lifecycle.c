@@ -17,7 +17,7 @@
 ** Never: write or log the plaintext. It lives in one sqlite3_malloc'd buffer
 ** handed to SQLite as the result, wiped by its destructor.
 */
-#include "pat_internal.h"
+#include "functions.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -10,37 +10,11 @@
 ** that writes. Every function and table is DIRECTONLY: a view, trigger or
 ** default planted in a database file can not call them.
 */
-#include "pat_internal.h"
+#include "tables.h"
 #include "pat.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-
-SQLITE_EXTENSION_INIT1
-
-void pat_error(sqlite3_context *ctx, const char *fn, const char *fmt, ...) {
-  char msg[PAT_ERRMAX];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(msg, sizeof msg, fmt, ap);
-  va_end(ap);
-  /* The one place every function's error passes: a value quoted back may
-  ** hold a token. */
-  pat_mask_secrets(msg);
-  char *full = sqlite3_mprintf("%s: %s", fn, msg);
-  if (full == NULL) {
-    sqlite3_result_error_nomem(ctx);
-    return;
-  }
-  sqlite3_result_error(ctx, full, -1);
-  sqlite3_free(full);
-  /* A full disk, an I/O error or no memory under the call reaches the
-  ** application as that code: SQLite may have rolled back its transaction
-  ** for it, and the application must know which. */
-  pat_conn *c = sqlite3_user_data(ctx);
-  if (c != NULL && c->fail_code != SQLITE_OK) sqlite3_result_error_code(ctx, c->fail_code);
-}
 
 static void fn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   (void)argc;
@@ -108,8 +82,9 @@ static const struct {
     {"pat_debug", 0, PAT_FN_FLAGS, fn_debug},
 };
 
-const char *pat_function_name(int i) {
-  /* pat_version and pat_debug may run from anywhere: they act on nothing. */
+/* pat's functions that no object stored in a database file may call: all
+** but pat_version and pat_debug, which act on nothing. */
+static const char *function_name(int i) {
   int k = -1;
   for (size_t j = 0; j < sizeof functions / sizeof functions[0]; j++) {
     if (functions[j].fn == fn_version || functions[j].fn == fn_debug) continue;
@@ -118,6 +93,48 @@ const char *pat_function_name(int i) {
   }
   return NULL;
 }
+
+static const pat_table *const tables[] = {
+    &pat_table_tokens, &pat_table_owners,   &pat_table_rights,
+    &pat_table_roles,  &pat_table_settings, &pat_table_events};
+
+static const char *table_name(int i) {
+  return i >= 0 && (size_t)i < sizeof tables / sizeof tables[0] ? tables[i]->name : NULL;
+}
+
+/* Every table's module, and the anchor's (conn.c). Registering one again
+** drops the old one's eponymous table. */
+static int register_tables(sqlite3 *db, pat_conn *c) {
+  int rc = SQLITE_OK;
+  for (size_t i = 0; rc == SQLITE_OK && i < sizeof tables / sizeof tables[0]; i++)
+    rc = pat_vtab_register(db, c, tables[i]);
+  return rc == SQLITE_OK ? pat_anchor_register(db, c) : rc;
+}
+
+/* What the store tells the layers above it (store.h). */
+static int upper_event(pat_conn *c, int event) {
+  switch (event) {
+  case PAT_UPPER_RELEASE:
+    pat_book_release(c);
+    return 0;
+  case PAT_UPPER_FORGET:
+    pat_policy_forget(c);
+    return 0;
+  case PAT_UPPER_REOPENED:
+    pat_policy_forget(c);
+    return register_tables(c->db, c) == SQLITE_OK ? 0 : -1;
+  case PAT_UPPER_FREE:
+    pat_policy_free(c->policy);
+    pat_policy_free(c->policy_defaults);
+    c->policy = c->policy_defaults = NULL;
+    return 0;
+  default:
+    return -1;
+  }
+}
+
+static const pat_upper upper = {
+    .event = upper_event, .function_name = function_name, .table_name = table_name};
 
 #ifdef _WIN32
 __declspec(dllexport)
@@ -130,7 +147,7 @@ int sqlite3_pat_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *p
     *pzErrMsg = sqlite3_mprintf("pat: libsodium could not be initialised");
     return SQLITE_ERROR;
   }
-  pat_conn *c = pat_conn_new(db);
+  pat_conn *c = pat_conn_new(db, &upper);
   if (c == NULL) return SQLITE_NOMEM;
   if (pat_key_from_env(c) != 0) {
     pat_conn_unref(c);
@@ -149,7 +166,7 @@ int sqlite3_pat_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *p
                                     functions[i].flags, c, functions[i].fn, NULL,
                                     NULL, pat_conn_unref);
   }
-  if (rc == SQLITE_OK) rc = pat_vtab_register_all(db, c);
+  if (rc == SQLITE_OK) rc = register_tables(db, c);
   pat_conn_unref(c); /* the reference taken by pat_conn_new */
   if (rc != SQLITE_OK)
     *pzErrMsg = sqlite3_mprintf("pat: can not register: %s", sqlite3_errstr(rc));

@@ -29,7 +29,7 @@
 ** one indexed lookup joined to the token's own (skipped while no owner is
 ** listed at all).
 */
-#include "pat_internal.h"
+#include "policy.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -10,7 +10,7 @@
 ** array that a token stores. Catalog and role come from the caller: no
 ** SQLite statement runs in this file.
 */
-#include "pat_internal.h"
+#include "values.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,16 +7,12 @@
 ** answers every read, so a new store and no store read alike, and loading
 ** pat writes nothing.
 **
-** Statements that run on every call are prepared once per connection and
-** reset after each use. SQLite refuses to close a connection while any of
-** its statements live, and it checks that before it frees function user
-** data, but after it disconnects virtual tables. So the statements cached on
-** `main` are only prepared while pat's hidden table is connected, and
-** released in its xDisconnect (anchor.c).
+** The statements pat runs on main are listed here, once each, and prepared
+** on first use into the connection's cache (conn.c keeps and releases it).
 **
 ** Never: keep a token or a digest here beyond the call that uses it.
 */
-#include "pat_internal.h"
+#include "store.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -108,53 +104,6 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
     [PAT_STMT_TOKEN_BY_ID] =
         "SELECT owner, valid_from, valid_to FROM main.pat_store_tokens WHERE id = ?1",
 };
-
-pat_conn *pat_conn_new(sqlite3 *db) {
-  pat_conn *c = sqlite3_malloc(sizeof *c);
-  if (c == NULL) return NULL;
-  memset(c, 0, sizeof *c);
-  c->db = db;
-  c->refs = 1;
-  if (sqlite3_file_control(db, "main", SQLITE_FCNTL_VFS_POINTER, &c->vfs) != SQLITE_OK)
-    c->vfs = NULL;
-  return c;
-}
-
-static void finalize_all(pat_conn *c, int which) {
-  for (int i = 0; i < PAT_STMT_COUNT; i++) {
-    sqlite3_finalize(c->stmt[which][i]);
-    c->stmt[which][i] = NULL;
-  }
-}
-
-void pat_store_release(pat_conn *c) {
-  pat_book_release(c);
-  finalize_all(c, PAT_DB_MAIN);
-  sqlite3_finalize(c->sentinel);
-  c->sentinel = NULL;
-  c->schema_state = PAT_SCHEMA_UNKNOWN;
-  c->store_version = 0;
-}
-
-void pat_store_reopened(pat_conn *c) {
-  pat_store_release(c);
-  pat_policy_forget(c);
-  c->next_id = 0;
-  if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_VFS_POINTER, &c->vfs) != SQLITE_OK)
-    c->vfs = NULL;
-}
-
-void pat_conn_unref(void *p) {
-  pat_conn *c = p;
-  if (c == NULL || --c->refs > 0) return;
-  pat_store_release(c);
-  finalize_all(c, PAT_DB_DEFAULTS);
-  pat_policy_free(c->policy);
-  pat_policy_free(c->policy_defaults);
-  if (c->defaults != NULL) sqlite3_close(c->defaults);
-  pat_wipe(c->key, sizeof c->key);
-  sqlite3_free(c);
-}
 
 static int open_defaults(pat_conn *c, char *err, size_t errlen) {
   if (c->defaults != NULL) return 0;
@@ -358,13 +307,6 @@ int pat_store_open(pat_conn *c, char *err, size_t errlen) {
   return PAT_DB_DEFAULTS;
 }
 
-void pat_store_failed(pat_conn *c, int rc) {
-  int primary = rc & 0xff;
-  c->store_missing = primary == SQLITE_SCHEMA ||
-                     (primary == SQLITE_ERROR && strstr(sqlite3_errmsg(c->db), "no such table"));
-  pat_note_failure(c, rc);
-}
-
 int pat_store_gone(pat_conn *c) {
   char err[PAT_ERRMAX];
   if (!c->store_missing) return 0;
@@ -420,22 +362,6 @@ int pat_store_ensure(pat_conn *c, int *made, char *err, size_t errlen) {
   return 0;
 }
 
-int pat_store_prepare_main(pat_conn *c, const char *sql, sqlite3_stmt **st) {
-  *st = NULL;
-  if (pat_anchor(c) != 0) {
-    snprintf(c->errmsg, sizeof c->errmsg, "can not connect " PAT_ANCHOR_NAME ": %s",
-             sqlite3_errmsg(c->db));
-    return SQLITE_ERROR;
-  }
-  int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
-  if (rc != SQLITE_OK) {
-    snprintf(c->errmsg, sizeof c->errmsg, "%s", sqlite3_errmsg(c->db));
-    sqlite3_finalize(*st);
-    *st = NULL;
-  }
-  return rc;
-}
-
 sqlite3_stmt *pat_store_stmt(pat_conn *c, int which, pat_stmt_id id) {
   sqlite3_stmt **slot = &c->stmt[which][id];
   if (*slot != NULL) return *slot;
@@ -444,7 +370,7 @@ sqlite3_stmt *pat_store_stmt(pat_conn *c, int which, pat_stmt_id id) {
     ** the schema (pat_store_recheck); a change before it, which the new
     ** statement will never notice, is looked for now. */
     if (pat_guard_schema(c, 0, c->errmsg, sizeof c->errmsg) != 0) return NULL;
-    if (pat_store_prepare_main(c, stmt_sql[id], slot) != SQLITE_OK) return NULL;
+    if (pat_conn_prepare_main(c, stmt_sql[id], slot) != SQLITE_OK) return NULL;
     c->reprepares[id] = sqlite3_stmt_status(*slot, SQLITE_STMTSTATUS_REPREPARE, 0);
     return *slot;
   }
@@ -626,42 +552,4 @@ int pat_token_get(pat_conn *c, int64_t id, pat_token_row *row) {
   }
   sqlite3_reset(st);
   return found;
-}
-
-int pat_data_version(pat_conn *c, unsigned int *dv) {
-  *dv = 0;
-  return sqlite3_file_control(c->db, "main", SQLITE_FCNTL_DATA_VERSION, dv) == SQLITE_OK
-             ? 0
-             : -1;
-}
-
-/* main's VFS is fixed for the connection's life: found once (pat_conn_new). */
-const char *pat_vfs_name(pat_conn *c) {
-  sqlite3_vfs *vfs = c->vfs;
-  if (vfs == NULL &&
-      (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_VFS_POINTER, &vfs) != SQLITE_OK ||
-       vfs == NULL))
-    return "?";
-  return vfs->zName;
-}
-
-int pat_vfs_is_os(pat_conn *c) { return strncmp(pat_vfs_name(c), "unix", 4) == 0; }
-
-int pat_vfs_is_memory(pat_conn *c) {
-  const char *file = sqlite3_db_filename(c->db, "main");
-  return file == NULL || file[0] == '\0' || strcmp(pat_vfs_name(c), "memdb") == 0;
-}
-
-int pat_nested_write_runs(pat_conn *c) {
-  /* Asked of the statements themselves: no allocation, no change. */
-  for (sqlite3_stmt *s = sqlite3_next_stmt(c->db, NULL); s != NULL;
-       s = sqlite3_next_stmt(c->db, s))
-    if (sqlite3_stmt_busy(s) && !sqlite3_stmt_readonly(s)) return 1;
-  return 0;
-}
-
-int pat_nested_autocommit_write(pat_conn *c) {
-  /* With no writing statement running, our write would commit on its own,
-  ** in the middle of the caller's reading one. */
-  return sqlite3_get_autocommit(c->db) && !pat_nested_write_runs(c);
 }

@@ -6,7 +6,7 @@
 ** quirks included ('2026-02-30' is 2026-03-02; a number in TEXT is a Julian
 ** day). Times are whole seconds: REAL is rounded down.
 */
-#include "pat_internal.h"
+#include "values.h"
 
 #include <math.h>
 #include <stdio.h>

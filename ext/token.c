@@ -15,7 +15,7 @@
 ** No SQLite in here, and never a copy of a token: parse points into the
 ** caller's buffer, make writes into the caller's.
 */
-#include "pat_internal.h"
+#include "format.h"
 
 #include <string.h>
 

@@ -10,7 +10,7 @@
 ** store exists and on the private defaults otherwise. Tables are
 ** eponymous-only (no CREATE VIRTUAL TABLE) and DIRECTONLY.
 */
-#include "pat_internal.h"
+#include "tables.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -30,9 +30,11 @@ typedef struct pat_cursor {
   sqlite3_int64 seek_end;   /* the last rowid when the scan began */
 } pat_cursor;
 
-static const pat_table *const tables[] = {
-    &pat_table_tokens, &pat_table_owners,   &pat_table_rights,
-    &pat_table_roles,  &pat_table_settings, &pat_table_events};
+/* A module's user data: the connection's state and the table it serves. */
+typedef struct pat_module_aux {
+  pat_conn *conn;
+  const pat_table *table;
+} pat_module_aux;
 
 static void vtab_set_error(sqlite3_vtab *vt, const char *fmt, const char *msg) {
   pat_vtab *v = (pat_vtab *)vt;
@@ -44,15 +46,11 @@ static void vtab_set_error(sqlite3_vtab *vt, const char *fmt, const char *msg) {
 
 static int vtab_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
                         sqlite3_vtab **out, char **pzErr) {
-  const pat_table *t = NULL;
-  pat_conn *c = aux;
+  const pat_table *t = ((pat_module_aux *)aux)->table;
+  pat_conn *c = ((pat_module_aux *)aux)->conn;
   (void)argc;
-  for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
-    if (strcmp(tables[i]->name, argv[0]) == 0) t = tables[i];
-  if (t == NULL) {
-    *pzErr = sqlite3_mprintf("pat: no table named %s", argv[0]);
-    return SQLITE_ERROR;
-  }
+  (void)argv;
+  (void)pzErr;
   char *ddl = sqlite3_mprintf("CREATE TABLE x(%s)", t->columns);
   int rc = ddl ? sqlite3_declare_vtab(db, ddl) : SQLITE_NOMEM;
   sqlite3_free(ddl);
@@ -285,12 +283,6 @@ int pat_write_only(const pat_table *t, sqlite3_value **argv, unsigned allowed,
   return 0;
 }
 
-void pat_note_failure(pat_conn *c, int rc) {
-  int primary = rc & 0xff;
-  if (primary == SQLITE_FULL || primary == SQLITE_IOERR || primary == SQLITE_NOMEM)
-    c->fail_code = rc;
-}
-
 int pat_exec_bound(pat_conn *c, const char *sql, int n, sqlite3_value **vals,
                    char *err, size_t errlen) {
   sqlite3_stmt *st = NULL;
@@ -363,11 +355,17 @@ static const sqlite3_module pat_module = {
     .xUpdate = vtab_update,
 };
 
-int pat_vtab_register_all(sqlite3 *db, pat_conn *c) {
-  int rc = SQLITE_OK;
-  for (size_t i = 0; rc == SQLITE_OK && i < sizeof tables / sizeof tables[0]; i++) {
-    c->refs++; /* dropped by SQLite with the module, or at once on failure */
-    rc = sqlite3_create_module_v2(db, tables[i]->name, &pat_module, c, pat_conn_unref);
-  }
-  return rc == SQLITE_OK ? pat_anchor_register(db, c) : rc;
+static void module_aux_free(void *p) {
+  pat_module_aux *aux = p;
+  pat_conn_unref(aux->conn);
+  sqlite3_free(aux);
+}
+
+int pat_vtab_register(sqlite3 *db, pat_conn *c, const pat_table *t) {
+  pat_module_aux *aux = sqlite3_malloc(sizeof *aux);
+  if (aux == NULL) return SQLITE_NOMEM;
+  aux->conn = c;
+  aux->table = t;
+  c->refs++; /* dropped by SQLite with the module, or at once on failure */
+  return sqlite3_create_module_v2(db, t->name, &pat_module, aux, module_aux_free);
 }

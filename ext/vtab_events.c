@@ -9,7 +9,7 @@
 ** No event holds a token or its digest. Nobody changes the trail through
 ** pat: it has no write handler.
 */
-#include "pat_internal.h"
+#include "tables.h"
 
 /* A token whose create event is still in its row (sql/schema.sql) shows it
 ** from there, under the token's id. */

@@ -9,7 +9,7 @@
 ** text, so 42 and '42' are one owner. The role must exist when it is set; an
 ** owner whose role is deleted later may grant, and holds, nothing.
 */
-#include "pat_internal.h"
+#include "tables.h"
 
 #include <stdio.h>
 

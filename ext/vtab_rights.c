@@ -11,7 +11,7 @@
 ** ROOT grants a new right at once; other roles only once someone INSERTs it
 ** into pat_roles. Deleting a right takes it out of every role as well.
 */
-#include "pat_internal.h"
+#include "tables.h"
 
 #include <stdio.h>
 

@@ -12,7 +12,7 @@
 ** ROOT or has a row here. Taking a right from a role takes it from its
 ** owners' tokens at once: pat_has_right asks the owner's current role.
 */
-#include "pat_internal.h"
+#include "tables.h"
 
 #include <stdio.h>
 #include <string.h>

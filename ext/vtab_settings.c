@@ -8,7 +8,7 @@
 **
 ** The keys are fixed; each UPDATE of a value is checked for its key.
 */
-#include "pat_internal.h"
+#include "tables.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -12,7 +12,7 @@
 ** An UPDATE runs pat_create's checks on what it sets, and only on that; the
 ** store's triggers write the update and delete events in the same statement.
 */
-#include "pat_internal.h"
+#include "tables.h"
 
 #include <stdio.h>
 

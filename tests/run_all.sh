@@ -3,7 +3,8 @@
 # dist/unit_tests (make test does both, then calls this):
 #   1. ./dist/unit_tests            the Check unit tests of the pure C pieces
 #   2. sh tests/run_sql.sh          SQL files through the real sqlite3 shell
-#   3. python3 -m unittest discover -s tests/python -t .
+#   3. the Python suite, tests/python/run_parallel.py (unittest, one module
+#      per process, PAT_TEST_JOBS at a time)
 #   4. sh tests/run_examples.sh      the install and the example applications
 # Every suite's output is shown as it runs. The last line is always
 #   make test: N passed, M failed
@@ -119,7 +120,9 @@ elif [ ! -d tests/python ]; then
   echo "==== python: tests/python is missing"
   add python 0 1 "tests/python missing"
 else
-  run python "$PYTHON" -m unittest discover -s tests/python -t .
+  # One module per process, as many at a time as there are cores; the
+  # runner ends with unittest's own closing lines (tests/python/run_parallel.py).
+  run python /usr/bin/python3 tests/python/run_parallel.py "$PYTHON"
   ran=$(sed -n 's/^Ran \([0-9]*\) tests* in .*/\1/p' "$work/python.out" | tail -n 1)
   # The verdict: "OK", "OK (skipped=1)", "FAILED (failures=1, errors=2)",
   # "NO TESTS RAN".

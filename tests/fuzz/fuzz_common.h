@@ -25,7 +25,7 @@
 #include <sqlite3.h>
 
 #include "pat.h"
-#include "pat_internal.h"
+#include "tables.h"
 
 /* Every target uses some of these helpers. */
 #define FZ_FN static __attribute__((unused))

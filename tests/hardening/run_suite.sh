@@ -95,7 +95,7 @@ if [ "$mode" = asan ]; then
   common="exitcode=99:log_path=$logs/asan:print_summary=1"
   ASAN_OPTIONS="$common:detect_leaks=1:halt_on_error=1:abort_on_error=0"
   ASAN_OPTIONS="$ASAN_OPTIONS:detect_stack_use_after_return=1:strict_string_checks=1"
-  ASAN_OPTIONS="$ASAN_OPTIONS:check_initialization_order=1:fast_unwind_on_malloc=0"
+  ASAN_OPTIONS="$ASAN_OPTIONS:check_initialization_order=1:fast_unwind_on_malloc=${PAT_ASAN_FAST_UNWIND:-0}"
   UBSAN_OPTIONS="$common:print_stacktrace=1:halt_on_error=1"
   LSAN_OPTIONS="suppressions=$root/tests/hardening/lsan.supp:print_suppressions=0"
   export ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
@@ -105,7 +105,10 @@ else
   vg="valgrind -q --error-exitcode=99 --leak-check=full"
   vg="$vg --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect"
   # Children too: Python tests start /usr/bin/python3 themselves.
-  vg="$vg --track-origins=yes --num-callers=40 --trace-children=yes"
+  vg="$vg --num-callers=40 --trace-children=yes"
+  # Where an uninitialised value came from: twice the run time, so only when
+  # asked (PAT_VG_ORIGINS=1), to explain a report.
+  [ "${PAT_VG_ORIGINS:-0}" = 1 ] && vg="$vg --track-origins=yes"
   vg="$vg --suppressions=$root/tests/hardening/valgrind.supp --log-file=$logs/vg.%p"
   # In one process (no fork per test), so that a leak shows in this log.
   printf '#!/bin/sh\nCK_FORK=no exec %s %s "$@"\n' "$vg" "$tree/dist/unit_tests.real" \

@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "pat_internal.h"
+#include "format.h"
 #include "suites.h"
 
 static void setup_crypto(void) { ck_assert_int_eq(pat_crypto_init(), 0); }

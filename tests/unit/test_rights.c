@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "pat_internal.h"
+#include "values.h"
 #include "suites.h"
 
 /* ------------------------------------------------------------- helpers */

@@ -32,7 +32,7 @@
 #include <unistd.h>
 
 #include "pat.h"
-#include "pat_internal.h"
+#include "tables.h"
 #include "suites.h"
 
 /* ------------------------------------------------------- the recorders */

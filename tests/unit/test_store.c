@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "pat.h"
-#include "pat_internal.h"
+#include "tables.h"
 #include "suites.h"
 
 static char dbpath[64];

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "pat_internal.h"
+#include "values.h"
 #include "suites.h"
 
 static sqlite3 *db;

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pat_internal.h"
+#include "format.h"
 #include "suites.h"
 
 static const char B62[] =

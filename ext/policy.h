@@ -1,0 +1,79 @@
+/*
+** policy.h: layer 5, what pat reads from the store and keeps (the settings,
+** the catalog and the roles' grants: policy.c) and what a check writes on
+** the side (bookkeeping.c).
+*/
+#ifndef PAT_POLICY_H
+#define PAT_POLICY_H
+
+#include "store.h"
+
+/* ---- policy.c */
+
+/* The settings, the catalog and the roles' grants of a store, cached, and
+** read again when the store's policy version is not the cached one (read
+** on every call, with the key's fingerprint, which must be the
+** connection's). NULL with err. */
+const pat_policy *pat_policy_get(pat_conn *c, int which, char *err, size_t errlen);
+/* 1 when some owner is listed in pat_owners (else every owner has the
+** role default_role, and a check need not look). */
+int pat_policy_owners_listed(const pat_policy *p);
+/* The index of a right in the catalog, or -1. */
+int pat_policy_right(const pat_policy *p, const char *name, size_t n);
+/* The role that decides: the owner's listed role, else default_role. */
+const char *pat_policy_role(const pat_policy *p, const char *owner_role);
+/* 1 when `role` grants catalog right number `right`. */
+int pat_policy_grants(const pat_policy *p, const char *role, int right);
+/* The catalog with what `role` grants, for pat_rights_expand (free *out). */
+int pat_policy_catalog(const pat_policy *p, const char *role, pat_catalog_entry **out,
+                       int *n);
+int pat_policy_audit(const pat_policy *p);
+/* The JSON pat_rights_for made last from this rights text for this role (a
+** sqlite3_malloc'd copy) and its hash, or NULL; and the one to remember. */
+char *pat_policy_memo_get(const pat_policy *p, const char *role, const char *text,
+                          size_t n, int64_t *hash);
+void pat_policy_memo_put(const pat_policy *p, const char *role, const char *text,
+                         size_t n, const char *json, int64_t hash);
+/* A stored rights set (JSON) by its pat_rights_hash, or NULL; and one to
+** remember (a few, the most recent). */
+const char *pat_policy_set_get(const pat_policy *p, int64_t hash, int *n);
+void pat_policy_set_put(const pat_policy *p, int64_t hash, const char *json, int n);
+int64_t pat_policy_interval(const pat_policy *p);
+int64_t pat_policy_default_lifetime(const pat_policy *p);
+/* 1 and *max when max_lifetime is set, 0 for no limit. */
+int pat_policy_max_lifetime(const pat_policy *p, int64_t *max);
+/* The prefix for new tokens, or NULL when the setting is not usable. */
+const char *pat_policy_prefix(const pat_policy *p);
+/* The version the cached policy of main was read under, as pat's
+** conditional writes bind it. */
+sqlite3_int64 pat_policy_version(const pat_policy *p);
+/* The policy of main under `version`, which the caller read in its current
+** read transaction (a check's lookup brings it): the cache when it is that
+** version, else read now. NULL with err. */
+const pat_policy *pat_policy_at(pat_conn *c, sqlite3_int64 version, char *err,
+                                size_t errlen);
+/* The cached policy as it is, unread, for a call whose write is
+** conditional on its version (store.c, PAT_SQL_IF_POLICY) and that reads it
+** again before it refuses anything; pat_policy_get when none is cached. */
+const pat_policy *pat_policy_cached(pat_conn *c, int which, char *err, size_t errlen);
+/* The key changed: read everything again. */
+void pat_policy_forget(pat_conn *c);
+void pat_policy_free(pat_policy *p);
+
+/* ---- bookkeeping.c */
+
+enum { PAT_AUDIT_OFF, PAT_AUDIT_CHANGES, PAT_AUDIT_ALL };
+
+/* What one check writes on the side: last_used_at and/or an event. */
+typedef struct pat_book_entry {
+  int64_t id, now, interval;
+  int touch;          /* write last_used_at = now (if the interval passed) */
+  const char *event;  /* "use", "deny" or NULL */
+  const char *detail;
+} pat_book_entry;
+
+/* Best-effort: skipped, never waiting, when it can not be written now. */
+void pat_book_write(pat_conn *c, const pat_book_entry *e);
+void pat_book_release(pat_conn *c);
+
+#endif

@@ -1,0 +1,230 @@
+/*
+** store.h: layer 4, pat's store on the application's database: the
+** connection's state (conn.c), the look at the schema before pat acts
+** (guard.c), and the store's tables, statements and transactions (store.c).
+*/
+#ifndef PAT_STORE_H
+#define PAT_STORE_H
+
+#include "values.h"
+
+/* Statements the store prepares once per connection. */
+typedef enum pat_stmt_id {
+  PAT_STMT_VERIFY,
+  PAT_STMT_RIGHTS,
+  PAT_STMT_HAS_RIGHT,
+  PAT_STMT_SETTING,
+  PAT_STMT_OWNER_ROLE,
+  PAT_STMT_INSERT_TOKEN,
+  PAT_STMT_INSERT_TOKEN_AT,
+  PAT_STMT_ROTATE_TOKEN,
+  PAT_STMT_TOKEN_BY_ID,
+  PAT_STMT_POLICY_VERSION,
+  PAT_STMT_POLICY_SETTINGS,
+  PAT_STMT_POLICY_RIGHTS,
+  PAT_STMT_POLICY_ROLES,
+  PAT_STMT_POLICY_META,
+  /* What opens and ends pat's own writes (pat_store_begin and _end): all
+  ** prepared before anything is written, so an undo never needs memory. */
+  PAT_STMT_BEGIN,
+  PAT_STMT_COMMIT,
+  PAT_STMT_ROLLBACK,
+  PAT_STMT_SAVEPOINT,
+  PAT_STMT_RELEASE,
+  PAT_STMT_ROLLBACK_TO,
+  PAT_STMT_COUNT
+} pat_stmt_id;
+
+/* Where a statement runs: the application's database, or the private
+** in-memory copy of a new store that answers reads before the store exists. */
+enum { PAT_DB_MAIN = 0, PAT_DB_DEFAULTS = 1 };
+
+typedef struct pat_book pat_book;     /* bookkeeping.c, layer 5 */
+typedef struct pat_policy pat_policy; /* policy.c, layer 5 */
+typedef struct pat_conn pat_conn;
+
+/* What the layers above the store are told (pat_upper.event). */
+enum {
+  PAT_UPPER_RELEASE,  /* the statements on main go (the connection closes) */
+  PAT_UPPER_FORGET,   /* the key changed: what was read under it is not known */
+  PAT_UPPER_REOPENED, /* main's file was replaced (sqlite3_deserialize): its
+                      ** tables are made again too; 0, or -1 */
+  PAT_UPPER_FREE      /* the connection's state goes */
+};
+
+/* The layers above, as the store reaches them without naming them: given
+** once, by the entry point (pat.c). */
+typedef struct pat_upper {
+  int (*event)(pat_conn *c, int event);
+  /* The names that no object stored in a database file may call (pat's
+  ** functions but pat_version and pat_debug), and those no object may take
+  ** (pat's tables): the i-th, or NULL past the last. */
+  const char *(*function_name)(int i);
+  const char *(*table_name)(int i);
+} pat_upper;
+
+/* Per-connection state: user data of every function and module. */
+struct pat_conn {
+  sqlite3 *db;        /* the application's connection */
+  const pat_upper *upper;
+  sqlite3 *defaults;  /* private :memory: store with the defaults */
+  sqlite3_stmt *stmt[2][PAT_STMT_COUNT];
+  int reprepares[PAT_STMT_COUNT]; /* to notice schema changes on main */
+  int store_version;  /* of main; 0 while unknown or absent */
+  int anchored;       /* pat_anchor is connected on db (conn.c) */
+  int anchoring;      /* the one statement that may use pat_anchor is prepared */
+  int refs;           /* registrations holding this struct */
+  char errmsg[PAT_ERRMAX]; /* why pat_store_stmt last answered NULL */
+  pat_book *book;     /* what checks write on the side, lazily made */
+  unsigned char key[PAT_KEY_MAX]; /* the pepper, when keylen > 0; wiped */
+  size_t keylen;
+  char key_fp[PAT_FINGERPRINT_HEX + 1]; /* its fingerprint, "" without */
+  sqlite3_vfs *vfs;   /* main's, for the clock */
+  unsigned char digest[PAT_DIGEST_LEN]; /* a check's, bound from here; wiped */
+  pat_policy *policy;          /* settings, catalog, roles of main */
+  pat_policy *policy_defaults; /* and of the defaults */
+  /* The id the next pat_create takes, while nothing else wrote since the
+  ** last one (total changes and data version as then); 0 when unknown. */
+  sqlite3_int64 next_id, next_id_changes;
+  unsigned int next_id_dv;
+  /* guard.c */
+  int writing;              /* depth of pat's own writes in progress */
+  int schema_state;         /* PAT_SCHEMA_*: the last look at the schema */
+  int ndb;                  /* databases of the connection then */
+  sqlite3_file *file;       /* main's file then (a deserialize changes it) */
+  sqlite3_stmt *sentinel;   /* re-prepared by SQLite when a schema changes */
+  int sentinel_reprepares;
+  char refusal[PAT_ERRMAX]; /* why, while schema_state is PAT_SCHEMA_REFUSED */
+  /* Why pat's last write on main failed, when SQLite gave up on the whole
+  ** transaction for it (SQLITE_FULL, _IOERR, _NOMEM); else SQLITE_OK. */
+  int fail_code;
+  /* The last failed read or write of the store said its tables are gone
+  ** (an application's ROLLBACK took back the transaction that made it),
+  ** not that the read failed (I/O, memory): only then is it made anew. */
+  int store_missing;
+};
+
+enum { PAT_SCHEMA_UNKNOWN, PAT_SCHEMA_CLEAN, PAT_SCHEMA_REFUSED };
+
+#define PAT_SCHEMA_VERSION 3
+
+/* Seconds between the earliest and the latest time pat takes: every
+** duration setting is bounded by it, so that no sum of a time and a
+** duration overflows. */
+#define PAT_SECONDS_MAX (PAT_TIME_MAX - PAT_TIME_MIN)
+
+/* ---- conn.c */
+
+pat_conn *pat_conn_new(sqlite3 *db, const pat_upper *upper);
+/* Drops a reference (the destructor SQLite calls for each registration). */
+void pat_conn_unref(void *p);
+/* Frees every statement cached on main (they would keep it from closing). */
+void pat_conn_release(pat_conn *c);
+/* main's file changed under the connection (sqlite3_deserialize, a
+** restore that reopened it): forget everything read from the old one, and
+** have the layers above do the same. 0, or -1 when they could not. */
+int pat_conn_reopened(pat_conn *c);
+/* Sets (or with keylen 0 clears) the connection's key. 0, or -1. */
+int pat_conn_set_key(pat_conn *c, const unsigned char *key, size_t keylen);
+/* The hidden table the cached statements hang on (see conn.c). */
+#define PAT_ANCHOR_NAME "pat_anchor"
+int pat_anchor_register(sqlite3 *db, pat_conn *c);
+/* Prepares a statement on main that pat keeps (anchored: see conn.c).
+** SQLite's code, with the reason in c->errmsg. */
+int pat_conn_prepare_main(pat_conn *c, const char *sql, sqlite3_stmt **st);
+
+/* Whether the connection's key is the one the store was made with, given
+** the store's fingerprint (NULL: made without a key). 0, or -1 and err. */
+int pat_key_matches(pat_conn *c, const char *store_fp, char *err, size_t errlen);
+/* The digest of a token under the connection's key. */
+int pat_conn_digest(pat_conn *c, unsigned char out[PAT_DIGEST_LEN], const char *tok,
+                    size_t n);
+/* Reads PAT_KEY (hex) from the environment at load time. 0, or -1. */
+int pat_key_from_env(pat_conn *c);
+/* 1 when main's VFS is the operating system's (unix, unix-excl, ...). */
+int pat_vfs_is_os(pat_conn *c);
+/* 1 when main lives in this connection's memory (":memory:", a temporary
+** database, or sqlite3_deserialize's memdb): nobody else reads or writes it. */
+int pat_vfs_is_memory(pat_conn *c);
+/* main's data version (PRAGMA data_version, without a statement): moves
+** when another connection commits, as seen by this one's latest read. 0, or
+** -1 when it can not be read. */
+int pat_data_version(pat_conn *c, unsigned int *dv);
+const char *pat_vfs_name(pat_conn *c);
+/* 1 when a write now would commit by itself inside the caller's read-only
+** statement in autocommit (SELECT pat_create(...)). */
+int pat_nested_autocommit_write(pat_conn *c);
+/* 1 while a statement of the connection that writes is running (the
+** caller's INSERT ... SELECT pat_create(...), or a write to a pat table). */
+int pat_nested_write_runs(pat_conn *c);
+/* After a statement of pat's on main failed with rc: notes whether the
+** store is gone (store_missing) and a code SQLite acts on (fail_code). */
+void pat_store_failed(pat_conn *c, int rc);
+/* Notes the code of a failed write of pat's on main (see fail_code). */
+void pat_note_failure(pat_conn *c, int rc);
+
+/* ---- store.c */
+
+/* Which store answers reads: PAT_DB_MAIN when the application's database
+** holds one, else PAT_DB_DEFAULTS. -1 with err when pat refuses to work
+** (a public name shadowed, a store from a newer pat). */
+int pat_store_open(pat_conn *c, char *err, size_t errlen);
+/* pat_store_open for calls off the hot path: first makes sure a store seen
+** before is still there and not shadowed since. */
+int pat_store_validate(pat_conn *c, char *err, size_t errlen);
+/* After a failed statement on main (pat_store_failed): 1 when the store is
+** simply gone (an application's ROLLBACK took back the transaction that
+** made it), so the caller answers as for no store; 0 when the failure is
+** real (an I/O error, no memory: SQLite may have rolled back the
+** application's transaction, and nothing may be written after it). */
+int pat_store_gone(pat_conn *c);
+/* Makes sure main holds a current store (creating or upgrading it); *made
+** (when not NULL) says whether this call made it. */
+int pat_store_ensure(pat_conn *c, int *made, char *err, size_t errlen);
+sqlite3 *pat_store_db(pat_conn *c, int which);
+/* A setting read as it stands in main's store, without making, upgrading or
+** checking anything (pat_debug runs from anywhere); the defaults' when main
+** holds no store. As pat_setting. */
+int pat_store_peek_setting(pat_conn *c, const char *key, char *buf, size_t n);
+/* The cached statement, prepared on first use; reset it after use. NULL
+** with the reason in c->errmsg (a shadowing object, SQLite's message). */
+sqlite3_stmt *pat_store_stmt(pat_conn *c, int which, pat_stmt_id id);
+/* After stepping a cached statement on main: notices a schema change (which
+** may have planted a shadowing object) and re-checks. 0 or -1 and err. */
+int pat_store_recheck(pat_conn *c, pat_stmt_id id, char *err, size_t errlen);
+/* A setting's value as text into buf; 0, 1 when NULL, -1 on error. */
+int pat_setting(pat_conn *c, int which, const char *key, char *buf, size_t n);
+int pat_setting_int(pat_conn *c, int which, const char *key, int64_t *out,
+                    int *is_null);
+/* Opens what makes a multi-statement write (making the store) atomic: a
+** write transaction taken at once in autocommit, a savepoint inside the
+** application's transaction, or nothing when the calling statement itself
+** writes (its own transaction covers ours). */
+enum { PAT_BEGAN_NONE, PAT_BEGAN_TXN, PAT_BEGAN_SAVEPOINT, PAT_BEGAN_FAILED };
+int pat_store_begin(pat_conn *c);
+int pat_store_end(pat_conn *c, int began, int ok, char *err, size_t errlen);
+/* After DDL inside pat's own write: prepares its undo anew (see store.c). */
+int pat_store_undo_again(pat_conn *c);
+const char *pat_schema_sql(void);
+
+/* A token's row as a change needs it. */
+typedef struct pat_token_row {
+  char owner[PAT_OWNER_MAX + 1];
+  int64_t valid_from, valid_to;
+} pat_token_row;
+/* 1 and the row, 0 when no token has that id, -1 with c->errmsg. */
+int pat_token_get(pat_conn *c, int64_t id, pat_token_row *row);
+
+/* ---- guard.c */
+
+/* Before any pat function or table acts: refuses re-entrance through pat's
+** own writes, and a schema that can call pat or shadows a public name
+** (looked at again when it may have changed; `hot`: the caller's own lookup
+** notices a change of main). 0, or -1 with err. */
+int pat_guard(pat_conn *c, int hot, char *err, size_t errlen);
+/* pat_guard's look at the schema alone. */
+int pat_guard_schema(pat_conn *c, int hot, char *err, size_t errlen);
+/* Reads every database's schema now. 0, or -1 with err. */
+int pat_guard_scan(pat_conn *c, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+** tables.h: layer 7, pat's public tables: the one virtual table module
+** (vtab.c) and one file per table (vtab_*.c).
+*/
+#ifndef PAT_TABLES_H
+#define PAT_TABLES_H
+
+#include "functions.h"
+
+/* One public table: its columns and the query over the store that gives
+** its rows. vtab.c implements the module once for all of them. */
+typedef struct pat_table {
+  const char *name;
+  const char *columns; /* "id, owner, ..." for CREATE TABLE x(...) */
+  const char *select;  /* first column the rowid, then the public columns */
+  const char *order;   /* "ORDER BY ..." or "" */
+  int key_column;      /* a public column that `=` looks up directly, or -1 */
+  const char *key_name;
+  int key_unique;      /* the key finds at most one row */
+  int rowid_shown;     /* the rowid is the key column (id): its own checks */
+  unsigned masked;     /* columns (a bit each) shown with pat_mask_secrets */
+  int alt_key_column;  /* another column `=` finds through an index */
+  const char *alt_key_name; /* NULL when there is none */
+  int seek;            /* scan by seeking each rowid (= the key) in turn */
+  /* For a select SQLite can not seek in by rowid (a UNION ALL): the row
+  ** after rowid ?1, up to ?2, and the largest rowid. NULL: derived. */
+  const char *seek_select;
+  const char *end_select;
+  /* xUpdate's arguments as SQLite gives them (argv[0] the old rowid or
+  ** NULL, argv[1] the new rowid, then the columns; a column the UPDATE does
+  ** not set answers sqlite3_value_nochange()). `which` is the store that
+  ** answers reads; the handler checks everything there first, then calls
+  ** pat_store_ensure and writes, so a refused write creates no store.
+  ** 0, or -1 with err (without the table's name). NULL: read-only, and
+  ** err_readonly says so. */
+  int (*update)(pat_conn *c, int which, int argc, sqlite3_value **argv,
+                sqlite3_int64 *rowid, char *err, size_t errlen);
+  const char *err_readonly;
+} pat_table;
+
+/* Helpers for the tables' writes (vtab.c). */
+enum { PAT_WRITE_DELETE, PAT_WRITE_INSERT, PAT_WRITE_UPDATE };
+int pat_write_kind(int argc, sqlite3_value **argv);
+/* 1 when an UPDATE sets column i (a public column number). */
+int pat_write_sets(sqlite3_value **argv, int i);
+/* -1 with "column 'x' can not be changed (only ...)" when the UPDATE sets a
+** column that is not in `allowed` (a bit per column). */
+int pat_write_only(const pat_table *t, sqlite3_value **argv, unsigned allowed,
+                   const char *allowed_text, char *err, size_t errlen);
+/* 1 when `role` is ROOT or has a row in pat_roles, 0, -1 with c->errmsg. */
+int pat_role_exists(pat_conn *c, int which, sqlite3_value *role);
+/* Runs one statement with the values bound in order: 0, or -1 with err. */
+int pat_exec_bound(pat_conn *c, const char *sql, int n, sqlite3_value **vals,
+                   char *err, size_t errlen);
+
+extern const pat_table pat_table_tokens, pat_table_rights, pat_table_roles,
+    pat_table_owners, pat_table_events, pat_table_settings;
+/* Registers table t's module on db (eponymous: the table exists at once). */
+int pat_vtab_register(sqlite3 *db, pat_conn *c, const pat_table *t);
+
+#endif
