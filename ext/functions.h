@@ -15,9 +15,6 @@ void pat_fn_rotate(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
 /* The checks pat_create and the changes of pat_tokens share (lifecycle.c);
 ** each returns 0, or -1 with a message without the function's name. */
-/* 1 and the value when v is an INTEGER, a REAL holding a whole number, or
-** text that reads as an integer; else 0. */
-int pat_integral(sqlite3_value *v, int64_t *out);
 int pat_owner_arg(sqlite3_value *v, char out[PAT_OWNER_MAX + 1], char *err,
                   size_t errlen);
 int pat_name_arg(sqlite3_value *v, char *err, size_t errlen);

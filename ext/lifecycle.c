@@ -22,32 +22,6 @@
 #include <stdio.h>
 #include <string.h>
 
-int pat_integral(sqlite3_value *v, int64_t *out) {
-  switch (sqlite3_value_type(v)) {
-    case SQLITE_INTEGER:
-      *out = sqlite3_value_int64(v);
-      return 1;
-    case SQLITE_FLOAT: {
-      /* Some drivers (better-sqlite3) send every number as a REAL. */
-      double d = sqlite3_value_double(v);
-      if (d >= -9007199254740992.0 && d <= 9007199254740992.0 && d == (double)(int64_t)d) {
-        *out = (int64_t)d;
-        return 1;
-      }
-      return 0;
-    }
-    case SQLITE_TEXT:
-      /* Text that reads as an integer ('7'), as SQLite would compare it. */
-      if (sqlite3_value_numeric_type(v) == SQLITE_INTEGER) {
-        *out = sqlite3_value_int64(v);
-        return 1;
-      }
-      return 0;
-    default:
-      return 0;
-  }
-}
-
 int pat_owner_arg(sqlite3_value *v, char out[PAT_OWNER_MAX + 1], char *err,
                   size_t errlen) {
   int t = sqlite3_value_type(v);

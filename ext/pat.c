@@ -32,30 +32,37 @@ static void fn_version(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 #endif
 
 /* What a bug report needs: versions as run, not as built against; and the
-** role that owners not listed in pat_owners get (ROOT unless changed: they
-** may grant everything). It runs even while pat refuses to work. */
+** settings whose row says pat_debug() shows them (default_role: the role
+** of owners not listed in pat_owners, ROOT unless changed, which may grant
+** everything). It runs even while pat refuses to work. */
 static void fn_debug(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   pat_conn *c = sqlite3_user_data(ctx);
-  char role[PAT_OWNER_MAX + 1] = "?";
   (void)argc;
   (void)argv;
-  if (pat_store_peek_setting(c, "default_role", role, sizeof role) == 1)
-    snprintf(role, sizeof role, "NULL");
-  pat_mask_secrets(role);
-  char *s = sqlite3_mprintf("pat %s\nsqlite %s\nlibsodium %s\nlinkage %s\n"
-                            "store schema %d\nkey %s\ndefault_role %s%s\nbuild %s",
-                            PAT_VERSION, sqlite3_libversion(), pat_crypto_version(),
-                            PAT_LINKAGE, PAT_SCHEMA_VERSION,
-                            c->keylen ? "set" : "none", role,
-                            strcmp(role, "ROOT") == 0
-                                ? " (owners not in pat_owners may grant every right)"
-                                : "",
-                            PAT_BUILD_FLAGS);
+  sqlite3_str *out = sqlite3_str_new(NULL);
+  sqlite3_str_appendf(out, "pat %s\nsqlite %s\nlibsodium %s\nlinkage %s\n"
+                      "store schema %d\nkey %s\n",
+                      PAT_VERSION, sqlite3_libversion(), pat_crypto_version(), PAT_LINKAGE,
+                      PAT_SCHEMA_VERSION, c->keylen ? "set" : "none");
+  for (int id = 0; id < PAT_SET_COUNT; id++) {
+    const pat_setting_def *d = pat_setting_def_of(id);
+    if (!d->shown) continue;
+    char value[PAT_OWNER_MAX + 1] = "?";
+    if (pat_store_peek_setting(c, d->key, value, sizeof value) == 1)
+      snprintf(value, sizeof value, "NULL");
+    pat_mask_secrets(value);
+    int warn = d->shown_warn_if != NULL && strcmp(value, d->shown_warn_if) == 0;
+    sqlite3_str_appendf(out, "%s %s%s%s%s\n", d->key, value, warn ? " (" : "",
+                        warn ? d->shown_warn : "", warn ? ")" : "");
+  }
+  sqlite3_str_appendf(out, "build %s", PAT_BUILD_FLAGS);
+  int len = sqlite3_str_length(out);
+  char *s = sqlite3_str_finish(out);
   if (s == NULL) {
     sqlite3_result_error_nomem(ctx);
     return;
   }
-  sqlite3_result_text(ctx, s, -1, sqlite3_free);
+  sqlite3_result_text(ctx, s, len, sqlite3_free);
 }
 
 /* DETERMINISTIC only where the answer depends on the arguments alone. */

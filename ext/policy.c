@@ -40,11 +40,9 @@ typedef struct pat_role {
 } pat_role;
 
 struct pat_policy {
-  int audit;
-  int64_t last_used_interval;
-  int64_t default_lifetime;
-  int64_t max_lifetime;
-  int max_null;
+  /* Each setting of kind SECONDS or CHOICE, by id (settings.c). */
+  int64_t num[PAT_SET_COUNT];
+  int is_null[PAT_SET_COUNT];
   char prefix[PAT_PREFIX_MAX + 1];
   int prefix_ok;
   char *default_role; /* NULL when the setting is NULL */
@@ -225,49 +223,49 @@ int pat_policy_catalog(const pat_policy *p, const char *role, pat_catalog_entry 
   return 0;
 }
 
-int pat_policy_audit(const pat_policy *p) { return p->audit; }
+int pat_policy_audit(const pat_policy *p) { return (int)p->num[PAT_SET_AUDIT]; }
 int pat_policy_owners_listed(const pat_policy *p) { return p->owners_listed; }
-int64_t pat_policy_interval(const pat_policy *p) { return p->last_used_interval; }
-int64_t pat_policy_default_lifetime(const pat_policy *p) { return p->default_lifetime; }
+int64_t pat_policy_interval(const pat_policy *p) { return p->num[PAT_SET_LAST_USED_INTERVAL]; }
+int64_t pat_policy_default_lifetime(const pat_policy *p) {
+  return p->num[PAT_SET_DEFAULT_LIFETIME];
+}
 int pat_policy_max_lifetime(const pat_policy *p, int64_t *max) {
-  *max = p->max_lifetime;
-  return !p->max_null;
+  *max = p->num[PAT_SET_MAX_LIFETIME];
+  return !p->is_null[PAT_SET_MAX_LIFETIME];
 }
 const char *pat_policy_prefix(const pat_policy *p) {
   return p->prefix_ok ? p->prefix : NULL;
 }
 
-/* One settings row into the policy. -1 when a value could not be read: a
-** policy read in part would stay cached, and deny or allow by accident. */
+/* One settings row into the policy, as its row in settings.c says. -1 when
+** a value could not be read: a policy read in part would stay cached, and
+** deny or allow by accident. */
 static int read_setting(pat_policy *p, sqlite3_stmt *st) {
   const char *key, *text;
   if (column_text(st, 0, &key) != 0 || column_text(st, 1, &text) != 0) return -1;
   int null = sqlite3_column_type(st, 1) == SQLITE_NULL;
   int64_t num = sqlite3_column_int64(st, 1);
-  if (key == NULL) return 0;
-  if (strcmp(key, "audit") == 0) {
-    p->audit = text == NULL ? PAT_AUDIT_CHANGES
-               : strcmp(text, "off") == 0 ? PAT_AUDIT_OFF
-               : strcmp(text, "all") == 0 ? PAT_AUDIT_ALL
-                                           : PAT_AUDIT_CHANGES;
-  } else if (strcmp(key, "last_used_interval") == 0) {
-    /* Values written past pat's checks are bounded here too: no time
-    ** arithmetic may overflow. */
-    p->last_used_interval = null || num < 0 ? 60 : num > PAT_SECONDS_MAX ? PAT_SECONDS_MAX : num;
-  } else if (strcmp(key, "default_lifetime") == 0) {
-    p->default_lifetime =
-        null || num <= 0 ? 2592000 : num > PAT_SECONDS_MAX ? PAT_SECONDS_MAX : num;
-  } else if (strcmp(key, "max_lifetime") == 0) {
-    p->max_null = null;
-    p->max_lifetime = num > PAT_SECONDS_MAX ? PAT_SECONDS_MAX : num;
-  } else if (strcmp(key, "prefix") == 0) {
+  pat_setting_id id = pat_setting_find(key);
+  if (id == PAT_SET_NONE) return 0;
+  switch (pat_setting_def_of(id)->kind) {
+  case PAT_SETTING_SECONDS:
+    p->num[id] = pat_setting_seconds(id, null, num);
+    p->is_null[id] = null;
+    break;
+  case PAT_SETTING_CHOICE:
+    p->num[id] = pat_setting_choice(id, text);
+    break;
+  case PAT_SETTING_PREFIX: {
     size_t n = null ? 0 : (size_t)sqlite3_column_bytes(st, 1);
     p->prefix_ok = null || (text != NULL && pat_prefix_check(text, n) == 0);
     if (p->prefix_ok) snprintf(p->prefix, sizeof p->prefix, "%s", text ? text : "");
-  } else if (strcmp(key, "default_role") == 0) {
+    break;
+  }
+  case PAT_SETTING_ROLE:
     sqlite3_free(p->default_role);
     p->default_role = dup_text(st, 1);
     if (p->default_role == NULL && !null) return -1;
+    break;
   }
   return 0;
 }
@@ -345,10 +343,14 @@ static int load(pat_conn *c, int which, sqlite3_int64 version, pat_policy **out,
     return -1;
   }
   memset(p->memo, 0, sizeof *p->memo);
-  p->audit = PAT_AUDIT_CHANGES;
-  p->last_used_interval = 60;
-  p->default_lifetime = 2592000;
-  p->max_null = 1;
+  /* A setting without its row: its default, or NULL where NULL is a value
+  ** (max_lifetime: no limit). */
+  for (int id = 0; id < PAT_SET_COUNT; id++) {
+    const pat_setting_def *d = pat_setting_def_of(id);
+    if (d->kind == PAT_SETTING_CHOICE) p->num[id] = pat_setting_choice(id, NULL);
+    p->is_null[id] = d->nullable;
+    if (d->kind == PAT_SETTING_SECONDS) p->num[id] = pat_setting_seconds(id, d->nullable, 0);
+  }
   p->prefix_ok = 1;
   int ok = each_row(c, which, PAT_STMT_POLICY_SETTINGS, p, row_setting, err, errlen) == 0 &&
            each_row(c, which, PAT_STMT_POLICY_RIGHTS, p, row_right, err, errlen) == 0 &&

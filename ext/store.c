@@ -23,6 +23,26 @@ static const char schema_sql[] =
 
 const char *pat_schema_sql(void) { return schema_sql; }
 
+/* sql/schema.sql, then each setting's row with its default where it has
+** none yet (a setting added by a later pat comes with its upgrade). 0, or
+** SQLite's code with *msg (sqlite3_free it) or the connection's message. */
+static int run_schema(sqlite3 *db, char **msg) {
+  int rc = sqlite3_exec(db, schema_sql, NULL, NULL, msg);
+  sqlite3_stmt *st = NULL;
+  if (rc == SQLITE_OK)
+    rc = sqlite3_prepare_v2(db,
+                            "INSERT OR IGNORE INTO main.pat_store_settings(key, value)"
+                            " VALUES (?1, ?2)",
+                            -1, &st, NULL);
+  for (int id = 0; rc == SQLITE_OK && id < PAT_SET_COUNT; id++) {
+    rc = pat_setting_bind_default(st, 1, 2, id);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_DONE) rc = SQLITE_OK;
+    sqlite3_reset(st);
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
 /* The value x when the store's policy is still the one the call was
 ** checked under (its version, ?11), else NULL. The version also stands for
 ** the key: pat_rekey moves it whenever it moves the store's fingerprint, in
@@ -111,7 +131,7 @@ static int open_defaults(pat_conn *c, char *err, size_t errlen) {
   char *msg = NULL;
   int rc = sqlite3_open_v2(":memory:", &m, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
                            NULL);
-  if (rc == SQLITE_OK) rc = sqlite3_exec(m, schema_sql, NULL, NULL, &msg);
+  if (rc == SQLITE_OK) rc = run_schema(m, &msg);
   if (rc != SQLITE_OK) {
     snprintf(err, errlen, "can not build the default store: %s",
              msg ? msg : sqlite3_errstr(rc));
@@ -261,7 +281,7 @@ static int upgrade(pat_conn *c, int version, char *err, size_t errlen) {
   if (ok && (now == 1 || now == 2)) {
     ok = (now != 1 || sqlite3_exec(c->db, upgrade_v1_before, NULL, NULL, &msg) == SQLITE_OK) &&
          sqlite3_exec(c->db, upgrade_v2_before, NULL, NULL, &msg) == SQLITE_OK &&
-         sqlite3_exec(c->db, schema_sql, NULL, NULL, &msg) == SQLITE_OK &&
+         run_schema(c->db, &msg) == SQLITE_OK &&
          (now != 1 || (sqlite3_exec(c->db, upgrade_v1_after, NULL, NULL, &msg) == SQLITE_OK &&
                        fill_rights_hash(c) == 0)) &&
          sqlite3_exec(c->db, upgrade_done, NULL, NULL, &msg) == SQLITE_OK;
@@ -338,7 +358,7 @@ int pat_store_ensure(pat_conn *c, int *made, char *err, size_t errlen) {
   char *msg = NULL;
   sqlite3_stmt *st = NULL;
   c->writing++;
-  int rc = sqlite3_exec(c->db, schema_sql, NULL, NULL, &msg);
+  int rc = run_schema(c->db, &msg);
   /* The store remembers which key made it (by fingerprint), in the same
   ** transaction as the rest of it. */
   if (rc == SQLITE_OK)

@@ -108,10 +108,6 @@ enum { PAT_SCHEMA_UNKNOWN, PAT_SCHEMA_CLEAN, PAT_SCHEMA_REFUSED };
 
 #define PAT_SCHEMA_VERSION 3
 
-/* Seconds between the earliest and the latest time pat takes: every
-** duration setting is bounded by it, so that no sum of a time and a
-** duration overflows. */
-#define PAT_SECONDS_MAX (PAT_TIME_MAX - PAT_TIME_MIN)
 
 /* ---- conn.c */
 

@@ -62,4 +62,81 @@ int pat_rights_expand(const pat_strlist *items, const pat_catalog_entry *catalog
 int pat_text_check(const char *what, const unsigned char *s, int n, int max,
                    char *err, size_t errlen);
 
+/* --------------------------------------------------------------- integer.c */
+
+/* 1 and the value when v is an INTEGER, a REAL holding a whole number, or
+** text that reads as an integer; else 0. */
+int pat_integral(sqlite3_value *v, int64_t *out);
+
+/* -------------------------------------------------------------- settings.c */
+
+/* Seconds between the earliest and the latest time pat takes: every
+** duration setting is bounded by it, so that no sum of a time and a
+** duration overflows. */
+#define PAT_SECONDS_MAX (PAT_TIME_MAX - PAT_TIME_MIN)
+
+/* The settings, in the order of their rows (settings.c: keys sorted). */
+typedef enum pat_setting_id {
+  PAT_SET_NONE = -1,
+  PAT_SET_AUDIT,
+  PAT_SET_DEFAULT_LIFETIME,
+  PAT_SET_DEFAULT_ROLE,
+  PAT_SET_LAST_USED_INTERVAL,
+  PAT_SET_MAX_LIFETIME,
+  PAT_SET_PREFIX,
+  PAT_SET_COUNT
+} pat_setting_id;
+
+/* What a setting's value is. */
+enum {
+  PAT_SETTING_PREFIX,  /* the prefix of new tokens (pat_prefix_check) */
+  PAT_SETTING_SECONDS, /* a duration: an integer of seconds, min and up */
+  PAT_SETTING_ROLE,    /* a role's name, which must exist */
+  PAT_SETTING_CHOICE   /* one of the words `choices` */
+};
+
+/* One setting's row. */
+typedef struct pat_setting_def {
+  const char *key;
+  int kind;
+  const char *text;   /* the default, for all kinds but SECONDS */
+  int64_t num;        /* the default, for SECONDS */
+  int64_t min;        /* SECONDS: the smallest value */
+  int nullable;       /* NULL is a value (max_lifetime: no limit) */
+  const char *const *choices; /* CHOICE: the words, NULL-terminated */
+  /* SECONDS: the key of the setting this one may not exceed, or fall
+  ** below, when that one is not NULL (checked at each UPDATE); or NULL. */
+  const char *at_most, *at_least;
+  int shown;          /* pat_debug() shows it */
+  /* ... and adds " (shown_warn)" when its value is shown_warn_if. */
+  const char *shown_warn_if, *shown_warn;
+  const char *rule;   /* "<key> must be <rule>" */
+} pat_setting_def;
+
+/* A value as pat_setting_check read it. */
+typedef struct pat_setting_value {
+  int is_null;
+  int is_num; /* store num, not the value as given */
+  int64_t num;
+} pat_setting_value;
+
+const pat_setting_def *pat_setting_def_of(pat_setting_id id);
+/* The id of a key, or PAT_SET_NONE. */
+pat_setting_id pat_setting_find(const char *key);
+/* Binds a setting's key and default to two parameters of st. */
+int pat_setting_bind_default(sqlite3_stmt *st, int key_col, int value_col, pat_setting_id id);
+/* Whether v is a value of setting id's kind (not yet bounded by other
+** settings nor the span, which the caller checks after those:
+** pat_setting_bound). 0, or -1 with err. */
+int pat_setting_check(pat_setting_id id, sqlite3_value *v, pat_setting_value *out, char *err,
+                      size_t errlen);
+/* A duration no longer than PAT_SECONDS_MAX. 0, or -1 with err. */
+int pat_setting_bound(pat_setting_id id, const pat_setting_value *val, char *err,
+                      size_t errlen);
+/* A stored duration as pat uses it: bounded, and the default in place of
+** a value that is not one (written past pat's checks). */
+int64_t pat_setting_seconds(pat_setting_id id, int is_null, int64_t num);
+/* The index in `choices` of a stored CHOICE, the default's when it is none. */
+int pat_setting_choice(pat_setting_id id, const char *text);
+
 #endif

@@ -10,94 +10,35 @@
 */
 #include "tables.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 enum { COL_KEY, COL_VALUE };
 
-/* An INTEGER, a REAL with an integral value, or a TEXT that reads as one
-** (SET value = '120'), into *out. */
-static int integer_value(sqlite3_value *v, int64_t *out) {
-  if (sqlite3_value_numeric_type(v) == SQLITE_INTEGER) {
-    *out = sqlite3_value_int64(v);
-    return 1;
-  }
-  if (sqlite3_value_numeric_type(v) == SQLITE_FLOAT) {
-    double d = sqlite3_value_double(v);
-    if (isfinite(d) && d == floor(d) && fabs(d) < 9e15) {
-      *out = (int64_t)d;
-      return 1;
-    }
-  }
-  return 0;
-}
-
-/* A duration no longer than the span of times pat takes, so that no time
-** plus a duration overflows. */
-static int within_span(const char *key, int64_t num, char *err, size_t errlen) {
-  if (num <= PAT_SECONDS_MAX) return 0;
-  snprintf(err, errlen, "%s may not exceed %lld seconds (the years 0000 to 9999)", key,
-           (long long)PAT_SECONDS_MAX);
-  return -1;
-}
-
-/* Checks `v` for `key`; the value to store goes in *store (the same value,
-** or the integer it stands for). */
-static int check_value(pat_conn *c, int which, const char *key, sqlite3_value *v,
-                       int64_t *num, int *is_num, char *err, size_t errlen) {
-  int64_t other = 0;
-  int other_null = 1;
-  *is_num = 0;
-  /* Types first (asking for the text turns a BLOB into TEXT); lengths
-  ** from SQLite, so a NUL inside a value is not a shorter value. */
-  const char *text =
-      sqlite3_value_type(v) == SQLITE_TEXT ? (const char *)sqlite3_value_text(v) : NULL;
-  size_t len = text ? (size_t)sqlite3_value_bytes(v) : 0;
-  if (strcmp(key, "prefix") == 0) {
-    const char *p = text;
-    if (p == NULL ||
-        pat_prefix_check(p, (size_t)sqlite3_value_bytes(v)) != 0) {
-      snprintf(err, errlen, "prefix must be at most %d characters of A-Z, a-z, 0-9 and _",
-               PAT_PREFIX_MAX);
-      return -1;
-    }
-    return 0;
-  }
-  if (strcmp(key, "default_lifetime") == 0) {
-    if (!integer_value(v, num) || *num <= 0) {
-      snprintf(err, errlen, "default_lifetime must be a positive integer of seconds");
-      return -1;
-    }
-    *is_num = 1;
-    if (pat_setting_int(c, which, "max_lifetime", &other, &other_null) != 0) goto db;
-    if (!other_null && *num > other) {
-      snprintf(err, errlen, "default_lifetime may not exceed max_lifetime (%lld)",
+/* Checks `v` for setting `id` (settings.c says what each takes), then
+** against the settings it is bounded by and, for a role, the roles that
+** exist. What to store goes in *val. */
+static int check_value(pat_conn *c, int which, pat_setting_id id, sqlite3_value *v,
+                       pat_setting_value *val, char *err, size_t errlen) {
+  const pat_setting_def *d = pat_setting_def_of(id);
+  if (pat_setting_check(id, v, val, err, errlen) != 0) return -1;
+  const char *other_key = d->at_most ? d->at_most : d->at_least;
+  if (other_key != NULL && !val->is_null) {
+    int64_t other = 0;
+    int other_null = 1;
+    if (pat_setting_int(c, which, other_key, &other, &other_null) != 0) goto db;
+    if (!other_null && d->at_most && val->num > other) {
+      snprintf(err, errlen, "%s may not exceed %s (%lld)", d->key, other_key,
                (long long)other);
       return -1;
     }
-    return within_span("default_lifetime", *num, err, errlen);
-  }
-  if (strcmp(key, "max_lifetime") == 0) {
-    if (sqlite3_value_type(v) == SQLITE_NULL) return 0;
-    if (!integer_value(v, num) || *num <= 0) {
-      snprintf(err, errlen, "max_lifetime must be a positive integer of seconds or NULL");
-      return -1;
-    }
-    *is_num = 1;
-    if (pat_setting_int(c, which, "default_lifetime", &other, &other_null) != 0) goto db;
-    if (!other_null && *num < other) {
-      snprintf(err, errlen, "max_lifetime may not be less than default_lifetime (%lld)",
+    if (!other_null && d->at_least && val->num < other) {
+      snprintf(err, errlen, "%s may not be less than %s (%lld)", d->key, other_key,
                (long long)other);
       return -1;
     }
-    return within_span("max_lifetime", *num, err, errlen);
   }
-  if (strcmp(key, "default_role") == 0) {
-    if (text == NULL) {
-      snprintf(err, errlen, "default_role must be a text");
-      return -1;
-    }
+  if (d->kind == PAT_SETTING_ROLE) {
     int exists = pat_role_exists(c, which, v);
     if (exists < 0) goto db;
     if (!exists) {
@@ -107,27 +48,8 @@ static int check_value(pat_conn *c, int which, const char *key, sqlite3_value *v
       snprintf(err, errlen, "unknown role '%s'", shown);
       return -1;
     }
-    return 0;
   }
-  if (strcmp(key, "audit") == 0) {
-    const char *a = text;
-    if (a == NULL || len != strlen(a) ||
-        (strcmp(a, "off") != 0 && strcmp(a, "changes") != 0 && strcmp(a, "all") != 0)) {
-      snprintf(err, errlen, "audit must be 'off', 'changes' or 'all'");
-      return -1;
-    }
-    return 0;
-  }
-  if (strcmp(key, "last_used_interval") == 0) {
-    if (!integer_value(v, num) || *num < 0) {
-      snprintf(err, errlen, "last_used_interval must be a non-negative integer of seconds");
-      return -1;
-    }
-    *is_num = 1;
-    return within_span("last_used_interval", *num, err, errlen);
-  }
-  snprintf(err, errlen, "unknown setting '%s'", key);
-  return -1;
+  return pat_setting_bound(id, val, err, errlen);
 db:
   snprintf(err, errlen, "%s", c->errmsg);
   return -1;
@@ -162,16 +84,21 @@ static int settings_update(pat_conn *c, int which, int argc, sqlite3_value **arg
   }
   sqlite3_finalize(st);
   if (k == NULL) return -1;
-  int64_t num = 0;
-  int is_num = 0;
+  pat_setting_value val;
   sqlite3_value *v = argv[2 + COL_VALUE];
-  if (check_value(c, which, key, v, &num, &is_num, err, errlen) != 0) return -1;
+  pat_setting_id id = pat_setting_find(key);
+  if (id == PAT_SET_NONE) {
+    snprintf(err, errlen, "unknown setting '%s'", key);
+    return -1;
+  }
+  if (check_value(c, which, id, v, &val, err, errlen) != 0) return -1;
   if (pat_store_ensure(c, NULL, err, errlen) != 0) return -1;
   st = NULL;
   rc = sqlite3_prepare_v2(c->db, "UPDATE main.pat_store_settings SET value = ?2 WHERE rowid = ?1",
                           -1, &st, NULL);
   if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 1, argv[0]);
-  if (rc == SQLITE_OK) rc = is_num ? sqlite3_bind_int64(st, 2, num) : sqlite3_bind_value(st, 2, v);
+  if (rc == SQLITE_OK)
+    rc = val.is_num ? sqlite3_bind_int64(st, 2, val.num) : sqlite3_bind_value(st, 2, v);
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
   if (rc != SQLITE_DONE) {
     pat_note_failure(c, rc);

@@ -199,13 +199,8 @@ BEGIN UPDATE pat_store_meta SET value = random() WHERE key = 'policy_version'; E
 CREATE TRIGGER IF NOT EXISTS main.pat_store_owners_d AFTER DELETE ON pat_store_owners
 BEGIN UPDATE pat_store_meta SET value = random() WHERE key = 'policy_version'; END;
 
-INSERT OR IGNORE INTO main.pat_store_settings(key, value) VALUES
-  ('prefix', 'pat_'),
-  ('default_lifetime', 2592000),
-  ('max_lifetime', 31622400),
-  ('default_role', 'ROOT'),
-  ('audit', 'changes'),
-  ('last_used_interval', 60);
+-- The settings' rows and their defaults are written by pat itself, from
+-- the one table of settings (ext/settings.c), right after this file runs.
 
 INSERT OR IGNORE INTO main.pat_store_rights(name, category, description) VALUES
   ('USER_FETCH', 'User Management', 'Read users'),

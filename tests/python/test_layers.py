@@ -38,10 +38,8 @@ class LayerCheckTest(unittest.TestCase):
         self.assertIn("every one downward", r.stdout)
 
     def test_a_file_placed_below_what_it_uses_fails_with_the_symbols(self):
-        text = re.sub(r"^5 policy: policy bookkeeping$", "5 policy: bookkeeping",
-                      self.note(), flags=re.M)
-        text = re.sub(r"^3 values: times rights$", "3 values: times rights policy", text,
-                      flags=re.M)
+        text = re.sub(r"^(5 policy:.*) policy( |$)", r"\1\2", self.note(), flags=re.M)
+        text = re.sub(r"^(3 values:.*)$", r"\1 policy", text, flags=re.M)
         r = self.run_check(text)
         self.assertEqual(r.returncode, 1, r.stdout)
         self.assertIn("policy (layer 3, values) uses store (layer 4, store): ", r.stdout)

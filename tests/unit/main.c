@@ -17,6 +17,7 @@ int main(void) {
   srunner_add_suite(sr, store_suite());
   srunner_add_suite(sr, secrets_suite());
   srunner_add_suite(sr, copies_suite());
+  srunner_add_suite(sr, settings_suite());
   srunner_run_all(sr, CK_NORMAL);
   int failed = srunner_ntests_failed(sr);
   srunner_free(sr);

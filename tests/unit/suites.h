@@ -14,5 +14,6 @@ Suite *rights_suite(void);
 Suite *store_suite(void);
 Suite *secrets_suite(void);
 Suite *copies_suite(void);
+Suite *settings_suite(void);
 
 #endif
