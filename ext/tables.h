@@ -7,20 +7,35 @@
 
 #include "functions.h"
 
+/* What a public column is, besides its name and declared type. */
+enum {
+  PAT_COL_KEY = 1,      /* `=` on it looks the row up directly (one per table) */
+  PAT_COL_INDEXED = 2,  /* `=` on it finds rows through an index (at most one) */
+  PAT_COL_WRITABLE = 4, /* an UPDATE may set it */
+  PAT_COL_MASKED = 8    /* shown with pat_mask_secrets: it quotes what was given */
+};
+
+typedef struct pat_column {
+  const char *name;
+  const char *type; /* declared type, "" for none */
+  unsigned flags;   /* PAT_COL_* */
+} pat_column;
+
+/* .columns and .ncolumns of a pat_table from one static array. */
+#define PAT_COLUMNS(a) .columns = (a), .ncolumns = (int)(sizeof(a) / sizeof((a)[0]))
+
 /* One public table: its columns and the query over the store that gives
-** its rows. vtab.c implements the module once for all of them. */
+** its rows. vtab.c implements the module once for all of them; the
+** declared schema, the columns' names in messages, which may change and
+** which are looked up all come from `columns`. */
 typedef struct pat_table {
   const char *name;
-  const char *columns; /* "id, owner, ..." for CREATE TABLE x(...) */
+  const pat_column *columns;
+  int ncolumns;
   const char *select;  /* first column the rowid, then the public columns */
   const char *order;   /* "ORDER BY ..." or "" */
-  int key_column;      /* a public column that `=` looks up directly, or -1 */
-  const char *key_name;
   int key_unique;      /* the key finds at most one row */
   int rowid_shown;     /* the rowid is the key column (id): its own checks */
-  unsigned masked;     /* columns (a bit each) shown with pat_mask_secrets */
-  int alt_key_column;  /* another column `=` finds through an index */
-  const char *alt_key_name; /* NULL when there is none */
   int seek;            /* scan by seeking each rowid (= the key) in turn */
   /* For a select SQLite can not seek in by rowid (a UNION ALL): the row
   ** after rowid ?1, up to ?2, and the largest rowid. NULL: derived. */
@@ -44,9 +59,8 @@ int pat_write_kind(int argc, sqlite3_value **argv);
 /* 1 when an UPDATE sets column i (a public column number). */
 int pat_write_sets(sqlite3_value **argv, int i);
 /* -1 with "column 'x' can not be changed (only ...)" when the UPDATE sets a
-** column that is not in `allowed` (a bit per column). */
-int pat_write_only(const pat_table *t, sqlite3_value **argv, unsigned allowed,
-                   const char *allowed_text, char *err, size_t errlen);
+** column that is not PAT_COL_WRITABLE. */
+int pat_write_only(const pat_table *t, sqlite3_value **argv, char *err, size_t errlen);
 /* 1 when `role` is ROOT or has a row in pat_roles, 0, -1 with c->errmsg. */
 int pat_role_exists(pat_conn *c, int which, sqlite3_value *role);
 /* Runs one statement with the values bound in order: 0, or -1 with err. */

@@ -51,9 +51,14 @@ static int vtab_connect(sqlite3 *db, void *aux, int argc, const char *const *arg
   (void)argc;
   (void)argv;
   (void)pzErr;
-  char *ddl = sqlite3_mprintf("CREATE TABLE x(%s)", t->columns);
-  int rc = ddl ? sqlite3_declare_vtab(db, ddl) : SQLITE_NOMEM;
-  sqlite3_free(ddl);
+  sqlite3_str *ddl = sqlite3_str_new(db);
+  sqlite3_str_appendall(ddl, "CREATE TABLE x(");
+  for (int i = 0; i < t->ncolumns; i++)
+    sqlite3_str_appendf(ddl, "%s%s %s", i ? ", " : "", t->columns[i].name, t->columns[i].type);
+  sqlite3_str_appendall(ddl, ")");
+  char *sql = sqlite3_str_finish(ddl);
+  int rc = sql ? sqlite3_declare_vtab(db, sql) : SQLITE_NOMEM;
+  sqlite3_free(sql);
   /* A view or trigger planted in an untrusted database file must not reach
   ** the tokens. */
   if (rc == SQLITE_OK) rc = sqlite3_vtab_config(db, SQLITE_VTAB_DIRECTONLY);
@@ -85,6 +90,13 @@ static int vtab_disconnect(sqlite3_vtab *vt) {
 ** constraint that compares as the store does (BINARY) is taken: one with
 ** another collation (owner = 'Alice' COLLATE NOCASE) is left to SQLite,
 ** which then filters every row as it would any table's. */
+/* The column with `flag` (PAT_COL_KEY, PAT_COL_INDEXED), or -1. */
+static int column_with(const pat_table *t, unsigned flag) {
+  for (int i = 0; i < t->ncolumns; i++)
+    if (t->columns[i].flags & flag) return i;
+  return -1;
+}
+
 static int vtab_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
   const pat_table *t = ((pat_vtab *)vt)->table;
   int best = -1, kind = 0;
@@ -96,12 +108,12 @@ static int vtab_best_index(sqlite3_vtab *vt, sqlite3_index_info *info) {
     if (!k->usable || k->op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
     const char *coll = sqlite3_vtab_collation(info, i);
     if (coll != NULL && sqlite3_stricmp(coll, "BINARY") != 0) continue;
-    if (k->iColumn == t->key_column) {
+    if (k->iColumn >= 0 && k->iColumn == column_with(t, PAT_COL_KEY)) {
       best = i;
       kind = 1;
       break;
     }
-    if (t->alt_key_name != NULL && k->iColumn == t->alt_key_column && kind == 0) {
+    if (k->iColumn >= 0 && k->iColumn == column_with(t, PAT_COL_INDEXED) && kind == 0) {
       best = i;
       kind = 2;
     }
@@ -194,7 +206,10 @@ static int cursor_filter(sqlite3_vtab_cursor *vc, int idxNum, const char *idxStr
   int lookup = (idxNum == 1 || idxNum == 2) && argc == 1;
   cur->seek = !lookup && t->seek;
   char *sql = lookup ? sqlite3_mprintf("SELECT * FROM (%s) WHERE %s = ?1 %s", t->select,
-                                       idxNum == 1 ? t->key_name : t->alt_key_name,
+                                       t->columns[column_with(t, idxNum == 1
+                                                                     ? PAT_COL_KEY
+                                                                     : PAT_COL_INDEXED)]
+                                           .name,
                                        t->order)
               : cur->seek && t->seek_select ? sqlite3_mprintf("%s", t->seek_select)
               : cur->seek
@@ -223,7 +238,8 @@ static int cursor_column(sqlite3_vtab_cursor *vc, sqlite3_context *ctx, int i) {
   ** value lets xUpdate tell which columns really change. */
   if (sqlite3_vtab_nochange(ctx)) return SQLITE_OK;
   const pat_table *t = ((pat_vtab *)vc->pVtab)->table;
-  if ((t->masked & (1u << i)) && sqlite3_column_type(cur->stmt, i + 1) == SQLITE_TEXT) {
+  if ((t->columns[i].flags & PAT_COL_MASKED) &&
+      sqlite3_column_type(cur->stmt, i + 1) == SQLITE_TEXT) {
     char *s = sqlite3_mprintf("%s", (const char *)sqlite3_column_text(cur->stmt, i + 1));
     if (s == NULL) return SQLITE_NOMEM;
     pat_mask_secrets(s);
@@ -248,38 +264,28 @@ int pat_write_sets(sqlite3_value **argv, int i) {
   return !sqlite3_value_nochange(argv[2 + i]);
 }
 
-static const char *column_name(const pat_table *t, int i, char *buf, size_t n) {
-  const char *p = t->columns;
-  for (int k = 0; k < i && p != NULL; k++) {
-    p = strchr(p, ',');
-    if (p != NULL) p++;
-  }
-  if (p == NULL) return "?";
-  while (*p == ' ') p++;
-  size_t len = strcspn(p, " ,");
-  snprintf(buf, n, "%.*s", (int)len, p);
-  return buf;
+/* "column 'x' can not be changed (only a, b)" into err: -1. */
+static int not_writable(const pat_table *t, int i, char *err, size_t errlen) {
+  char only[PAT_ERRMAX] = "";
+  size_t n = 0;
+  for (int k = 0; k < t->ncolumns; k++)
+    if (t->columns[k].flags & PAT_COL_WRITABLE)
+      n += (size_t)snprintf(only + n, n < sizeof only ? sizeof only - n : 0, "%s%s",
+                            n ? ", " : "", t->columns[k].name);
+  snprintf(err, errlen, "column '%s' can not be changed (only %s)", t->columns[i].name, only);
+  return -1;
 }
 
-int pat_write_only(const pat_table *t, sqlite3_value **argv, unsigned allowed,
-                   const char *allowed_text, char *err, size_t errlen) {
-  char name[64];
-  int ncol = 1;
-  for (const char *p = t->columns; *p; p++) ncol += *p == ',';
+int pat_write_only(const pat_table *t, sqlite3_value **argv, char *err, size_t errlen) {
   /* A changed rowid is a changed key column too (pat_tokens' id). */
-  if (t->key_column >= 0 && sqlite3_value_type(argv[1]) != SQLITE_NULL &&
-      sqlite3_value_int64(argv[0]) != sqlite3_value_int64(argv[1]) &&
-      !(allowed & (1u << t->key_column))) {
-    snprintf(err, errlen, "column '%s' can not be changed (only %s)",
-             column_name(t, t->key_column, name, sizeof name), allowed_text);
-    return -1;
-  }
-  for (int i = 0; i < ncol; i++) {
-    if ((allowed & (1u << i)) || !pat_write_sets(argv, i)) continue;
-    snprintf(err, errlen, "column '%s' can not be changed (only %s)",
-             column_name(t, i, name, sizeof name), allowed_text);
-    return -1;
-  }
+  int key = column_with(t, PAT_COL_KEY);
+  if (key >= 0 && !(t->columns[key].flags & PAT_COL_WRITABLE) &&
+      sqlite3_value_type(argv[1]) != SQLITE_NULL &&
+      sqlite3_value_int64(argv[0]) != sqlite3_value_int64(argv[1]))
+    return not_writable(t, key, err, errlen);
+  for (int i = 0; i < t->ncolumns; i++)
+    if (!(t->columns[i].flags & PAT_COL_WRITABLE) && pat_write_sets(argv, i))
+      return not_writable(t, i, err, errlen);
   return 0;
 }
 

@@ -11,6 +11,17 @@
 */
 #include "tables.h"
 
+static const pat_column columns[] = {
+    {"id", "INTEGER", PAT_COL_KEY},
+    {"at", "TEXT", 0},
+    {"event", "TEXT", 0},
+    {"token_id", "INTEGER", PAT_COL_INDEXED},
+    {"token_name", "TEXT", 0},
+    {"owner", "TEXT", 0},
+    /* A detail quotes names and rights as they were given. */
+    {"detail", "TEXT", PAT_COL_MASKED},
+};
+
 /* A token whose create event is still in its row (sql/schema.sql) shows it
 ** from there, under the token's id. */
 #define EVENT_COLS \
@@ -25,18 +36,11 @@
 
 const pat_table pat_table_events = {
     .name = "pat_events",
-    .columns = "id INTEGER, at TEXT, event TEXT, token_id INTEGER, token_name TEXT,"
-               " owner TEXT, detail TEXT",
+    PAT_COLUMNS(columns),
     .select = EVENT_COLS " UNION ALL " CREATE_COLS,
     .order = "ORDER BY id",
-    .key_column = 0,
-    .key_name = "id",
     .key_unique = 1,
     .rowid_shown = 1,
-    /* A detail quotes names and rights as they were given. */
-    .masked = 1u << 6,
-    .alt_key_column = 3,
-    .alt_key_name = "token_id",
     .seek = 1,
     /* The next row of each, then the first of the two: two short seeks. */
     .seek_select = "SELECT * FROM (SELECT * FROM (" EVENT_COLS

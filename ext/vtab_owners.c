@@ -15,6 +15,11 @@
 
 enum { COL_OWNER, COL_ROLE };
 
+static const pat_column columns[] = {
+    [COL_OWNER] = {"owner", "TEXT", PAT_COL_KEY},
+    [COL_ROLE] = {"role", "TEXT", PAT_COL_WRITABLE},
+};
+
 int pat_role_exists(pat_conn *c, int which, sqlite3_value *role) {
   if (sqlite3_value_type(role) != SQLITE_TEXT) return 0;
   sqlite3_stmt *st = NULL;
@@ -146,11 +151,9 @@ static int owners_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
 
 const pat_table pat_table_owners = {
     .name = "pat_owners",
-    .columns = "owner TEXT, role TEXT",
+    PAT_COLUMNS(columns),
     .select = "SELECT rowid AS _rowid, owner, role FROM main.pat_store_owners",
     .order = "ORDER BY owner",
-    .key_column = COL_OWNER,
-    .key_name = "owner",
     .key_unique = 1,
     .update = owners_update,
 };

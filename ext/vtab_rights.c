@@ -17,6 +17,12 @@
 
 enum { COL_NAME, COL_CATEGORY, COL_DESCRIPTION };
 
+static const pat_column columns[] = {
+    [COL_NAME] = {"name", "TEXT", PAT_COL_KEY},
+    [COL_CATEGORY] = {"category", "TEXT", PAT_COL_WRITABLE},
+    [COL_DESCRIPTION] = {"description", "TEXT", PAT_COL_WRITABLE},
+};
+
 static int check_category_description(sqlite3_value **col, int kind, sqlite3_value **argv,
                                       char *err, size_t errlen) {
   int ins = kind == PAT_WRITE_INSERT;
@@ -77,8 +83,7 @@ static int rights_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
                           err, errlen);
   }
   if (kind == PAT_WRITE_UPDATE &&
-      pat_write_only(&pat_table_rights, argv, 1u << COL_CATEGORY | 1u << COL_DESCRIPTION,
-                     "category, description", err, errlen) != 0)
+      pat_write_only(&pat_table_rights, argv, err, errlen) != 0)
     return -1;
   if (kind == PAT_WRITE_INSERT) {
     sqlite3_value *v = col[COL_NAME];
@@ -135,12 +140,10 @@ static int rights_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
 
 const pat_table pat_table_rights = {
     .name = "pat_rights",
-    .columns = "name TEXT, category TEXT, description TEXT",
+    PAT_COLUMNS(columns),
     .select = "SELECT rowid AS _rowid, name, category, description"
               " FROM main.pat_store_rights",
     .order = "ORDER BY name",
-    .key_column = COL_NAME,
-    .key_name = "name",
     .key_unique = 1,
     .update = rights_update,
 };

@@ -19,6 +19,11 @@
 
 enum { COL_ROLE, COL_RIGHT };
 
+static const pat_column columns[] = {
+    [COL_ROLE] = {"role", "TEXT", PAT_COL_KEY},
+    [COL_RIGHT] = {"right", "TEXT", 0},
+};
+
 static int roles_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
                         sqlite3_int64 *rowid, char *err, size_t errlen) {
   (void)rowid;
@@ -90,14 +95,12 @@ static int roles_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
 
 const pat_table pat_table_roles = {
     .name = "pat_roles",
-    .columns = "role TEXT, right TEXT",
+    PAT_COLUMNS(columns),
     .select = "SELECT -rowid AS _rowid, 'ROOT' AS role, name AS right"
               " FROM main.pat_store_rights"
               " UNION ALL"
               " SELECT rowid, role, right FROM main.pat_store_roles",
     .order = "ORDER BY role, right",
-    .key_column = COL_ROLE,
-    .key_name = "role",
     .key_unique = 0,
     .update = roles_update,
 };

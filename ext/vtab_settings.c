@@ -15,6 +15,11 @@
 
 enum { COL_KEY, COL_VALUE };
 
+static const pat_column columns[] = {
+    [COL_KEY] = {"key", "TEXT", PAT_COL_KEY},
+    [COL_VALUE] = {"value", "", PAT_COL_WRITABLE},
+};
+
 /* Checks `v` for setting `id` (settings.c says what each takes), then
 ** against the settings it is bounded by and, for a role, the roles that
 ** exist. What to store goes in *val. */
@@ -64,7 +69,7 @@ static int settings_update(pat_conn *c, int which, int argc, sqlite3_value **arg
              kind == PAT_WRITE_INSERT ? "INSERT" : "DELETE");
     return -1;
   }
-  if (pat_write_only(&pat_table_settings, argv, 1u << COL_VALUE, "value", err, errlen) != 0)
+  if (pat_write_only(&pat_table_settings, argv, err, errlen) != 0)
     return -1;
   char key[64] = "";
   sqlite3_stmt *st = NULL;
@@ -110,11 +115,9 @@ static int settings_update(pat_conn *c, int which, int argc, sqlite3_value **arg
 
 const pat_table pat_table_settings = {
     .name = "pat_settings",
-    .columns = "key TEXT, value",
+    PAT_COLUMNS(columns),
     .select = "SELECT rowid AS _rowid, key, value FROM main.pat_store_settings",
     .order = "ORDER BY key",
-    .key_column = COL_KEY,
-    .key_name = "key",
     .key_unique = 1,
     .update = settings_update,
 };

@@ -21,6 +21,18 @@ enum {
   COL_STATUS, COL_CREATED_AT, COL_LAST_USED_AT
 };
 
+static const pat_column columns[] = {
+    [COL_ID] = {"id", "INTEGER", PAT_COL_KEY},
+    [COL_OWNER] = {"owner", "TEXT", 0},
+    [COL_NAME] = {"name", "TEXT", PAT_COL_WRITABLE},
+    [COL_VALID_FROM] = {"valid_from", "TEXT", PAT_COL_WRITABLE},
+    [COL_VALID_TO] = {"valid_to", "TEXT", PAT_COL_WRITABLE},
+    [COL_RIGHTS] = {"rights", "TEXT", PAT_COL_WRITABLE},
+    [COL_STATUS] = {"status", "TEXT", 0},
+    [COL_CREATED_AT] = {"created_at", "TEXT", 0},
+    [COL_LAST_USED_AT] = {"last_used_at", "TEXT", 0},
+};
+
 static int tokens_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
                          sqlite3_int64 *rowid, char *err, size_t errlen) {
   (void)rowid;
@@ -35,10 +47,7 @@ static int tokens_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
     return pat_exec_bound(c, "DELETE FROM main.pat_store_tokens WHERE id = ?1", 1, argv,
                           err, errlen);
   }
-  if (pat_write_only(&pat_table_tokens, argv,
-                     1u << COL_NAME | 1u << COL_VALID_FROM | 1u << COL_VALID_TO |
-                         1u << COL_RIGHTS,
-                     "name, valid_from, valid_to, rights", err, errlen) != 0)
+  if (pat_write_only(&pat_table_tokens, argv, err, errlen) != 0)
     return -1;
   pat_token_row row;
   int found = which == PAT_DB_MAIN ? pat_token_get(c, id, &row) : 0;
@@ -106,8 +115,7 @@ static int tokens_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
 
 const pat_table pat_table_tokens = {
     .name = "pat_tokens",
-    .columns = "id INTEGER, owner TEXT, name TEXT, valid_from TEXT, valid_to TEXT,"
-               " rights TEXT, status TEXT, created_at TEXT, last_used_at TEXT",
+    PAT_COLUMNS(columns),
     .select = "SELECT id AS _rowid, id, owner, name,"
               " datetime(valid_from, 'unixepoch') AS valid_from,"
               " datetime(valid_to, 'unixepoch') AS valid_to, rights,"
@@ -118,8 +126,6 @@ const pat_table pat_table_tokens = {
               " datetime(last_used_at, 'unixepoch') AS last_used_at"
               " FROM main.pat_store_tokens",
     .order = "ORDER BY id",
-    .key_column = COL_ID,
-    .key_name = "id",
     .key_unique = 1,
     .rowid_shown = 1,
     .seek = 1,
