@@ -100,14 +100,14 @@ dist/unit_tests: $(UNIT_SRCS) $(wildcard tests/unit/*.h) $(CORE_OBJS)
 	  $(shell pkg-config --cflags --libs check) -lsqlite3 $(PKG_LIBS) -lm
 
 test: deps
-	@$(MAKE) --no-print-directory all dist/unit_tests dist/example_c
-	@$(PYTHON) tests/layers/check.py
+	@$(MAKE) --no-print-directory check-layers dist/unit_tests dist/example_c
 	@sh tests/run_all.sh
 
-# The layers of docs/ARCHITECTURE.md, checked in the object files (make test
-# runs it first).
+# The layers of docs/ARCHITECTURE.md, checked in the object files, then the
+# check's own tests (make test runs both first).
 check-layers: all
 	@$(PYTHON) tests/layers/check.py
+	@$(PYTHON) tests/layers/test_check.py
 
 unit: dist/unit_tests
 	./dist/unit_tests

@@ -53,16 +53,21 @@ def read_layers():
 
 
 def symbols(objdir, files):
+    """Which file defines each global symbol, and which symbols each file
+    uses: one `nm -A` over every object (each line "path.o:...")."""
     defined, used = {}, collections.defaultdict(set)
-    for f in files:
-        out = subprocess.run(["nm", os.path.join(objdir, f + ".o")], check=True,
-                             capture_output=True, text=True).stdout
-        for line in out.splitlines():
-            parts = line.split()
-            if len(parts) == 3 and parts[1] in "TDBRCVW":
-                defined.setdefault(parts[2], f)
-            elif len(parts) == 2 and parts[0] == "U":
-                used[f].add(parts[1])
+    paths = [os.path.join(objdir, f + ".o") for f in files]
+    out = subprocess.run(["nm", "-A"] + paths, check=True, capture_output=True,
+                         text=True).stdout
+    for line in out.splitlines():
+        cut = line.index(".o:") + 2
+        path, rest = line[:cut], line[cut + 1:]
+        f = os.path.basename(path)[:-2]
+        parts = rest.split()
+        if len(parts) == 3 and parts[1] in "TDBRCVW":
+            defined.setdefault(parts[2], f)
+        elif len(parts) == 2 and parts[0] == "U":
+            used[f].add(parts[1])
     return defined, used
 
 

@@ -1,16 +1,18 @@
-"""make check-layers (tests/layers/check.py): it passes on the tree as built,
-and it fails, naming the symbols, when the note's layers are not what the
-objects show."""
+"""The tests of the layer check (tests/layers/check.py), run by make
+check-layers after the check itself: it passes on the tree as built, and it
+fails, naming the symbols, when the note's layers are not what the objects
+show. Not in the Python suite: it reads the build's objects and compiles
+small files of its own, which the sanitizer suites' trees do not hold."""
 import os
 import re
 import subprocess
 import tempfile
 import unittest
 
-from tests.python import helpers
-
-CHECK = os.path.join(helpers.ROOT, "tests", "layers", "check.py")
-NOTE = os.path.join(helpers.ROOT, "docs", "ARCHITECTURE.md")
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+CHECK = os.path.join(HERE, "check.py")
+NOTE = os.path.join(ROOT, "docs", "ARCHITECTURE.md")
 
 
 class LayerCheckTest(unittest.TestCase):
