@@ -13,7 +13,8 @@ Routes (each names the right its token must hold):
 
 Errors are JSON {"status": <code>, "message": "..."}: 401 for a missing,
 malformed, unknown, expired or deleted token, 403 for a missing right, 400 for
-a bad body, 404 for an unknown path or item.
+a bad body, 404 for an unknown path or item. The token check itself is in
+auth.py, a module to copy into your own app as it is.
 
 The same server also serves the token management web page (examples/web/,
 README there): /web/login, /web/pats, /web/audit (ROOT only), and the JSON
@@ -40,6 +41,7 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import auth
 import messages
 import users
 
@@ -80,32 +82,18 @@ def connect(db_path, ext=DEFAULT_EXT):
 
 
 # ---------------------------------------------------------------------------
-# The pattern to copy into your own app. Give pat the Authorization header as
-# it came (pat_verify reads "Bearer <token>" itself; None, "Basic ..." or
-# junk simply do not verify) and the right the endpoint needs:
+# Authentication, in auth.py: the module to copy into your own app. It takes
+# the Authorization header as it came and the right the endpoint needs:
 #   no token that exists and is valid now -> 401 (with WWW-Authenticate)
 #   a valid token without that right      -> 403
-# Both checks see deletions, rotations and role changes at once: nothing is
-# cached. Run them in autocommit, so pat can record the token's last use.
+# Here its refusal becomes this server's HttpError, and so its JSON answer.
 # ---------------------------------------------------------------------------
 def authenticate(db, authorization, right):
-    """The id of the token in `authorization` if it holds `right`, else HttpError.
-
-    One statement does both checks. pat_verify is asked with an explicit time
-    (unixepoch(), now) so that it writes nothing: pat_has_right alone does the
-    bookkeeping, one last_used_at and, under audit 'all', one use or deny event
-    per request.
-    """
-    token_id, allowed = db.execute("SELECT pat_verify(?1, unixepoch()), pat_has_right(?1, ?2)",
-                                   (authorization, right)).fetchone()
-    if token_id is None:
-        challenge = {"WWW-Authenticate": 'Bearer realm="items"'}
-        if not authorization:
-            raise HttpError(401, "missing token: send 'Authorization: Bearer <token>'", challenge)
-        raise HttpError(401, "invalid, expired or revoked token", challenge)
-    if not allowed:
-        raise HttpError(403, f"this token lacks the right {right}", token_id=token_id)
-    return token_id
+    """The id of the token in `authorization` if it holds `right`, else HttpError 401 or 403."""
+    try:
+        return auth.authenticate(db, authorization, right, realm="items")
+    except auth.AuthError as e:
+        raise HttpError(e.status, e.message, e.headers, token_id=e.token_id) from None
 
 
 # ---------------------------------------------------------------------------
@@ -157,10 +145,9 @@ def create_item(req):
     name = body.get("name") if isinstance(body, dict) else None
     if not isinstance(name, str) or not name.strip():
         raise HttpError(400, 'the body must be a JSON object {"name": "<non-empty text>"}')
-    owner = req.db.execute("SELECT owner FROM pat_tokens WHERE id = ?", (req.token_id,)).fetchone()
     row = req.db.execute(
         "INSERT INTO items(name, owner) VALUES (?, ?) RETURNING id, name, owner, created_at",
-        (name, owner[0] if owner else None)).fetchone()
+        (name, auth.token_owner(req.db, req.token_id))).fetchone()
     return 201, item(row)
 
 
