@@ -5,8 +5,9 @@
 # and rotated tokens), 403, 400, 404, 405, 501 and the happy paths. Every error
 # body must be {"status": <the code>, "message": "..."}; the server's log
 # must hold no token, nor a token's random part, even when the client put the
-# token in the path or the query string. Run from the repo root after `make`
-# (dist/pat.so).
+# token in the path or the query string. First, auth.py (the module an app
+# copies) on its own: tests/examples/python_auth.py, one line per unittest
+# case. Run from the repo root after `make` (dist/pat.so).
 # Prints one line per case and closes with "python_api: N passed, M failed".
 set -u
 PY=/usr/bin/python3
@@ -60,6 +61,20 @@ check() {
   fi
   result "$name ($want)" "$why"
 }
+
+# ---- auth.py on its own (unittest -v: "test_x (...) ... ok" per case, then "OK")
+"$PY" tests/examples/python_auth.py -v >"$work/auth.out" 2>&1
+sed -n 's/^\(test_[a-z0-9_]*\) (.*) \.\.\. \(.*\)$/\1 \2/p' "$work/auth.out" >"$work/auth.cases"
+while read -r case verdict; do
+  if [ "$verdict" = ok ]; then result "auth.py: $case"
+  else result "auth.py: $case" "$verdict (below)"; fi
+done <"$work/auth.cases"
+if [ ! -s "$work/auth.cases" ]; then
+  result "auth.py: the unittest run" "no case ran (below)"
+elif ! grep -qv ' ok$' "$work/auth.cases" && ! tail -n 1 "$work/auth.out" | grep -q '^OK$'; then
+  result "auth.py: the unittest run" "every case passed, yet no OK at its end (below)"
+fi
+[ $fail -eq 0 ] || { echo "--- tests/examples/python_auth.py"; cat "$work/auth.out"; }
 
 # ---- start the server and wait (at most 10 s) for its "listening" line
 . tests/lib/example_server.sh
