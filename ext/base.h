@@ -24,4 +24,9 @@ SQLITE_EXTENSION_INIT3
 #define PAT_NAME_MAX 255  /* bytes in a token's name */
 #define PAT_OWNER_MAX 255 /* bytes in an owner */
 
+/* search.c: the index of `key` (n bytes) in an array of `count` structs of
+** `size` bytes, each starting with a `const char *` name, sorted by it in
+** byte order; or -1. */
+int pat_search(const void *base, int count, size_t size, const char *key, size_t n);
+
 #endif

@@ -174,30 +174,12 @@ static int column_text(sqlite3_stmt *st, int col, const char **s) {
 }
 
 int pat_policy_right(const pat_policy *p, const char *name, size_t n) {
-  int lo = 0, hi = p->ncat - 1;
-  while (lo <= hi) {
-    int mid = lo + (hi - lo) / 2;
-    const char *c = p->cat[mid];
-    size_t cn = strlen(c);
-    int r = memcmp(c, name, cn < n ? cn : n);
-    if (r == 0) r = cn < n ? -1 : cn > n ? 1 : 0;
-    if (r == 0) return mid;
-    if (r < 0) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
+  return pat_search(p->cat, p->ncat, sizeof p->cat[0], name, n);
 }
 
 static const pat_role *find_role(const pat_policy *p, const char *role) {
-  int lo = 0, hi = p->nroles - 1;
-  while (lo <= hi) {
-    int mid = lo + (hi - lo) / 2;
-    int r = strcmp(p->roles[mid].name, role);
-    if (r == 0) return &p->roles[mid];
-    if (r < 0) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return NULL;
+  int i = pat_search(p->roles, p->nroles, sizeof p->roles[0], role, strlen(role));
+  return i < 0 ? NULL : &p->roles[i];
 }
 
 const char *pat_policy_role(const pat_policy *p, const char *owner_role) {

@@ -240,15 +240,7 @@ static void show(char *dst, size_t cap, const char *s) {
 }
 
 static int find(const pat_catalog_entry *cat, int n, const char *name) {
-  int lo = 0, hi = n - 1;
-  while (lo <= hi) {
-    int mid = lo + (hi - lo) / 2;
-    int c = strcmp(cat[mid].name, name);
-    if (c == 0) return mid;
-    if (c < 0) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
+  return pat_search(cat, n, sizeof cat[0], name, strlen(name));
 }
 
 int pat_rights_expand(const pat_strlist *items, const pat_catalog_entry *catalog,

@@ -11,7 +11,6 @@
 #include "values.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #define PAT_STR_(x) #x
@@ -62,14 +61,9 @@ const pat_setting_def *pat_setting_def_of(pat_setting_id id) {
   return id >= 0 && id < PAT_SET_COUNT ? &defs[id] : NULL;
 }
 
-static int cmp_key(const void *key, const void *elem) {
-  return strcmp(key, ((const pat_setting_def *)elem)->key);
-}
-
 pat_setting_id pat_setting_find(const char *key) {
-  const pat_setting_def *d =
-      key ? bsearch(key, defs, PAT_SET_COUNT, sizeof defs[0], cmp_key) : NULL;
-  return d ? (pat_setting_id)(d - defs) : PAT_SET_NONE;
+  int i = key ? pat_search(defs, PAT_SET_COUNT, sizeof defs[0], key, strlen(key)) : -1;
+  return i < 0 ? PAT_SET_NONE : (pat_setting_id)i;
 }
 
 int pat_setting_bind_default(sqlite3_stmt *st, int key_col, int value_col, pat_setting_id id) {

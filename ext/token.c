@@ -183,37 +183,20 @@ int pat_token_parse(const char *in, size_t n, const char **tok, size_t *tok_len)
   return 0;
 }
 
-/* A run of PAT_TOKEN_RANDOM_LEN or more base62 characters could be a token's
-** random part, whatever stands around it ("token=pat_...", a quote, a comma):
-** it is shown as PAT_MASK, which is shorter, so the text shrinks in place. */
-void pat_mask_secrets(char *s) {
-  static const char mask[] = PAT_MASK;
-  size_t r = 0, w = 0;
-  while (s[r] != '\0') {
-    size_t run = 0;
-    while (char_class[(unsigned char)s[r + run]] == 1) run++;
-    if (run >= PAT_TOKEN_RANDOM_LEN) {
-      memcpy(s + w, mask, sizeof mask - 1);
-      w += sizeof mask - 1;
-      r += run;
-    } else if (run > 0) {
-      memmove(s + w, s + r, run);
-      w += run;
-      r += run;
-    } else {
-      s[w++] = s[r++];
-    }
-  }
-  s[w] = '\0';
-}
-
-size_t pat_quote(char *dst, size_t cap, const char *s, size_t n, size_t limit) {
+/* The one place text is cleared of what could be a token: a run of
+** PAT_TOKEN_RANDOM_LEN or more base62 characters could be a token's random
+** part, whatever stands around it ("token=pat_...", a quote, a comma), and
+** is written as PAT_MASK. The whole value is looked at, so a run cut by the
+** limit is still masked as the run it is. `printable`: anything but
+** printable ASCII is written as '?'. Never writes ahead of what it read (the
+** mask is shorter than a run), so dst may be s. Returns how many bytes of s
+** it covered. */
+static size_t hide_tokens(char *dst, size_t cap, const char *s, size_t n, size_t limit,
+                          int printable) {
   static const char mask[] = PAT_MASK;
   size_t r = 0, w = 0;
   if (cap == 0) return 0;
   if (limit > cap - 1) limit = cap - 1;
-  /* The whole value is looked at, so a run cut by the limit is still
-  ** masked as the run it is. */
   while (r < n && w < limit) {
     size_t run = 0;
     while (r + run < n && char_class[(unsigned char)s[r + run]] == 1) run++;
@@ -224,14 +207,23 @@ size_t pat_quote(char *dst, size_t cap, const char *s, size_t n, size_t limit) {
       r += run;
     } else if (run > 0) {
       size_t k = run < limit - w ? run : limit - w;
-      memcpy(dst + w, s + r, k);
+      memmove(dst + w, s + r, k);
       w += k;
       r += k;
     } else {
       unsigned char ch = (unsigned char)s[r++];
-      dst[w++] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
+      dst[w++] = !printable || (ch >= 0x20 && ch < 0x7f) ? (char)ch : '?';
     }
   }
   dst[w] = '\0';
   return r;
+}
+
+void pat_mask_secrets(char *s) {
+  size_t n = strlen(s);
+  hide_tokens(s, n + 1, s, n, n, 0);
+}
+
+size_t pat_quote(char *dst, size_t cap, const char *s, size_t n, size_t limit) {
+  return hide_tokens(dst, cap, s, n, limit, 1);
 }
