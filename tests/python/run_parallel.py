@@ -29,8 +29,9 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 
 # The slowest modules, slowest first (seconds on a normal build, measured
 # with every module alone): they start first. Others follow by size.
-SLOW_FIRST = ["test_hostile", "test_audit", "test_robustness", "test_two_connections",
-              "test_verify", "test_attacks", "test_lifecycle", "test_upgrade"]
+SLOW_FIRST = ["test_audit", "test_robustness", "test_two_connections", "test_verify",
+              "test_attacks", "test_lifecycle", "test_upgrade",
+              "test_hostile_create", "test_hostile_tables", "test_hostile_tokens"]
 
 RAN = re.compile(r"^Ran (\d+) tests? in ([0-9.]+)s$", re.M)
 VERDICT = re.compile(r"^(OK|FAILED|NO TESTS RAN)(?: \((.*)\))?$", re.M)
