@@ -67,31 +67,24 @@ void pat_fn_key(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 ** fingerprint is read in the write's own transaction, never from a cache.
 ** Every connection's cached policy is read again (policy_version). */
 static int rekey_store(pat_conn *c, const char *fp, char *err, size_t errlen) {
-  static const char *const sql[] = {
-      "SELECT value FROM main.pat_store_meta WHERE key = 'key_fingerprint'",
-      ("INSERT OR REPLACE INTO main.pat_store_meta(key, value)"
-       " VALUES ('key_fingerprint', nullif(?1, ''))"),
-      "UPDATE main.pat_store_meta SET value = random() WHERE key = 'policy_version'"};
   int began = pat_store_begin(c);
   int ok = began != PAT_BEGAN_FAILED;
   c->writing++;
-  for (int i = 0; ok && i < 3; i++) {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(c->db, sql[i], -1, &st, NULL);
-    if (rc == SQLITE_OK && i == 1) rc = sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
-    if (rc == SQLITE_OK) rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && i == 0) {
-      ok = pat_key_matches(c, (const char *)sqlite3_column_text(st, 0), err, errlen) == 0;
-      rc = SQLITE_DONE;
-    } else if (rc == SQLITE_DONE && i == 0) {
-      ok = pat_key_matches(c, NULL, err, errlen) == 0;
-    }
-    if (rc != SQLITE_DONE) {
-      snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
-      ok = 0;
-    }
-    sqlite3_finalize(st);
+  sqlite3_stmt *st;
+  int r = ok ? pat_store_query(c, PAT_DB_MAIN, PAT_STMT_KEY_FINGERPRINT, NULL, 0, &st, err,
+                               errlen)
+             : -1;
+  if (r >= 0) {
+    ok = pat_key_matches(c, r > 0 ? (const char *)sqlite3_column_text(st, 0) : NULL, err,
+                         errlen) == 0;
+    if (r > 0) pat_store_done(st);
+  } else {
+    ok = 0;
   }
+  ok = ok &&
+       pat_store_exec(c, PAT_DB_MAIN, PAT_STMT_KEY_SET_FINGERPRINT, PAT_ARGS(PAT_TEXT(fp)), err,
+                      errlen) == 0 &&
+       pat_store_exec(c, PAT_DB_MAIN, PAT_STMT_KEY_NEW_VERSION, NULL, 0, err, errlen) == 0;
   c->writing--;
   char end_err[PAT_ERRMAX] = "";
   if (pat_store_end(c, began, ok, end_err, sizeof end_err) != 0) {

@@ -123,6 +123,55 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
     [PAT_STMT_ROLLBACK_TO] = "ROLLBACK TO pat_write",
     [PAT_STMT_TOKEN_BY_ID] =
         "SELECT owner, valid_from, valid_to FROM main.pat_store_tokens WHERE id = ?1",
+    /* One statement, so the trigger sees every change at once and writes
+    ** one update event; ?2, ?4, ?6 and ?8 say which columns change. */
+    [PAT_STMT_TOKEN_UPDATE] = "UPDATE main.pat_store_tokens SET"
+                              " name = CASE WHEN ?2 THEN ?3 ELSE name END,"
+                              " valid_from = CASE WHEN ?4 THEN ?5 ELSE valid_from END,"
+                              " valid_to = CASE WHEN ?6 THEN ?7 ELSE valid_to END,"
+                              " rights = CASE WHEN ?8 THEN ?9 ELSE rights END,"
+                              " rights_hash = CASE WHEN ?8 THEN ?10 ELSE rights_hash END"
+                              " WHERE id = ?1",
+    [PAT_STMT_TOKEN_DELETE] = "DELETE FROM main.pat_store_tokens WHERE id = ?1",
+    /* A right's name and how many tokens hold it. */
+    [PAT_STMT_RIGHT_HELD] = "SELECT r.name, (SELECT count(*) FROM main.pat_store_tokens AS t"
+                            "  WHERE instr(t.rights, '\"' || r.name || '\"') > 0)"
+                            " FROM main.pat_store_rights AS r WHERE r.rowid = ?1",
+    [PAT_STMT_RIGHT_EXISTS] = "SELECT 1 FROM main.pat_store_rights WHERE name = ?1",
+    [PAT_STMT_RIGHT_INSERT] = "INSERT INTO main.pat_store_rights(name, category, description)"
+                              " VALUES (?1, ?2, coalesce(?3, ''))",
+    [PAT_STMT_RIGHT_UPDATE] = "UPDATE main.pat_store_rights SET"
+                              " category = CASE WHEN ?2 THEN ?3 ELSE category END,"
+                              " description = CASE WHEN ?4 THEN coalesce(?5, '')"
+                              "               ELSE description END WHERE rowid = ?1",
+    /* One statement: the store's trigger takes the right out of every role
+    ** in it, so the two can not come apart. */
+    [PAT_STMT_RIGHT_DELETE] = "DELETE FROM main.pat_store_rights WHERE rowid = ?1",
+    [PAT_STMT_ROLE_EXISTS] = "SELECT ?1 = 'ROOT' OR EXISTS (SELECT 1 FROM"
+                             " main.pat_store_roles WHERE role = ?1)",
+    /* Whether right ?2 is in the catalog, and role ?1 grants it already. */
+    [PAT_STMT_ROLE_GRANT_KNOWN] = "SELECT EXISTS (SELECT 1 FROM main.pat_store_rights"
+                                  "               WHERE name = ?2),"
+                                  " EXISTS (SELECT 1 FROM main.pat_store_roles"
+                                  "         WHERE role = ?1 AND right = ?2)",
+    [PAT_STMT_ROLE_INSERT] = "INSERT INTO main.pat_store_roles(role, right) VALUES (?1, ?2)",
+    [PAT_STMT_ROLE_DELETE] = "DELETE FROM main.pat_store_roles WHERE rowid = ?1",
+    [PAT_STMT_OWNER_ROW] = "SELECT owner, role FROM main.pat_store_owners WHERE rowid = ?1",
+    /* Another row listing owner ?1 than row ?2. */
+    [PAT_STMT_OWNER_LISTED] = "SELECT 1 FROM main.pat_store_owners WHERE owner = ?1"
+                              " AND rowid IS NOT ?2",
+    [PAT_STMT_OWNER_INSERT] = "INSERT INTO main.pat_store_owners(owner, role) VALUES (?1, ?2)",
+    [PAT_STMT_OWNER_UPDATE] = "UPDATE main.pat_store_owners SET owner = ?1, role = ?2"
+                              " WHERE rowid = ?3",
+    [PAT_STMT_OWNER_DELETE] = "DELETE FROM main.pat_store_owners WHERE rowid = ?1",
+    [PAT_STMT_SETTING_KEY] = "SELECT key FROM main.pat_store_settings WHERE rowid = ?1",
+    [PAT_STMT_SETTING_UPDATE] = "UPDATE main.pat_store_settings SET value = ?2 WHERE rowid = ?1",
+    [PAT_STMT_KEY_FINGERPRINT] =
+        "SELECT value FROM main.pat_store_meta WHERE key = 'key_fingerprint'",
+    [PAT_STMT_KEY_SET_FINGERPRINT] = "INSERT OR REPLACE INTO main.pat_store_meta(key, value)"
+                                     " VALUES ('key_fingerprint', nullif(?1, ''))",
+    [PAT_STMT_KEY_NEW_VERSION] =
+        "UPDATE main.pat_store_meta SET value = random() WHERE key = 'policy_version'",
 };
 
 static int open_defaults(pat_conn *c, char *err, size_t errlen) {
@@ -407,6 +456,53 @@ sqlite3_stmt *pat_store_stmt(pat_conn *c, int which, pat_stmt_id id) {
     return NULL;
   }
   return *slot;
+}
+
+static int bind_args(sqlite3_stmt *st, const pat_arg *args, int n) {
+  int rc = SQLITE_OK;
+  for (int i = 0; rc == SQLITE_OK && i < n; i++) {
+    const pat_arg *a = &args[i];
+    rc = a->kind == 'i'   ? sqlite3_bind_int64(st, i + 1, a->num)
+         : a->kind == 't' ? sqlite3_bind_text(st, i + 1, a->text, -1, SQLITE_STATIC)
+         : a->v != NULL   ? sqlite3_bind_value(st, i + 1, a->v)
+                          : sqlite3_bind_null(st, i + 1);
+  }
+  return rc;
+}
+
+void pat_store_done(sqlite3_stmt *st) {
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+}
+
+int pat_store_query(pat_conn *c, int which, pat_stmt_id id, const pat_arg *args, int n,
+                    sqlite3_stmt **row, char *err, size_t errlen) {
+  sqlite3_stmt *st = pat_store_stmt(c, which, id);
+  *row = NULL;
+  if (st == NULL) {
+    snprintf(err, errlen, "%s", c->errmsg);
+    return -1;
+  }
+  int rc = bind_args(st, args, n);
+  if (rc == SQLITE_OK) rc = sqlite3_step(st);
+  if (rc == SQLITE_ROW) {
+    *row = st;
+    return 1;
+  }
+  if (rc != SQLITE_DONE) {
+    snprintf(err, errlen, "%s", sqlite3_errmsg(pat_store_db(c, which)));
+    pat_note_failure(c, rc);
+  }
+  pat_store_done(st);
+  return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int pat_store_exec(pat_conn *c, int which, pat_stmt_id id, const pat_arg *args, int n,
+                   char *err, size_t errlen) {
+  sqlite3_stmt *row;
+  int r = pat_store_query(c, which, id, args, n, &row, err, errlen);
+  if (r > 0) pat_store_done(row);
+  return r < 0 ? -1 : 0;
 }
 
 int pat_store_recheck(pat_conn *c, pat_stmt_id id, char *err, size_t errlen) {

@@ -19,6 +19,29 @@ typedef enum pat_stmt_id {
   PAT_STMT_INSERT_TOKEN_AT,
   PAT_STMT_ROTATE_TOKEN,
   PAT_STMT_TOKEN_BY_ID,
+  /* The tables' writes (vtab_*.c) and what they check first. */
+  PAT_STMT_TOKEN_UPDATE,
+  PAT_STMT_TOKEN_DELETE,
+  PAT_STMT_RIGHT_HELD,
+  PAT_STMT_RIGHT_EXISTS,
+  PAT_STMT_RIGHT_INSERT,
+  PAT_STMT_RIGHT_UPDATE,
+  PAT_STMT_RIGHT_DELETE,
+  PAT_STMT_ROLE_EXISTS,
+  PAT_STMT_ROLE_GRANT_KNOWN,
+  PAT_STMT_ROLE_INSERT,
+  PAT_STMT_ROLE_DELETE,
+  PAT_STMT_OWNER_ROW,
+  PAT_STMT_OWNER_LISTED,
+  PAT_STMT_OWNER_INSERT,
+  PAT_STMT_OWNER_UPDATE,
+  PAT_STMT_OWNER_DELETE,
+  PAT_STMT_SETTING_KEY,
+  PAT_STMT_SETTING_UPDATE,
+  /* pat_rekey (key.c), in its own write. */
+  PAT_STMT_KEY_FINGERPRINT,
+  PAT_STMT_KEY_SET_FINGERPRINT,
+  PAT_STMT_KEY_NEW_VERSION,
   PAT_STMT_POLICY_VERSION,
   PAT_STMT_POLICY_SETTINGS,
   PAT_STMT_POLICY_RIGHTS,
@@ -185,6 +208,30 @@ int pat_store_peek_setting(pat_conn *c, const char *key, char *buf, size_t n);
 /* The cached statement, prepared on first use; reset it after use. NULL
 ** with the reason in c->errmsg (a shadowing object, SQLite's message). */
 sqlite3_stmt *pat_store_stmt(pat_conn *c, int which, pat_stmt_id id);
+/* A value for a statement's next parameter (pat_store_query, _exec). */
+typedef struct pat_arg {
+  char kind;         /* 'v' a value (NULL binds NULL), 't' a text, 'i' an integer */
+  sqlite3_value *v;
+  const char *text;
+  int64_t num;
+} pat_arg;
+#define PAT_VALUE(x) ((pat_arg){.kind = 'v', .v = (x)})
+#define PAT_TEXT(x) ((pat_arg){.kind = 't', .text = (x)})
+#define PAT_INT(x) ((pat_arg){.kind = 'i', .num = (x)})
+/* The arguments of pat_store_query and _exec from a list of PAT_VALUE,
+** PAT_TEXT and PAT_INT: bound to ?1, ?2, ... in order. */
+#define PAT_ARGS(...) \
+  (const pat_arg[]){__VA_ARGS__}, (int)(sizeof((const pat_arg[]){__VA_ARGS__}) / sizeof(pat_arg))
+/* Steps cached statement `id` on `which` once, with args bound: 1 with *row
+** on its first row (read it, then pat_store_done(*row)), 0 when it has
+** none, -1 with err (a failure on main noted: pat_note_failure). */
+int pat_store_query(pat_conn *c, int which, pat_stmt_id id, const pat_arg *args, int n,
+                    sqlite3_stmt **row, char *err, size_t errlen);
+/* Runs cached statement `id` on `which` to its end. 0, or -1 with err. */
+int pat_store_exec(pat_conn *c, int which, pat_stmt_id id, const pat_arg *args, int n,
+                   char *err, size_t errlen);
+/* Resets a statement pat_store_query left on a row. */
+void pat_store_done(sqlite3_stmt *st);
 /* After stepping a cached statement on main: notices a schema change (which
 ** may have planted a shadowing object) and re-checks. 0 or -1 and err. */
 int pat_store_recheck(pat_conn *c, pat_stmt_id id, char *err, size_t errlen);

@@ -63,9 +63,6 @@ int pat_write_sets(sqlite3_value **argv, int i);
 int pat_write_only(const pat_table *t, sqlite3_value **argv, char *err, size_t errlen);
 /* 1 when `role` is ROOT or has a row in pat_roles, 0, -1 with c->errmsg. */
 int pat_role_exists(pat_conn *c, int which, sqlite3_value *role);
-/* Runs one statement with the values bound in order: 0, or -1 with err. */
-int pat_exec_bound(pat_conn *c, const char *sql, int n, sqlite3_value **vals,
-                   char *err, size_t errlen);
 
 extern const pat_table pat_table_tokens, pat_table_rights, pat_table_roles,
     pat_table_owners, pat_table_events, pat_table_settings;

@@ -289,22 +289,6 @@ int pat_write_only(const pat_table *t, sqlite3_value **argv, char *err, size_t e
   return 0;
 }
 
-int pat_exec_bound(pat_conn *c, const char *sql, int n, sqlite3_value **vals,
-                   char *err, size_t errlen) {
-  sqlite3_stmt *st = NULL;
-  int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
-  for (int i = 0; rc == SQLITE_OK && i < n; i++) rc = sqlite3_bind_value(st, i + 1, vals[i]);
-  if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-    pat_note_failure(c, rc);
-    snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
-    sqlite3_finalize(st);
-    return -1;
-  }
-  sqlite3_finalize(st);
-  return 0;
-}
-
 /* Writes go to the store, which they create when it does not exist yet;
 ** the changing statement's own transaction makes them atomic, events
 ** included (written by the store's triggers). */

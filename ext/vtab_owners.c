@@ -22,17 +22,12 @@ static const pat_column columns[] = {
 
 int pat_role_exists(pat_conn *c, int which, sqlite3_value *role) {
   if (sqlite3_value_type(role) != SQLITE_TEXT) return 0;
-  sqlite3_stmt *st = NULL;
-  int rc = sqlite3_prepare_v2(pat_store_db(c, which),
-                              "SELECT ?1 = 'ROOT' OR EXISTS (SELECT 1 FROM"
-                              " main.pat_store_roles WHERE role = ?1)",
-                              -1, &st, NULL);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 1, role);
-  if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  int out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : -1;
-  if (out < 0)
-    snprintf(c->errmsg, sizeof c->errmsg, "%s", sqlite3_errmsg(pat_store_db(c, which)));
-  sqlite3_finalize(st);
+  sqlite3_stmt *st;
+  int r = pat_store_query(c, which, PAT_STMT_ROLE_EXISTS, PAT_ARGS(PAT_VALUE(role)), &st,
+                          c->errmsg, sizeof c->errmsg);
+  if (r <= 0) return -1; /* the query always has its row */
+  int out = sqlite3_column_int(st, 0);
+  pat_store_done(st);
   return out;
 }
 
@@ -40,28 +35,27 @@ int pat_role_exists(pat_conn *c, int which, sqlite3_value *role) {
 static int current_row(pat_conn *c, int which, sqlite3_value *rowid,
                        sqlite3_value **owner, sqlite3_value **role, char *err,
                        size_t errlen) {
-  sqlite3_stmt *st = NULL;
-  int rc = sqlite3_prepare_v2(pat_store_db(c, which),
-                              "SELECT owner, role FROM main.pat_store_owners WHERE rowid = ?1",
-                              -1, &st, NULL);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 1, rowid);
-  if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) {
-    *owner = sqlite3_value_dup(sqlite3_column_value(st, 0));
-    *role = sqlite3_value_dup(sqlite3_column_value(st, 1));
-    if (*owner == NULL || *role == NULL) rc = SQLITE_NOMEM;
+  sqlite3_stmt *st;
+  int r = pat_store_query(c, which, PAT_STMT_OWNER_ROW, PAT_ARGS(PAT_VALUE(rowid)), &st, err,
+                          errlen);
+  if (r < 0) return -1;
+  if (r == 0) {
+    snprintf(err, errlen, "no such owner");
+    return -1;
   }
-  if (rc != SQLITE_ROW) {
+  *owner = sqlite3_value_dup(sqlite3_column_value(st, 0));
+  *role = sqlite3_value_dup(sqlite3_column_value(st, 1));
+  pat_store_done(st);
+  if (*owner == NULL || *role == NULL) {
     /* A failed copy is no failure of the connection's: say what it was. */
-    snprintf(err, errlen, "%s",
-             rc == SQLITE_NOMEM ? sqlite3_errstr(rc) : sqlite3_errmsg(pat_store_db(c, which)));
-    pat_note_failure(c, rc);
+    snprintf(err, errlen, "%s", sqlite3_errstr(SQLITE_NOMEM));
+    pat_note_failure(c, SQLITE_NOMEM);
     sqlite3_value_free(*owner);
     sqlite3_value_free(*role);
     *owner = *role = NULL;
+    return -1;
   }
-  sqlite3_finalize(st);
-  return rc == SQLITE_ROW ? 0 : -1;
+  return 0;
 }
 
 static int owners_write(pat_conn *c, int which, int kind, sqlite3_value *rowid,
@@ -84,45 +78,25 @@ static int owners_write(pat_conn *c, int which, int kind, sqlite3_value *rowid,
     snprintf(err, errlen, "unknown role '%s'", role);
     return -1;
   }
-  /* Another row already listing this owner? */
-  sqlite3_stmt *st = NULL;
-  int rc = sqlite3_prepare_v2(pat_store_db(c, which),
-                              "SELECT 1 FROM main.pat_store_owners WHERE owner = ?1"
-                              " AND rowid IS NOT ?2",
-                              -1, &st, NULL);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-  if (rc == SQLITE_OK && rowid != NULL) rc = sqlite3_bind_value(st, 2, rowid);
-  if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  sqlite3_finalize(st);
-  if (rc == SQLITE_ROW) {
+  /* Another row already listing this owner? Not read, the answer is the
+  ** failure (it may have rolled back the application's transaction), never
+  ** "not listed". */
+  sqlite3_stmt *st;
+  int r = pat_store_query(c, which, PAT_STMT_OWNER_LISTED,
+                          PAT_ARGS(PAT_TEXT(owner), PAT_VALUE(rowid)), &st, err, errlen);
+  if (r < 0) return -1;
+  if (r > 0) {
+    pat_store_done(st);
     snprintf(err, errlen, "owner '%s' is listed already; UPDATE its role", owner);
     return -1;
   }
-  if (rc != SQLITE_DONE) {
-    /* Not read: the answer is the failure (it may have rolled back the
-    ** application's transaction), never "not listed". */
-    snprintf(err, errlen, "%s", sqlite3_errmsg(pat_store_db(c, which)));
-    pat_note_failure(c, rc);
-    return -1;
-  }
   if (pat_store_ensure(c, NULL, err, errlen) != 0) return -1;
-  st = NULL;
-  rc = sqlite3_prepare_v2(c->db,
-                          kind == PAT_WRITE_INSERT
-                              ? "INSERT INTO main.pat_store_owners(owner, role) VALUES (?1, ?2)"
-                              : "UPDATE main.pat_store_owners SET owner = ?1, role = ?2"
-                                " WHERE rowid = ?3",
-                          -1, &st, NULL);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 2, role_v);
-  if (rc == SQLITE_OK && rowid != NULL) rc = sqlite3_bind_value(st, 3, rowid);
-  if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  if (rc != SQLITE_DONE) {
-    pat_note_failure(c, rc);
-    snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
-  }
-  sqlite3_finalize(st);
-  return rc == SQLITE_DONE ? 0 : -1;
+  if (kind == PAT_WRITE_INSERT)
+    return pat_store_exec(c, PAT_DB_MAIN, PAT_STMT_OWNER_INSERT,
+                          PAT_ARGS(PAT_TEXT(owner), PAT_VALUE(role_v)), err, errlen);
+  return pat_store_exec(c, PAT_DB_MAIN, PAT_STMT_OWNER_UPDATE,
+                        PAT_ARGS(PAT_TEXT(owner), PAT_VALUE(role_v), PAT_VALUE(rowid)), err,
+                        errlen);
 }
 
 static int owners_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
@@ -131,7 +105,7 @@ static int owners_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
   int kind = pat_write_kind(argc, argv);
   if (kind == PAT_WRITE_DELETE) {
     if (pat_store_ensure(c, NULL, err, errlen) != 0) return -1;
-    return pat_exec_bound(c, "DELETE FROM main.pat_store_owners WHERE rowid = ?1", 1, argv,
+    return pat_store_exec(c, PAT_DB_MAIN, PAT_STMT_OWNER_DELETE, PAT_ARGS(PAT_VALUE(argv[0])),
                           err, errlen);
   }
   sqlite3_value **col = argv + 2;

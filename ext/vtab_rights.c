@@ -59,27 +59,18 @@ static int rights_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
   if (kind == PAT_WRITE_DELETE) {
     /* Which right, and how many tokens hold it, asked of the store that
     ** answers reads; with no store yet, none does. */
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(
-        pat_store_db(c, which),
-        "SELECT r.name, (SELECT count(*) FROM main.pat_store_tokens AS t"
-        "  WHERE instr(t.rights, '\"' || r.name || '\"') > 0)"
-        " FROM main.pat_store_rights AS r WHERE r.rowid = ?1",
-        -1, &st, NULL);
-    if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 1, argv[0]);
-    if (rc == SQLITE_OK) rc = sqlite3_step(st);
-    int held = rc == SQLITE_ROW ? sqlite3_column_int(st, 1) : 0;
+    sqlite3_stmt *st;
+    int r = pat_store_query(c, which, PAT_STMT_RIGHT_HELD, PAT_ARGS(PAT_VALUE(argv[0])), &st,
+                            err, errlen);
+    if (r < 0) return -1;
+    int held = r > 0 ? sqlite3_column_int(st, 1) : 0;
     if (held > 0)
       snprintf(err, errlen, "right '%s' is held by %d token%s; take it from them first",
                (const char *)sqlite3_column_text(st, 0), held, held == 1 ? "" : "s");
-    else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-      snprintf(err, errlen, "%s", sqlite3_errmsg(pat_store_db(c, which)));
-    sqlite3_finalize(st);
-    if (held > 0 || (rc != SQLITE_ROW && rc != SQLITE_DONE)) return -1;
+    if (r > 0) pat_store_done(st);
+    if (held > 0) return -1;
     if (pat_store_ensure(c, NULL, err, errlen) != 0) return -1;
-    /* One statement: the store's trigger takes the right out of every role
-    ** in it, so the two can not come apart. */
-    return pat_exec_bound(c, "DELETE FROM main.pat_store_rights WHERE rowid = ?1", 1, argv,
+    return pat_store_exec(c, PAT_DB_MAIN, PAT_STMT_RIGHT_DELETE, PAT_ARGS(PAT_VALUE(argv[0])),
                           err, errlen);
   }
   if (kind == PAT_WRITE_UPDATE &&
@@ -98,44 +89,29 @@ static int rights_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
   }
   if (check_category_description(col, kind, argv, err, errlen) != 0) return -1;
   if (kind == PAT_WRITE_INSERT) {
-    sqlite3_stmt *st = NULL;
-    int rc = sqlite3_prepare_v2(pat_store_db(c, which),
-                                "SELECT 1 FROM main.pat_store_rights WHERE name = ?1", -1,
-                                &st, NULL);
-    if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 1, col[COL_NAME]);
-    if (rc == SQLITE_OK) rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc == SQLITE_ROW) {
+    sqlite3_stmt *st;
+    int r = pat_store_query(c, which, PAT_STMT_RIGHT_EXISTS, PAT_ARGS(PAT_VALUE(col[COL_NAME])),
+                            &st, err, errlen);
+    if (r < 0) return -1;
+    if (r > 0) {
+      pat_store_done(st);
       snprintf(err, errlen, "right '%s' exists already",
                (const char *)sqlite3_value_text(col[COL_NAME]));
       return -1;
     }
     if (pat_store_ensure(c, NULL, err, errlen) != 0) return -1;
-    return pat_exec_bound(c,
-                          "INSERT INTO main.pat_store_rights(name, category, description)"
-                          " VALUES (?1, ?2, coalesce(?3, ''))",
-                          3, col, err, errlen);
+    return pat_store_exec(c, PAT_DB_MAIN, PAT_STMT_RIGHT_INSERT,
+                          PAT_ARGS(PAT_VALUE(col[COL_NAME]), PAT_VALUE(col[COL_CATEGORY]),
+                                   PAT_VALUE(col[COL_DESCRIPTION])),
+                          err, errlen);
   }
   if (pat_store_ensure(c, NULL, err, errlen) != 0) return -1;
-  sqlite3_stmt *st = NULL;
-  int rc = sqlite3_prepare_v2(c->db,
-                              "UPDATE main.pat_store_rights SET"
-                              " category = CASE WHEN ?2 THEN ?3 ELSE category END,"
-                              " description = CASE WHEN ?4 THEN coalesce(?5, '')"
-                              "               ELSE description END WHERE rowid = ?1",
-                              -1, &st, NULL);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 1, argv[0]);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_int(st, 2, pat_write_sets(argv, COL_CATEGORY));
-  if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 3, col[COL_CATEGORY]);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_int(st, 4, pat_write_sets(argv, COL_DESCRIPTION));
-  if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 5, col[COL_DESCRIPTION]);
-  if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  if (rc != SQLITE_DONE) {
-    pat_note_failure(c, rc);
-    snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
-  }
-  sqlite3_finalize(st);
-  return rc == SQLITE_DONE ? 0 : -1;
+  return pat_store_exec(c, PAT_DB_MAIN, PAT_STMT_RIGHT_UPDATE,
+                        PAT_ARGS(PAT_VALUE(argv[0]), PAT_INT(pat_write_sets(argv, COL_CATEGORY)),
+                                 PAT_VALUE(col[COL_CATEGORY]),
+                                 PAT_INT(pat_write_sets(argv, COL_DESCRIPTION)),
+                                 PAT_VALUE(col[COL_DESCRIPTION])),
+                        err, errlen);
 }
 
 const pat_table pat_table_rights = {

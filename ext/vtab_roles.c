@@ -39,7 +39,7 @@ static int roles_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
       return -1;
     }
     if (pat_store_ensure(c, NULL, err, errlen) != 0) return -1;
-    return pat_exec_bound(c, "DELETE FROM main.pat_store_roles WHERE rowid = ?1", 1, argv,
+    return pat_store_exec(c, PAT_DB_MAIN, PAT_STMT_ROLE_DELETE, PAT_ARGS(PAT_VALUE(argv[0])),
                           err, errlen);
   }
   sqlite3_value **col = argv + 2;
@@ -65,21 +65,13 @@ static int roles_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
   char shown[PAT_RIGHT_MAX + 1];
   int rn = right ? sqlite3_value_bytes(col[COL_RIGHT]) : 0;
   pat_right_show(shown, sizeof shown, right ? right : "", (size_t)rn);
-  sqlite3_stmt *st = NULL;
-  int rc = sqlite3_prepare_v2(pat_store_db(c, which),
-                              "SELECT EXISTS (SELECT 1 FROM main.pat_store_rights"
-                              "               WHERE name = ?2),"
-                              " EXISTS (SELECT 1 FROM main.pat_store_roles"
-                              "         WHERE role = ?1 AND right = ?2)",
-                              -1, &st, NULL);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 1, col[COL_ROLE]);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 2, col[COL_RIGHT]);
-  if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  int known = rc == SQLITE_ROW && sqlite3_column_int(st, 0);
-  int dup = rc == SQLITE_ROW && sqlite3_column_int(st, 1);
-  if (rc != SQLITE_ROW) snprintf(err, errlen, "%s", sqlite3_errmsg(pat_store_db(c, which)));
-  sqlite3_finalize(st);
-  if (rc != SQLITE_ROW) return -1;
+  sqlite3_stmt *st;
+  int r = pat_store_query(c, which, PAT_STMT_ROLE_GRANT_KNOWN,
+                          PAT_ARGS(PAT_VALUE(col[COL_ROLE]), PAT_VALUE(col[COL_RIGHT])), &st,
+                          err, errlen);
+  if (r <= 0) return -1; /* the query always has its row */
+  int known = sqlite3_column_int(st, 0), dup = sqlite3_column_int(st, 1);
+  pat_store_done(st);
   if (!known) {
     snprintf(err, errlen, "unknown right '%s'", shown);
     return -1;
@@ -89,8 +81,9 @@ static int roles_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
     return -1;
   }
   if (pat_store_ensure(c, NULL, err, errlen) != 0) return -1;
-  return pat_exec_bound(c, "INSERT INTO main.pat_store_roles(role, right) VALUES (?1, ?2)", 2,
-                        col, err, errlen);
+  return pat_store_exec(c, PAT_DB_MAIN, PAT_STMT_ROLE_INSERT,
+                        PAT_ARGS(PAT_VALUE(col[COL_ROLE]), PAT_VALUE(col[COL_RIGHT])), err,
+                        errlen);
 }
 
 const pat_table pat_table_roles = {

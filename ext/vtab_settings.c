@@ -72,23 +72,23 @@ static int settings_update(pat_conn *c, int which, int argc, sqlite3_value **arg
   if (pat_write_only(&pat_table_settings, argv, err, errlen) != 0)
     return -1;
   char key[64] = "";
-  sqlite3_stmt *st = NULL;
-  int rc = sqlite3_prepare_v2(pat_store_db(c, which),
-                              "SELECT key FROM main.pat_store_settings WHERE rowid = ?1", -1,
-                              &st, NULL);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 1, argv[0]);
-  if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  const char *k = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+  sqlite3_stmt *st;
+  int r = pat_store_query(c, which, PAT_STMT_SETTING_KEY, PAT_ARGS(PAT_VALUE(argv[0])), &st,
+                          err, errlen);
+  if (r < 0) return -1;
+  const char *k = r > 0 ? (const char *)sqlite3_column_text(st, 0) : NULL;
   if (k != NULL) snprintf(key, sizeof key, "%s", k);
-  else {
-    /* Not read (no memory, I/O): an error, never the empty key. */
-    if (rc == SQLITE_ROW) rc = SQLITE_NOMEM;
-    snprintf(err, errlen, "%s",
-             rc == SQLITE_NOMEM ? sqlite3_errstr(rc) : sqlite3_errmsg(pat_store_db(c, which)));
-    pat_note_failure(c, rc);
+  if (r > 0) pat_store_done(st);
+  if (r == 0) {
+    snprintf(err, errlen, "no such setting");
+    return -1;
   }
-  sqlite3_finalize(st);
-  if (k == NULL) return -1;
+  if (k == NULL) {
+    /* Not read (no memory): an error, never the empty key. */
+    snprintf(err, errlen, "%s", sqlite3_errstr(SQLITE_NOMEM));
+    pat_note_failure(c, SQLITE_NOMEM);
+    return -1;
+  }
   pat_setting_value val;
   sqlite3_value *v = argv[2 + COL_VALUE];
   pat_setting_id id = pat_setting_find(key);
@@ -98,19 +98,9 @@ static int settings_update(pat_conn *c, int which, int argc, sqlite3_value **arg
   }
   if (check_value(c, which, id, v, &val, err, errlen) != 0) return -1;
   if (pat_store_ensure(c, NULL, err, errlen) != 0) return -1;
-  st = NULL;
-  rc = sqlite3_prepare_v2(c->db, "UPDATE main.pat_store_settings SET value = ?2 WHERE rowid = ?1",
-                          -1, &st, NULL);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 1, argv[0]);
-  if (rc == SQLITE_OK)
-    rc = val.is_num ? sqlite3_bind_int64(st, 2, val.num) : sqlite3_bind_value(st, 2, v);
-  if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  if (rc != SQLITE_DONE) {
-    pat_note_failure(c, rc);
-    snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
-  }
-  sqlite3_finalize(st);
-  return rc == SQLITE_DONE ? 0 : -1;
+  return pat_store_exec(c, PAT_DB_MAIN, PAT_STMT_SETTING_UPDATE,
+                        PAT_ARGS(PAT_VALUE(argv[0]), val.is_num ? PAT_INT(val.num) : PAT_VALUE(v)),
+                        err, errlen);
 }
 
 const pat_table pat_table_settings = {

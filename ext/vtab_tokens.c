@@ -44,7 +44,7 @@ static int tokens_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
   }
   sqlite3_int64 id = sqlite3_value_int64(argv[0]);
   if (kind == PAT_WRITE_DELETE) {
-    return pat_exec_bound(c, "DELETE FROM main.pat_store_tokens WHERE id = ?1", 1, argv,
+    return pat_store_exec(c, PAT_DB_MAIN, PAT_STMT_TOKEN_DELETE, PAT_ARGS(PAT_VALUE(argv[0])),
                           err, errlen);
   }
   if (pat_write_only(&pat_table_tokens, argv, err, errlen) != 0)
@@ -80,37 +80,13 @@ static int tokens_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
       pat_rights_for(c, which, p, row.owner, col[COL_RIGHTS], &rights, &rights_hash, err,
                      errlen) != 0)
     return -1;
-  /* One statement, so the trigger sees every change at once and writes one
-  ** update event. */
-  sqlite3_stmt *st = NULL;
-  rc = sqlite3_prepare_v2(
-      c->db,
-      "UPDATE main.pat_store_tokens SET"
-      " name = CASE WHEN ?2 THEN ?3 ELSE name END,"
-      " valid_from = CASE WHEN ?4 THEN ?5 ELSE valid_from END,"
-      " valid_to = CASE WHEN ?6 THEN ?7 ELSE valid_to END,"
-      " rights = CASE WHEN ?8 THEN ?9 ELSE rights END,"
-      " rights_hash = CASE WHEN ?8 THEN ?10 ELSE rights_hash END"
-      " WHERE id = ?1",
-      -1, &st, NULL);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 1, id);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_int(st, 2, set_name);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 3, col[COL_NAME]);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_int(st, 4, set_from);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 5, from);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_int(st, 6, set_to);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 7, to);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_int(st, 8, set_rights);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 9, rights, -1, SQLITE_STATIC);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 10, rights_hash);
-  if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  if (rc != SQLITE_DONE) {
-    pat_note_failure(c, rc);
-    snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
-  }
-  sqlite3_finalize(st);
+  rc = pat_store_exec(c, PAT_DB_MAIN, PAT_STMT_TOKEN_UPDATE,
+                      PAT_ARGS(PAT_INT(id), PAT_INT(set_name), PAT_VALUE(col[COL_NAME]),
+                               PAT_INT(set_from), PAT_INT(from), PAT_INT(set_to), PAT_INT(to),
+                               PAT_INT(set_rights), PAT_TEXT(rights), PAT_INT(rights_hash)),
+                      err, errlen);
   sqlite3_free(rights);
-  return rc == SQLITE_DONE ? 0 : -1;
+  return rc;
 }
 
 const pat_table pat_table_tokens = {
