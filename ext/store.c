@@ -480,7 +480,8 @@ int pat_store_query(pat_conn *c, int which, pat_stmt_id id, const pat_arg *args,
   sqlite3_stmt *st = pat_store_stmt(c, which, id);
   *row = NULL;
   if (st == NULL) {
-    snprintf(err, errlen, "%s", c->errmsg);
+    /* The reason is in c->errmsg, which may be err itself (pat_role_exists). */
+    if (err != c->errmsg) snprintf(err, errlen, "%s", c->errmsg);
     return -1;
   }
   int rc = bind_args(st, args, n);

@@ -142,6 +142,43 @@ START_TEST(the_hidden_anchor_table_can_not_be_used) {
 }
 END_TEST
 
+static int no_upper_event(pat_conn *c, int event) {
+  (void)c;
+  (void)event;
+  return 0;
+}
+static const char *no_name(int i) {
+  (void)i;
+  return NULL;
+}
+
+/* pat_store_query writes its reason into err, which may be c->errmsg, where
+** pat_store_stmt left the reason (pat_role_exists passes it): the reason must
+** survive (the fault suite saw "pat_owners: " with nothing after it). */
+START_TEST(a_failed_prepare_keeps_its_reason_when_err_is_the_connections_own) {
+  static const pat_upper upper = {no_upper_event, no_name, no_name};
+  sqlite3 *db = NULL;
+  ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
+  pat_conn *c = pat_conn_new(db, &upper);
+  ck_assert_ptr_nonnull(c);
+  sqlite3_stmt *row = NULL;
+  /* No defaults database opened yet: the statement can not be prepared. */
+  ck_assert_int_eq(pat_store_query(c, PAT_DB_DEFAULTS, PAT_STMT_ROLE_EXISTS,
+                                   PAT_ARGS(PAT_TEXT("ROOT")), &row, c->errmsg,
+                                   sizeof c->errmsg),
+                   -1);
+  ck_assert_ptr_null(row);
+  ck_assert_str_eq(c->errmsg, "no store to read");
+  char err[PAT_ERRMAX] = "";
+  ck_assert_int_eq(pat_store_exec(c, PAT_DB_DEFAULTS, PAT_STMT_ROLE_EXISTS,
+                                  PAT_ARGS(PAT_TEXT("ROOT")), err, sizeof err),
+                   -1);
+  ck_assert_str_eq(err, "no store to read");
+  pat_conn_unref(c);
+  ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
+}
+END_TEST
+
 START_TEST(cached_statements_are_reset_after_each_check_and_prepared_once) {
   make_path();
   sqlite3 *db = open_with_pat(dbpath);
@@ -268,6 +305,7 @@ Suite *store_suite(void) {
   tcase_add_test(tc, close_succeeds_after_a_trigger_that_reads_pat_refused_a_rotation);
   tcase_add_test(tc, close_succeeds_after_a_trigger_that_reads_pat_was_compiled_but_not_fired);
   tcase_add_test(tc, the_hidden_anchor_table_can_not_be_used);
+  tcase_add_test(tc, a_failed_prepare_keeps_its_reason_when_err_is_the_connections_own);
   tcase_add_test(tc, cached_statements_are_reset_after_each_check_and_prepared_once);
   tcase_add_test(tc, another_connection_can_write_right_after_a_check);
   tcase_add_test(tc, loading_and_reading_write_nothing_to_the_file);
