@@ -211,10 +211,22 @@ static int anchor_connect(sqlite3 *db, void *aux, int argc, const char *const *a
   return SQLITE_OK;
 }
 
+/* 1 while a statement of the connection is running. */
+static int statement_runs(sqlite3 *db) {
+  for (sqlite3_stmt *s = sqlite3_next_stmt(db, NULL); s != NULL; s = sqlite3_next_stmt(db, s))
+    if (sqlite3_stmt_busy(s)) return 1;
+  return 0;
+}
+
 static int anchor_disconnect(sqlite3_vtab *vt) {
   anchor_vtab *v = (anchor_vtab *)vt;
   pat_conn *c = v->conn;
-  if (--c->anchored == 0) pat_conn_release(c);
+  /* sqlite3_close() called from a callback (an application's function in a
+  ** trigger that pat's write fired) disconnects every table, then answers
+  ** SQLITE_BUSY and leaves the connection open: the statement that runs may
+  ** be pat's own, and must not be finalized under it. The statements stay
+  ** cached, and pat anchors them again at its next use (pat_conn_anchor). */
+  if (--c->anchored == 0 && !statement_runs(c->db)) pat_conn_release(c);
   sqlite3_free(v);
   pat_conn_unref(c);
   return SQLITE_OK;
@@ -259,7 +271,7 @@ int pat_anchor_register(sqlite3 *db, pat_conn *c) {
   return sqlite3_create_module_v2(db, PAT_ANCHOR_NAME, &anchor_module, c, pat_conn_unref);
 }
 
-static int anchor(pat_conn *c) {
+int pat_conn_anchor(pat_conn *c) {
   if (c->anchored > 0) return 0;
   sqlite3_stmt *st = NULL;
   c->anchoring = 1;
@@ -271,7 +283,7 @@ static int anchor(pat_conn *c) {
 
 int pat_conn_prepare_main(pat_conn *c, const char *sql, sqlite3_stmt **st) {
   *st = NULL;
-  if (anchor(c) != 0) {
+  if (pat_conn_anchor(c) != 0) {
     snprintf(c->errmsg, sizeof c->errmsg, "can not connect " PAT_ANCHOR_NAME ": %s",
              sqlite3_errmsg(c->db));
     return SQLITE_ERROR;

@@ -165,7 +165,9 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
                               " WHERE rowid = ?3",
     [PAT_STMT_OWNER_DELETE] = "DELETE FROM main.pat_store_owners WHERE rowid = ?1",
     [PAT_STMT_SETTING_KEY] = "SELECT key FROM main.pat_store_settings WHERE rowid = ?1",
-    [PAT_STMT_SETTING_UPDATE] = "UPDATE main.pat_store_settings SET value = ?2 WHERE rowid = ?1",
+    /* By key: the row was found in the store that answers reads, which may
+    ** be the private defaults, whose rowids are not main's. */
+    [PAT_STMT_SETTING_UPDATE] = "UPDATE main.pat_store_settings SET value = ?2 WHERE key = ?1",
     [PAT_STMT_KEY_FINGERPRINT] =
         "SELECT value FROM main.pat_store_meta WHERE key = 'key_fingerprint'",
     [PAT_STMT_KEY_SET_FINGERPRINT] = "INSERT OR REPLACE INTO main.pat_store_meta(key, value)"
@@ -433,7 +435,16 @@ int pat_store_ensure(pat_conn *c, int *made, char *err, size_t errlen) {
 
 sqlite3_stmt *pat_store_stmt(pat_conn *c, int which, pat_stmt_id id) {
   sqlite3_stmt **slot = &c->stmt[which][id];
-  if (*slot != NULL) return *slot;
+  if (*slot != NULL) {
+    /* Kept past a disconnect of the anchor that could not release them (a
+    ** close attempted while a statement ran, conn.c): anchored again. */
+    if (which == PAT_DB_MAIN && c->anchored == 0 && pat_conn_anchor(c) != 0) {
+      snprintf(c->errmsg, sizeof c->errmsg, "can not connect " PAT_ANCHOR_NAME ": %s",
+               sqlite3_errmsg(c->db));
+      return NULL;
+    }
+    return *slot;
+  }
   if (which == PAT_DB_MAIN) {
     /* A re-prepare from here on (a schema change) prompts another look at
     ** the schema (pat_store_recheck); a change before it, which the new

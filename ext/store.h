@@ -148,6 +148,8 @@ int pat_conn_set_key(pat_conn *c, const unsigned char *key, size_t keylen);
 /* The hidden table the cached statements hang on (see conn.c). */
 #define PAT_ANCHOR_NAME "pat_anchor"
 int pat_anchor_register(sqlite3 *db, pat_conn *c);
+/* Connects it, unless it is: 0, or -1. */
+int pat_conn_anchor(pat_conn *c);
 /* Prepares a statement on main that pat keeps (anchored: see conn.c).
 ** SQLite's code, with the reason in c->errmsg. */
 int pat_conn_prepare_main(pat_conn *c, const char *sql, sqlite3_stmt **st);

@@ -99,7 +99,7 @@ static int settings_update(pat_conn *c, int which, int argc, sqlite3_value **arg
   if (check_value(c, which, id, v, &val, err, errlen) != 0) return -1;
   if (pat_store_ensure(c, NULL, err, errlen) != 0) return -1;
   return pat_store_exec(c, PAT_DB_MAIN, PAT_STMT_SETTING_UPDATE,
-                        PAT_ARGS(PAT_VALUE(argv[0]), val.is_num ? PAT_INT(val.num) : PAT_VALUE(v)),
+                        PAT_ARGS(PAT_TEXT(key), val.is_num ? PAT_INT(val.num) : PAT_VALUE(v)),
                         err, errlen);
 }
 

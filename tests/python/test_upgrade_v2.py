@@ -105,3 +105,27 @@ class UpgradeFromV2Test(PatTestCase):
         self.conn.execute("INSERT INTO pat_roles VALUES ('AUTHOR', 'X_NEW')")
         self.conn.execute("DELETE FROM pat_rights WHERE name = 'X_NEW'")
         self.assertEqual(self.one("SELECT count(*) FROM pat_roles WHERE right = 'X_NEW'"), 0)
+
+
+class HalfMadeStoreSettingsTest(PatTestCase):
+    """A store made by an older pat but never finished (no schema_version
+    row) answers reads from the private defaults, whose settings rows are
+    not in the older order: an UPDATE of pat_settings must still change the
+    setting it names, in main, and no other."""
+
+    def test_update_of_a_setting_changes_that_setting_in_a_half_made_store(self):
+        self.conn.close()
+        raw = helpers.raw_connect(self.path)
+        with open(V2_SQL) as f:
+            raw.executescript(f.read())
+        raw.execute("DELETE FROM pat_store_meta WHERE key = 'schema_version'")
+        raw.commit()
+        raw.close()
+        self.conn = self.connect()
+        self.conn.execute("UPDATE pat_settings SET value = 'VIEWER' WHERE key = 'default_role'")
+        settings = dict(self.conn.execute("SELECT key, value FROM pat_settings"))
+        self.assertEqual(settings["default_role"], "VIEWER")
+        self.assertEqual(settings["max_lifetime"], helpers.MAX_LIFETIME)
+        self.assertEqual(settings["prefix"], "pat_")
+        tok = self.create()
+        self.assertIsNotNone(self.verify(tok))
