@@ -211,10 +211,13 @@ static int anchor_connect(sqlite3 *db, void *aux, int argc, const char *const *a
   return SQLITE_OK;
 }
 
-/* 1 while a statement of the connection is running. */
-static int statement_runs(sqlite3 *db) {
-  for (sqlite3_stmt *s = sqlite3_next_stmt(db, NULL); s != NULL; s = sqlite3_next_stmt(db, s))
-    if (sqlite3_stmt_busy(s)) return 1;
+/* 1 while pat is at work on the connection: one of its writes (c->writing
+** covers every one, the bookkeeping in memory included) or one of its
+** cached statements runs. */
+static int pat_runs(pat_conn *c) {
+  if (c->writing > 0) return 1;
+  for (int i = 0; i < PAT_STMT_COUNT; i++)
+    if (c->stmt[PAT_DB_MAIN][i] != NULL && sqlite3_stmt_busy(c->stmt[PAT_DB_MAIN][i])) return 1;
   return 0;
 }
 
@@ -223,10 +226,10 @@ static int anchor_disconnect(sqlite3_vtab *vt) {
   pat_conn *c = v->conn;
   /* sqlite3_close() called from a callback (an application's function in a
   ** trigger that pat's write fired) disconnects every table, then answers
-  ** SQLITE_BUSY and leaves the connection open: the statement that runs may
-  ** be pat's own, and must not be finalized under it. The statements stay
-  ** cached, and pat anchors them again at its next use (pat_conn_anchor). */
-  if (--c->anchored == 0 && !statement_runs(c->db)) pat_conn_release(c);
+  ** SQLITE_BUSY and leaves the connection open: while pat is at work, what
+  ** it uses must not be freed under it. The statements stay cached, and pat
+  ** anchors them again at its next use (pat_conn_anchor). */
+  if (--c->anchored == 0 && !pat_runs(c)) pat_conn_release(c);
   sqlite3_free(v);
   pat_conn_unref(c);
   return SQLITE_OK;

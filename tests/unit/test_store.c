@@ -154,6 +154,26 @@ START_TEST(a_close_tried_from_a_trigger_of_pats_write_frees_nothing_in_use) {
 }
 END_TEST
 
+/* The same close tried while only the application's statement runs: pat
+** releases its statements then (nothing of its runs), so the next close,
+** with no pat call between, succeeds. */
+START_TEST(a_close_tried_from_the_applications_own_statement_leaves_nothing_behind) {
+  make_path();
+  sqlite3 *db = open_with_pat(dbpath);
+  char tok[128];
+  closing_db = db;
+  close_rc = -1;
+  ck_assert_int_eq(sqlite3_create_function(db, "closeit", 0, SQLITE_UTF8, NULL,
+                                           close_from_callback, NULL, NULL),
+                   SQLITE_OK);
+  one_text(db, "SELECT pat_create('alice', 'a', 'DATA_FETCH')", tok, sizeof tok);
+  exec_ok(db, "SELECT closeit()");
+  ck_assert_int_eq(close_rc, SQLITE_BUSY);
+  ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
+  unlink(dbpath);
+}
+END_TEST
+
 START_TEST(the_hidden_anchor_table_can_not_be_used) {
   make_path();
   sqlite3 *db = open_with_pat(dbpath);
@@ -341,6 +361,7 @@ Suite *store_suite(void) {
   tcase_add_test(tc, close_succeeds_after_a_trigger_that_reads_pat_refused_a_rotation);
   tcase_add_test(tc, close_succeeds_after_a_trigger_that_reads_pat_was_compiled_but_not_fired);
   tcase_add_test(tc, a_close_tried_from_a_trigger_of_pats_write_frees_nothing_in_use);
+  tcase_add_test(tc, a_close_tried_from_the_applications_own_statement_leaves_nothing_behind);
   tcase_add_test(tc, the_hidden_anchor_table_can_not_be_used);
   tcase_add_test(tc, a_failed_prepare_keeps_its_reason_when_err_is_the_connections_own);
   tcase_add_test(tc, cached_statements_are_reset_after_each_check_and_prepared_once);
