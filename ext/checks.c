@@ -34,12 +34,12 @@ typedef struct check_args {
 static int read_args(sqlite3_context *ctx, const char *fn, sqlite3_value *token,
                      sqlite3_value *at, check_args *a) {
   pat_conn *c = sqlite3_user_data(ctx);
-  char err[PAT_ERRMAX];
+  pat_err e = {0};
   memset(a, 0, sizeof *a);
   if (at != NULL) {
-    int rc = pat_time_arg(c->db, at, "at", &a->at, err, sizeof err);
+    int rc = pat_store_time_arg(c, at, "at", &a->at, &e);
     if (rc < 0) {
-      pat_error(ctx, fn, "%s", err);
+      pat_error(ctx, fn, &e);
       return -1;
     }
     a->explicit_at = rc == 0;
@@ -99,6 +99,7 @@ static void bookkeeping(pat_conn *c, const pat_policy *p, const found_token *f,
                         int64_t at, int passed, const char *detail) {
   if (!f->found || !f->book) return;
   pat_book_entry e = {.id = f->id, .now = at, .interval = pat_policy_interval(p),
+                      .valid_from = f->from, .delay_ms = pat_policy_book_delay(p),
                       .detail = detail};
   /* Compared without a difference: a stored time may be anything. */
   e.touch = passed && (f->never_used || f->last_used <= at - e.interval);
@@ -117,27 +118,26 @@ static const char *window_denial(const found_token *f, int64_t at) {
 ** (ROW or DONE; reset it), or NULL after setting *err, or NULL with *gone
 ** when the store vanished. */
 static sqlite3_stmt *lookup(pat_conn *c, pat_stmt_id id, const check_args *a, int *has_row,
-                            const pat_policy **policy, int *gone, char *err,
-                            size_t errlen) {
+                            const pat_policy **policy, int *gone, pat_err *e) {
   *gone = 0;
   *policy = NULL;
   for (int attempt = 0;; attempt++) {
-    sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, id);
+    sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, id, e);
     int rc = SQLITE_ERROR;
     if (st == NULL) {
-      snprintf(err, errlen, "%s", c->errmsg);
+      /* e says why */
     } else if (pat_conn_digest(c, c->digest, a->tok, a->tok_len) != 0) {
       /* In the connection's own buffer, which outlives the statement's use
       ** of it, so SQLite binds it without a copy; wiped once reset. */
       pat_wipe(c->digest, PAT_DIGEST_LEN);
-      snprintf(err, errlen, "can not digest the token");
+      pat_fail(e, "can not digest the token");
       return NULL;
     } else {
       rc = sqlite3_bind_blob(st, 1, c->digest, PAT_DIGEST_LEN, SQLITE_STATIC);
       if (rc == SQLITE_OK) rc = sqlite3_step(st);
       if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         pat_store_failed(c, rc);
-        snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
+        pat_fail(e, "%s", sqlite3_errmsg(c->db));
         sqlite3_reset(st);
         pat_wipe(c->digest, PAT_DIGEST_LEN);
       }
@@ -145,8 +145,8 @@ static sqlite3_stmt *lookup(pat_conn *c, pat_stmt_id id, const check_args *a, in
     if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
       *has_row = rc == SQLITE_ROW;
       *policy = *has_row ? pat_policy_at(c, sqlite3_column_int64(st, sqlite3_column_count(st) - 1),
-                                         err, errlen)
-                         : pat_policy_get(c, PAT_DB_MAIN, err, errlen);
+                                         e)
+                         : pat_policy_get(c, PAT_DB_MAIN, e);
       if (*policy == NULL) {
         sqlite3_reset(st);
         pat_wipe(c->digest, PAT_DIGEST_LEN);
@@ -161,9 +161,9 @@ static sqlite3_stmt *lookup(pat_conn *c, pat_stmt_id id, const check_args *a, in
     ** application's transaction: nothing goes on after it). */
     if (st != NULL && !c->store_missing) return NULL;
     c->store_missing = 0;
-    char again[PAT_ERRMAX];
+    pat_err again;
     c->store_version = 0;
-    int which = pat_store_open(c, again, sizeof again);
+    int which = pat_store_open(c, &again);
     *gone = which == PAT_DB_DEFAULTS;
     if (which != PAT_DB_MAIN || attempt > 0) return NULL;
   }
@@ -171,42 +171,40 @@ static sqlite3_stmt *lookup(pat_conn *c, pat_stmt_id id, const check_args *a, in
 
 /* Resets a lookup, and notices a schema change (which may have planted a
 ** shadowing object). 0, or -1 with err. */
-static int lookup_done(pat_conn *c, pat_stmt_id id, sqlite3_stmt *st, char *err,
-                       size_t errlen) {
+static int lookup_done(pat_conn *c, pat_stmt_id id, sqlite3_stmt *st, pat_err *e) {
   sqlite3_reset(st);
   pat_wipe(c->digest, PAT_DIGEST_LEN);
-  return pat_store_recheck(c, id, err, errlen);
+  return pat_store_recheck(c, id, e);
 }
 
 void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   pat_conn *c = sqlite3_user_data(ctx);
-  char err[PAT_ERRMAX];
+  pat_err e = {0};
   const pat_policy *p;
   check_args a;
   found_token f;
   int has_row = 0, gone = 0;
-  if (pat_guard(c, 1, err, sizeof err) != 0) {
-    pat_error(ctx, "pat_verify", "%s", err);
+  if (pat_guard(c, 1, &e) != 0) {
+    pat_error(ctx, "pat_verify", &e);
     return;
   }
   if (read_args(ctx, "pat_verify", argv[0], argc > 1 ? argv[1] : NULL, &a) != 0) return;
   if (!a.well_formed) return; /* NULL, without a look at the database */
-  int which = pat_store_open(c, err, sizeof err);
+  int which = pat_store_open(c, &e);
   if (which < 0) {
-    pat_error(ctx, "pat_verify", "%s", err);
+    pat_error(ctx, "pat_verify", &e);
     return;
   }
   if (which != PAT_DB_MAIN) return; /* no store, no tokens */
-  sqlite3_stmt *st = lookup(c, PAT_STMT_VERIFY, &a, &has_row, &p, &gone, err,
-                            sizeof err);
+  sqlite3_stmt *st = lookup(c, PAT_STMT_VERIFY, &a, &has_row, &p, &gone, &e);
   if (st == NULL) {
-    if (!gone) pat_error(ctx, "pat_verify", "%s", err);
+    if (!gone) pat_error(ctx, "pat_verify", &e);
     return;
   }
   memset(&f, 0, sizeof f);
   if (has_row) read_found(st, c->digest, &a, &f);
-  if (lookup_done(c, PAT_STMT_VERIFY, st, err, sizeof err) != 0) {
-    pat_error(ctx, "pat_verify", "%s", err);
+  if (lookup_done(c, PAT_STMT_VERIFY, st, &e) != 0) {
+    pat_error(ctx, "pat_verify", &e);
     return;
   }
   int passed = f.found && in_window(&f, a.at);
@@ -217,18 +215,18 @@ void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 static void unknown_right(sqlite3_context *ctx, const char *right, int rn) {
   char shown[PAT_RIGHT_MAX + 1];
   pat_right_show(shown, sizeof shown, right, (size_t)rn);
-  pat_error(ctx, "pat_has_right", "unknown right '%s'", shown);
+  pat_errorf(ctx, "pat_has_right", "unknown right '%s'", shown);
 }
 
 /* The answer when there is no token to look up (malformed, or no store):
 ** 0 for a right of the catalog, else an error. */
 static void answer_without_token(sqlite3_context *ctx, pat_conn *c, int which,
                                  const char *right, int rn) {
-  char err[PAT_ERRMAX];
-  const pat_policy *p = pat_policy_get(c, which, err, sizeof err);
+  pat_err e = {0};
+  const pat_policy *p = pat_policy_get(c, which, &e);
   if (p == NULL && which == PAT_DB_MAIN && pat_store_gone(c))
-    p = pat_policy_get(c, PAT_DB_DEFAULTS, err, sizeof err);
-  if (p == NULL) pat_error(ctx, "pat_has_right", "%s", err);
+    p = pat_policy_get(c, PAT_DB_DEFAULTS, &e);
+  if (p == NULL) pat_error(ctx, "pat_has_right", &e);
   else if (pat_policy_right(p, right, (size_t)rn) >= 0) sqlite3_result_int(ctx, 0);
   else unknown_right(ctx, right, rn);
 }
@@ -249,14 +247,10 @@ static int holds(const unsigned char *rights, int n, const char *right, int rn) 
 ** not cached (or the row has none). The set is remembered under the hash
 ** when the hash is the row's own. 0, or -1 with err. */
 static int held_from_row(pat_conn *c, const pat_policy *p, int64_t id, int hashed,
-                         int64_t hash, const char *right, int rn, int *held, char *err,
-                         size_t errlen) {
-  sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, PAT_STMT_RIGHTS);
+                         int64_t hash, const char *right, int rn, int *held, pat_err *e) {
+  sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, PAT_STMT_RIGHTS, e);
   *held = 0;
-  if (st == NULL) {
-    snprintf(err, errlen, "%s", c->errmsg);
-    return -1;
-  }
+  if (st == NULL) return -1;
   int rc = sqlite3_bind_int64(st, 1, id);
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
   if (rc == SQLITE_ROW) {
@@ -268,7 +262,7 @@ static int held_from_row(pat_conn *c, const pat_policy *p, int64_t id, int hashe
         pat_rights_hash((const char *)json, (size_t)n) == hash)
       pat_policy_set_put(p, hash, (const char *)json, n);
   } else if (rc != SQLITE_DONE) {
-    snprintf(err, errlen, "%s", sqlite3_errmsg(c->db));
+    pat_fail(e, "%s", sqlite3_errmsg(c->db));
   }
   sqlite3_reset(st);
   return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
@@ -276,19 +270,20 @@ static int held_from_row(pat_conn *c, const pat_policy *p, int64_t id, int hashe
 
 void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   pat_conn *c = sqlite3_user_data(ctx);
-  char err[PAT_ERRMAX], detail[PAT_RIGHT_MAX * 2 + 64];
+  pat_err e = {0};
+  char detail[PAT_RIGHT_MAX * 2 + 64];
   const pat_policy *p;
   check_args a;
   found_token f;
   int has_row = 0, gone = 0;
-  if (pat_guard(c, 1, err, sizeof err) != 0) {
-    pat_error(ctx, "pat_has_right", "%s", err);
+  if (pat_guard(c, 1, &e) != 0) {
+    pat_error(ctx, "pat_has_right", &e);
     return;
   }
   if (read_args(ctx, "pat_has_right", argv[0], argc > 2 ? argv[2] : NULL, &a) != 0)
     return;
   if (sqlite3_value_type(argv[1]) != SQLITE_TEXT) {
-    pat_error(ctx, "pat_has_right", "right must be a text");
+    pat_errorf(ctx, "pat_has_right", "right must be a text");
     return;
   }
   const char *right = (const char *)sqlite3_value_text(argv[1]);
@@ -298,9 +293,9 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     unknown_right(ctx, right ? right : "", right ? rn : 0);
     return;
   }
-  int which = pat_store_open(c, err, sizeof err);
+  int which = pat_store_open(c, &e);
   if (which < 0) {
-    pat_error(ctx, "pat_has_right", "%s", err);
+    pat_error(ctx, "pat_has_right", &e);
     return;
   }
   if (!a.well_formed || which != PAT_DB_MAIN) {
@@ -313,15 +308,15 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   pat_stmt_id id = c->policy != NULL && !pat_policy_owners_listed(c->policy)
                        ? PAT_STMT_VERIFY
                        : PAT_STMT_HAS_RIGHT;
-  sqlite3_stmt *st = lookup(c, id, &a, &has_row, &p, &gone, err, sizeof err);
+  sqlite3_stmt *st = lookup(c, id, &a, &has_row, &p, &gone, &e);
   if (st != NULL && id == PAT_STMT_VERIFY && pat_policy_owners_listed(p)) {
     sqlite3_reset(st);
     id = PAT_STMT_HAS_RIGHT;
-    st = lookup(c, id, &a, &has_row, &p, &gone, err, sizeof err);
+    st = lookup(c, id, &a, &has_row, &p, &gone, &e);
   }
   if (st == NULL) {
     if (gone) answer_without_token(ctx, c, PAT_DB_DEFAULTS, right, rn);
-    else pat_error(ctx, "pat_has_right", "%s", err);
+    else pat_error(ctx, "pat_has_right", &e);
     return;
   }
   int audit_all = pat_policy_audit(p) == PAT_AUDIT_ALL;
@@ -355,10 +350,9 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
       role = role_buf;
     }
   }
-  if (lookup_done(c, id, st, err, sizeof err) != 0 ||
-      (from_row && held_from_row(c, p, f.id, hashed, hash, right, rn, &held, err,
-                                 sizeof err) != 0)) {
-    pat_error(ctx, "pat_has_right", "%s", err);
+  if (lookup_done(c, id, st, &e) != 0 ||
+      (from_row && held_from_row(c, p, f.id, hashed, hash, right, rn, &held, &e) != 0)) {
+    pat_error(ctx, "pat_has_right", &e);
     return;
   }
   if (k < 0) {

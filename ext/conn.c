@@ -54,8 +54,33 @@ static void finalize_all(pat_conn *c, int which) {
   }
 }
 
+sqlite3_file *pat_conn_main_file(pat_conn *c) {
+  sqlite3_file *f = NULL;
+  if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK)
+    return NULL;
+  return f;
+}
+
+int pat_conn_aux_open(pat_conn *c, pat_err *e) {
+  if (c->aux != NULL) return 0;
+  const char *file = sqlite3_db_filename(c->db, "main");
+  int rc = sqlite3_open_v2(file, &c->aux, SQLITE_OPEN_READWRITE, pat_vfs_name(c));
+  if (rc == SQLITE_OK) return 0;
+  pat_fail(e, "can not open a second connection: %s", pat_db_reason(c->aux, rc));
+  sqlite3_close(c->aux);
+  c->aux = NULL;
+  return -1;
+}
+
+void pat_conn_aux_close(pat_conn *c) {
+  finalize_all(c, PAT_DB_AUX);
+  if (c->aux != NULL) sqlite3_close(c->aux);
+  c->aux = NULL;
+}
+
 void pat_conn_release(pat_conn *c) {
   c->upper->event(c, PAT_UPPER_RELEASE);
+  pat_conn_aux_close(c);
   finalize_all(c, PAT_DB_MAIN);
   sqlite3_finalize(c->sentinel);
   c->sentinel = NULL;
@@ -64,6 +89,7 @@ void pat_conn_release(pat_conn *c) {
 }
 
 int pat_conn_reopened(pat_conn *c) {
+  c->upper->event(c, PAT_UPPER_DISCARD);
   pat_conn_release(c);
   c->next_id = 0;
   if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_VFS_POINTER, &c->vfs) != SQLITE_OK)
@@ -89,20 +115,20 @@ int pat_conn_digest(pat_conn *c, unsigned char out[PAT_DIGEST_LEN], const char *
   return pat_digest_keyed(out, tok, n, c->keylen ? c->key : NULL, c->keylen);
 }
 
-int pat_key_matches(pat_conn *c, const char *store_fp, char *err, size_t errlen) {
+int pat_key_matches(pat_conn *c, const char *store_fp, pat_err *e) {
   int store_keyed = store_fp != NULL && store_fp[0] != '\0';
   if (!store_keyed && c->keylen == 0) return 0;
   if (store_keyed && c->keylen > 0 && strcmp(store_fp, c->key_fp) == 0) return 0;
   if (!store_keyed)
-    snprintf(err, errlen, "this store was made without a key, but the connection has "
+    pat_fail(e, "this store was made without a key, but the connection has "
              "one (fingerprint %s): unset it with pat_key(NULL), or move the store to "
              "it with pat_rekey()", c->key_fp);
   else if (c->keylen == 0)
-    snprintf(err, errlen, "this store needs the key it was made with (fingerprint %.*s):"
+    pat_fail(e, "this store needs the key it was made with (fingerprint %.*s):"
              " give it with pat_key() or the PAT_KEY environment variable",
              PAT_FINGERPRINT_HEX, store_fp);
   else
-    snprintf(err, errlen, "the key (fingerprint %s) is not the store's (fingerprint %.*s)",
+    pat_fail(e, "the key (fingerprint %s) is not the store's (fingerprint %.*s)",
              c->key_fp, PAT_FINGERPRINT_HEX, store_fp);
   return -1;
 }
@@ -284,18 +310,16 @@ int pat_conn_anchor(pat_conn *c) {
   return rc == SQLITE_OK && c->anchored > 0 ? 0 : -1;
 }
 
-int pat_conn_prepare_main(pat_conn *c, const char *sql, sqlite3_stmt **st) {
+int pat_conn_prepare_main(pat_conn *c, const char *sql, sqlite3_stmt **st, pat_err *e) {
   *st = NULL;
-  if (pat_conn_anchor(c) != 0) {
-    snprintf(c->errmsg, sizeof c->errmsg, "can not connect " PAT_ANCHOR_NAME ": %s",
-             sqlite3_errmsg(c->db));
-    return SQLITE_ERROR;
-  }
+  if (pat_conn_anchor(c) != 0)
+    return pat_fail(e, "can not connect " PAT_ANCHOR_NAME ": %s", sqlite3_errmsg(c->db));
   int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
   if (rc != SQLITE_OK) {
-    snprintf(c->errmsg, sizeof c->errmsg, "%s", sqlite3_errmsg(c->db));
+    pat_fail(e, "%s", sqlite3_errmsg(c->db));
     sqlite3_finalize(*st);
     *st = NULL;
+    return -1;
   }
-  return rc;
+  return 0;
 }

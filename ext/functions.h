@@ -15,26 +15,25 @@ void pat_fn_rotate(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
 /* The checks pat_create and the changes of pat_tokens share (lifecycle.c);
 ** each returns 0, or -1 with a message without the function's name. */
-int pat_owner_arg(sqlite3_value *v, char out[PAT_OWNER_MAX + 1], char *err,
-                  size_t errlen);
-int pat_name_arg(sqlite3_value *v, char *err, size_t errlen);
+int pat_owner_arg(sqlite3_value *v, char out[PAT_OWNER_MAX + 1], pat_err *e);
+int pat_name_arg(sqlite3_value *v, pat_err *e);
 /* valid_from plus the setting default_lifetime. */
 int64_t pat_default_valid_to(const pat_policy *p, int64_t from);
 /* valid_to after valid_from, and the lifetime within max_lifetime. */
-int pat_window_check(const pat_policy *p, int64_t from, int64_t to, char *err,
-                     size_t errlen);
+int pat_window_check(const pat_policy *p, int64_t from, int64_t to, pat_err *e);
 /* Parses a rights argument and expands it against the catalog and the
 ** owner's current role into a sorted JSON array (sqlite3_free it), and its
 ** pat_rights_hash. */
 int pat_rights_for(pat_conn *c, int which, const pat_policy *p, const char *owner,
-                   sqlite3_value *rights, char **json, int64_t *hash, char *err,
-                   size_t errlen);
+                   sqlite3_value *rights, char **json, int64_t *hash, pat_err *e);
 
 void pat_fn_key(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pat_fn_rekey(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
-/* Formats "fn: message" into the context's error. */
-void pat_error(sqlite3_context *ctx, const char *fn, const char *fmt, ...)
+/* The function's answer is the error "fn: <e's message>" (masked). */
+void pat_error(sqlite3_context *ctx, const char *fn, const pat_err *e);
+/* The same, for a message made here. */
+void pat_errorf(sqlite3_context *ctx, const char *fn, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 #endif

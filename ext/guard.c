@@ -101,16 +101,10 @@ static int db_name(pat_conn *c, int i, char *out, size_t n) {
   return rc == SQLITE_ROW ? 0 : -1;
 }
 
-static sqlite3_file *main_file(pat_conn *c) {
-  sqlite3_file *f = NULL;
-  if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK)
-    return NULL;
-  return f;
-}
 
 /* One database's objects: a shadowing one or one that calls pat is a
 ** refusal, with err naming it. 0, 1 refused, -1 can not read. */
-static int scan_db(pat_conn *c, const char *schema, int is_temp, char *err, size_t errlen) {
+static int scan_db(pat_conn *c, const char *schema, int is_temp, pat_err *e) {
   char *sql = sqlite3_mprintf("SELECT type, name, sql FROM \"%w\".sqlite_schema", schema);
   sqlite3_stmt *st = NULL;
   int rc = sql ? sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) : SQLITE_NOMEM;
@@ -135,7 +129,7 @@ static int scan_db(pat_conn *c, const char *schema, int is_temp, char *err, size
     ** or a trigger (which SQLite itself refuses to let call pat, and would
     ** not parse under another type) is read. */
     if (is_public_name(c->upper, name)) {
-      snprintf(err, errlen, "%s '%s' in schema '%s' shadows pat's own; rename or drop it",
+      pat_fail(e, "%s '%s' in schema '%s' shadows pat's own; rename or drop it",
                type, name, schema);
       found = 1;
       break;
@@ -144,7 +138,7 @@ static int scan_db(pat_conn *c, const char *schema, int is_temp, char *err, size
       continue;
     const char *fn = calls_pat(c->upper, text);
     if (fn != NULL) {
-      snprintf(err, errlen, "%s '%s' in schema '%s' names the function %s: pat refuses "
+      pat_fail(e, "%s '%s' in schema '%s' names the function %s: pat refuses "
                "to work while a table or index stored in a database file can call it; "
                "drop or change it", type, name, schema, fn);
       found = 1;
@@ -153,7 +147,7 @@ static int scan_db(pat_conn *c, const char *schema, int is_temp, char *err, size
   if (rc == SQLITE_DONE) rc = SQLITE_OK;
   if (rc != SQLITE_OK) {
     /* SQLite's message is the connection's only when SQLite failed. */
-    snprintf(err, errlen, "can not read the schema of '%s': %s", schema,
+    pat_fail(e, "can not read the schema of '%s': %s", schema,
              rc == SQLITE_NOMEM ? sqlite3_errstr(rc) : sqlite3_errmsg(c->db));
     pat_note_failure(c, rc);
   }
@@ -164,7 +158,7 @@ static int scan_db(pat_conn *c, const char *schema, int is_temp, char *err, size
 /* A statement that reads the schema cookie of every database but TEMP (a
 ** TEMP change expires every statement anyway): SQLite re-prepares it when
 ** any of them changes or is parsed again. */
-static int make_sentinel(pat_conn *c, int ndb, char *err, size_t errlen) {
+static int make_sentinel(pat_conn *c, int ndb, pat_err *e) {
   char name[256];
   sqlite3_str *s = sqlite3_str_new(c->db);
   for (int i = 0; i < ndb; i++) {
@@ -176,52 +170,50 @@ static int make_sentinel(pat_conn *c, int ndb, char *err, size_t errlen) {
   char *sql = sqlite3_str_finish(s);
   sqlite3_finalize(c->sentinel);
   c->sentinel = NULL;
-  int rc = sql ? pat_conn_prepare_main(c, sql, &c->sentinel) : SQLITE_NOMEM;
+  pat_err why = {0};
+  int r = sql ? pat_conn_prepare_main(c, sql, &c->sentinel, &why) : -1;
+  if (sql == NULL) pat_fail(&why, "%s", sqlite3_errstr(SQLITE_NOMEM));
+  if (r != 0) pat_note_failure(c, sql == NULL ? SQLITE_NOMEM : sqlite3_errcode(c->db));
   sqlite3_free(sql);
-  if (rc != SQLITE_OK) {
-    snprintf(err, errlen, "can not watch the schema: %s",
-             sql == NULL ? sqlite3_errstr(rc) : c->errmsg);
-    pat_note_failure(c, rc);
-    return -1;
-  }
+  if (r != 0) return pat_fail(e, "can not watch the schema: %s", why.msg);
   c->sentinel_reprepares = sqlite3_stmt_status(c->sentinel, SQLITE_STMTSTATUS_REPREPARE, 0);
   return 0;
 }
 
-int pat_guard_scan(pat_conn *c, char *err, size_t errlen) {
+int pat_guard_scan(pat_conn *c, pat_err *e) {
   char name[256];
   int ndb = db_count(c);
   c->schema_state = PAT_SCHEMA_UNKNOWN;
   for (int i = 0; i < ndb; i++) {
     if (db_name(c, i, name, sizeof name) != 0) continue;
-    int r = scan_db(c, name, i == 1, err, errlen);
+    int r = scan_db(c, name, i == 1, e);
     if (r < 0) return -1;
     if (r > 0) {
       /* Refused until SQLite itself sees the schema change (the watch is
       ** re-prepared, a database comes or goes): pat reads the schema's text
       ** as it is in the file, but SQLite runs the schema it parsed, and a
       ** text changed without the schema cookie is not what SQLite runs. */
-      char why[PAT_ERRMAX];
-      snprintf(c->refusal, sizeof c->refusal, "%s", err);
+      pat_err why = {0};
+      snprintf(c->refusal, sizeof c->refusal, "%s", e->msg);
       c->schema_state = PAT_SCHEMA_REFUSED;
       c->ndb = ndb;
-      c->file = main_file(c);
-      if (make_sentinel(c, ndb, why, sizeof why) != 0) c->schema_state = PAT_SCHEMA_UNKNOWN;
+      c->file = pat_conn_main_file(c);
+      if (make_sentinel(c, ndb, &why) != 0) c->schema_state = PAT_SCHEMA_UNKNOWN;
       return -1;
     }
   }
-  if (make_sentinel(c, ndb, err, errlen) != 0) return -1;
+  if (make_sentinel(c, ndb, e) != 0) return -1;
   c->ndb = ndb;
-  c->file = main_file(c);
+  c->file = pat_conn_main_file(c);
   c->schema_state = PAT_SCHEMA_CLEAN;
   return 0;
 }
 
 /* Whether the schema may have changed since it was read: 1, 0, or -1 with
 ** err when the look itself failed. */
-static int schema_moved(pat_conn *c, int hot, char *err, size_t errlen) {
+static int schema_moved(pat_conn *c, int hot, pat_err *e) {
   if (c->schema_state == PAT_SCHEMA_UNKNOWN || c->sentinel == NULL) return 1;
-  if (main_file(c) != c->file || db_count(c) != c->ndb) return 1;
+  if (pat_conn_main_file(c) != c->file || db_count(c) != c->ndb) return 1;
   /* On the hot path the check's own lookup notices a change of main; a
   ** refused connection makes no lookup, so it looks here. */
   if (hot && c->ndb <= 2 && c->schema_state == PAT_SCHEMA_CLEAN) return 0;
@@ -231,7 +223,7 @@ static int schema_moved(pat_conn *c, int hot, char *err, size_t errlen) {
     /* An I/O error or lack of memory may have rolled back the caller's
     ** transaction: that is the call's answer, not a reason to look again
     ** and go on in autocommit. */
-    snprintf(err, errlen, "can not read the schema: %s", sqlite3_errmsg(c->db));
+    pat_fail(e, "can not read the schema: %s", sqlite3_errmsg(c->db));
     pat_note_failure(c, rc);
     c->schema_state = PAT_SCHEMA_UNKNOWN;
     return -1;
@@ -240,26 +232,26 @@ static int schema_moved(pat_conn *c, int hot, char *err, size_t errlen) {
          c->sentinel_reprepares;
 }
 
-int pat_guard(pat_conn *c, int hot, char *err, size_t errlen) {
+int pat_guard(pat_conn *c, int hot, pat_err *e) {
   c->fail_code = SQLITE_OK;
   c->store_missing = 0;
   if (c->writing > 0) {
-    snprintf(err, errlen, "called from a trigger or constraint that pat's own write "
+    pat_fail(e, "called from a trigger or constraint that pat's own write "
              "fired; pat does not run there, and the write is refused");
     return -1;
   }
-  return pat_guard_schema(c, hot, err, errlen);
+  return pat_guard_schema(c, hot, e);
 }
 
-int pat_guard_schema(pat_conn *c, int hot, char *err, size_t errlen) {
-  int moved = schema_moved(c, hot, err, errlen);
+int pat_guard_schema(pat_conn *c, int hot, pat_err *e) {
+  int moved = schema_moved(c, hot, e);
   if (moved < 0) return -1;
   if (moved == 0 && c->schema_state == PAT_SCHEMA_REFUSED) {
-    snprintf(err, errlen, "%s", c->refusal);
+    pat_fail(e, "%s", c->refusal);
     return -1;
   }
   if (moved == 0) return 0;
-  if (c->file != NULL && main_file(c) != c->file) {
+  if (c->file != NULL && pat_conn_main_file(c) != c->file) {
     /* SQLite 3.40 keeps each eponymous table (pat_tokens, ...) pointing at
     ** main's schema as it was before sqlite3_deserialize replaced it, and
     ** the next query of one reads past the connection's databases. Making
@@ -268,11 +260,11 @@ int pat_guard_schema(pat_conn *c, int hot, char *err, size_t errlen) {
     ** next use. No statement runs on the old main now: a deserialize needs
     ** the database idle. */
     if (pat_conn_reopened(c) != 0) {
-      snprintf(err, errlen, "can not register pat's tables again: %s", sqlite3_errmsg(c->db));
+      pat_fail(e, "can not register pat's tables again: %s", sqlite3_errmsg(c->db));
       return -1;
     }
   }
   /* Anything read from the old schema goes with it. */
   c->store_version = 0;
-  return pat_guard_scan(c, err, errlen);
+  return pat_guard_scan(c, e);
 }

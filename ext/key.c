@@ -30,7 +30,7 @@ static int key_arg(sqlite3_context *ctx, const char *fn, sqlite3_value *v,
   if (sqlite3_value_type(v) == SQLITE_NULL) return 0;
   int n = sqlite3_value_bytes(v);
   if (sqlite3_value_type(v) != SQLITE_BLOB || n < PAT_KEY_MIN || n > PAT_KEY_MAX) {
-    pat_error(ctx, fn, "the key must be a BLOB of %d to %d bytes, or NULL for none",
+    pat_errorf(ctx, fn, "the key must be a BLOB of %d to %d bytes, or NULL for none",
               PAT_KEY_MIN, PAT_KEY_MAX);
     return -1;
   }
@@ -46,17 +46,17 @@ static void result_fingerprint(sqlite3_context *ctx, pat_conn *c) {
 
 void pat_fn_key(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   pat_conn *c = sqlite3_user_data(ctx);
-  char err[PAT_ERRMAX];
+  pat_err e = {0};
   const unsigned char *key;
   size_t len;
   (void)argc;
   if (key_arg(ctx, "pat_key", argv[0], &key, &len) != 0) return;
-  if (pat_guard(c, 0, err, sizeof err) != 0) {
-    pat_error(ctx, "pat_key", "%s", err);
+  if (pat_guard(c, 0, &e) != 0) {
+    pat_error(ctx, "pat_key", &e);
     return;
   }
   if (pat_conn_set_key(c, key, len) != 0) {
-    pat_error(ctx, "pat_key", "can not take the key");
+    pat_errorf(ctx, "pat_key", "can not take the key");
     return;
   }
   result_fingerprint(ctx, c);
@@ -66,29 +66,26 @@ void pat_fn_key(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
 ** proving the connection holds the store's current key: the store's
 ** fingerprint is read in the write's own transaction, never from a cache.
 ** Every connection's cached policy is read again (policy_version). */
-static int rekey_store(pat_conn *c, const char *fp, char *err, size_t errlen) {
+static int rekey_store(pat_conn *c, const char *fp, pat_err *e) {
   int began = pat_store_begin(c);
   int ok = began != PAT_BEGAN_FAILED;
   c->writing++;
   sqlite3_stmt *st;
-  int r = ok ? pat_store_query(c, PAT_DB_MAIN, PAT_STMT_KEY_FINGERPRINT, NULL, 0, &st, err,
-                               errlen)
+  int r = ok ? pat_store_query(c, PAT_DB_MAIN, PAT_STMT_KEY_FINGERPRINT, NULL, 0, &st, e)
              : -1;
   if (r >= 0) {
-    ok = pat_key_matches(c, r > 0 ? (const char *)sqlite3_column_text(st, 0) : NULL, err,
-                         errlen) == 0;
+    ok = pat_key_matches(c, r > 0 ? (const char *)sqlite3_column_text(st, 0) : NULL, e) == 0;
     if (r > 0) pat_store_done(st);
   } else {
     ok = 0;
   }
   ok = ok &&
-       pat_store_exec(c, PAT_DB_MAIN, PAT_STMT_KEY_SET_FINGERPRINT, PAT_ARGS(PAT_TEXT(fp)), err,
-                      errlen) == 0 &&
-       pat_store_exec(c, PAT_DB_MAIN, PAT_STMT_KEY_NEW_VERSION, NULL, 0, err, errlen) == 0;
+       pat_store_exec(c, PAT_DB_MAIN, PAT_STMT_KEY_SET_FINGERPRINT, PAT_ARGS(PAT_TEXT(fp)), e) == 0 &&
+       pat_store_exec(c, PAT_DB_MAIN, PAT_STMT_KEY_NEW_VERSION, NULL, 0, e) == 0;
   c->writing--;
-  char end_err[PAT_ERRMAX] = "";
-  if (pat_store_end(c, began, ok, end_err, sizeof end_err) != 0) {
-    if (ok) snprintf(err, errlen, "%s", end_err);
+  pat_err end = {0};
+  if (pat_store_end(c, began, ok, &end) != 0) {
+    if (ok) pat_fail(e, "%s", end.msg);
     return -1;
   }
   return 0;
@@ -96,27 +93,28 @@ static int rekey_store(pat_conn *c, const char *fp, char *err, size_t errlen) {
 
 void pat_fn_rekey(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   pat_conn *c = sqlite3_user_data(ctx);
-  char err[PAT_ERRMAX] = "", fp[PAT_FINGERPRINT_HEX + 1] = "";
+  pat_err e = {0};
+  char fp[PAT_FINGERPRINT_HEX + 1] = "";
   const unsigned char *key;
   size_t len;
   (void)argc;
   if (key_arg(ctx, "pat_rekey", argv[0], &key, &len) != 0) return;
-  int which = pat_guard(c, 0, err, sizeof err) == 0 ? pat_store_validate(c, err, sizeof err)
+  int which = pat_guard(c, 0, &e) == 0 ? pat_store_validate(c, &e)
                                                      : -1;
   if (which < 0) {
-    pat_error(ctx, "pat_rekey", "%s", err);
+    pat_error(ctx, "pat_rekey", &e);
     return;
   }
   if (len > 0 && pat_key_fingerprint(fp, key, len) != 0) {
-    pat_error(ctx, "pat_rekey", "can not take the key");
+    pat_errorf(ctx, "pat_rekey", "can not take the key");
     return;
   }
-  if (which == PAT_DB_MAIN && rekey_store(c, fp, err, sizeof err) != 0) {
-    pat_error(ctx, "pat_rekey", "%s", err);
+  if (which == PAT_DB_MAIN && rekey_store(c, fp, &e) != 0) {
+    pat_error(ctx, "pat_rekey", &e);
     return;
   }
   if (pat_conn_set_key(c, key, len) != 0) {
-    pat_error(ctx, "pat_rekey", "can not take the key");
+    pat_errorf(ctx, "pat_rekey", "can not take the key");
     return;
   }
   result_fingerprint(ctx, c);

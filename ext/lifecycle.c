@@ -22,8 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
-int pat_owner_arg(sqlite3_value *v, char out[PAT_OWNER_MAX + 1], char *err,
-                  size_t errlen) {
+int pat_owner_arg(sqlite3_value *v, char out[PAT_OWNER_MAX + 1], pat_err *e) {
   int t = sqlite3_value_type(v);
   int64_t whole;
   /* Stored and compared as text, so 42, 42.0 and '42' are one owner. */
@@ -34,22 +33,22 @@ int pat_owner_arg(sqlite3_value *v, char out[PAT_OWNER_MAX + 1], char *err,
   const unsigned char *s = t == SQLITE_TEXT || t == SQLITE_INTEGER ? sqlite3_value_text(v) : NULL;
   int n = s ? sqlite3_value_bytes(v) : 0;
   if (n == 0) {
-    snprintf(err, errlen, "owner must be a non-empty text or an integer");
+    pat_fail(e, "owner must be a non-empty text or an integer");
     return -1;
   }
-  if (pat_text_check("owner", s, n, PAT_OWNER_MAX, err, errlen) != 0) return -1;
+  if (pat_text_check("owner", s, n, PAT_OWNER_MAX, e) != 0) return -1;
   memcpy(out, s, (size_t)n);
   out[n] = '\0';
   return 0;
 }
 
-int pat_name_arg(sqlite3_value *v, char *err, size_t errlen) {
+int pat_name_arg(sqlite3_value *v, pat_err *e) {
   if (sqlite3_value_type(v) != SQLITE_TEXT) {
-    snprintf(err, errlen, "name must be a non-empty text");
+    pat_fail(e, "name must be a non-empty text");
     return -1;
   }
   return pat_text_check("name", sqlite3_value_text(v), sqlite3_value_bytes(v),
-                        PAT_NAME_MAX, err, errlen);
+                        PAT_NAME_MAX, e);
 }
 
 int64_t pat_default_valid_to(const pat_policy *p, int64_t from) {
@@ -57,15 +56,14 @@ int64_t pat_default_valid_to(const pat_policy *p, int64_t from) {
   return to > PAT_TIME_MAX ? PAT_TIME_MAX : to;
 }
 
-int pat_window_check(const pat_policy *p, int64_t from, int64_t to, char *err,
-                     size_t errlen) {
+int pat_window_check(const pat_policy *p, int64_t from, int64_t to, pat_err *e) {
   int64_t max = 0;
   if (to <= from) {
-    snprintf(err, errlen, "valid_to must be later than valid_from");
+    pat_fail(e, "valid_to must be later than valid_from");
     return -1;
   }
   if (pat_policy_max_lifetime(p, &max) && to - from > max) {
-    snprintf(err, errlen, "lifetime of %lld seconds exceeds max_lifetime (%lld)",
+    pat_fail(e, "lifetime of %lld seconds exceeds max_lifetime (%lld)",
              (long long)(to - from), (long long)max);
     return -1;
   }
@@ -75,19 +73,16 @@ int pat_window_check(const pat_policy *p, int64_t from, int64_t to, char *err,
 /* The owner's role as listed in pat_owners, into role ("" and *listed 0
 ** when not listed). */
 static int owner_role(pat_conn *c, int which, const char *owner, char *role, size_t n,
-                      int *listed, char *err, size_t errlen) {
-  sqlite3_stmt *st = pat_store_stmt(c, which, PAT_STMT_OWNER_ROLE);
-  if (st == NULL) {
-    snprintf(err, errlen, "%s", c->errmsg);
-    return -1;
-  }
+                      int *listed, pat_err *e) {
+  sqlite3_stmt *st = pat_store_stmt(c, which, PAT_STMT_OWNER_ROLE, e);
+  if (st == NULL) return -1;
   int rc = sqlite3_bind_text(st, 1, owner, -1, SQLITE_STATIC);
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
   role[0] = '\0';
   *listed = rc == SQLITE_ROW && sqlite3_column_text(st, 0) != NULL;
   if (*listed) snprintf(role, n, "%s", (const char *)sqlite3_column_text(st, 0));
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-    snprintf(err, errlen, "can not read the owner's role: %s",
+    pat_fail(e, "can not read the owner's role: %s",
              sqlite3_errmsg(pat_store_db(c, which)));
     if (which == PAT_DB_MAIN) pat_store_failed(c, rc);
   }
@@ -96,34 +91,33 @@ static int owner_role(pat_conn *c, int which, const char *owner, char *role, siz
 }
 
 int pat_rights_for(pat_conn *c, int which, const pat_policy *p, const char *owner,
-                   sqlite3_value *rights, char **json, int64_t *hash, char *err,
-                   size_t errlen) {
+                   sqlite3_value *rights, char **json, int64_t *hash, pat_err *e) {
   char listed_role[PAT_OWNER_MAX + 1];
   pat_strlist items = {0};
   pat_catalog_entry *cat = NULL;
   int n = 0, listed = 0, out = -1;
   *json = NULL;
   if (sqlite3_value_type(rights) != SQLITE_TEXT) {
-    snprintf(err, errlen, "rights must be a text: a JSON array or a comma-separated list");
+    pat_fail(e, "rights must be a text: a JSON array or a comma-separated list");
     return -1;
   }
   const char *text = (const char *)sqlite3_value_text(rights);
   size_t len = (size_t)sqlite3_value_bytes(rights);
   if (text == NULL) {
-    snprintf(err, errlen, "out of memory");
+    pat_fail(e, "out of memory");
     return -1;
   }
   if (pat_policy_owners_listed(p) &&
-      owner_role(c, which, owner, listed_role, sizeof listed_role, &listed, err, errlen) != 0)
+      owner_role(c, which, owner, listed_role, sizeof listed_role, &listed, e) != 0)
     return -1;
   const char *role = pat_policy_role(p, listed ? listed_role : NULL);
   /* The same set for the same role as last time: the same answer. */
   if ((*json = pat_policy_memo_get(p, role, text, len, hash)) != NULL) return 0;
-  if (pat_rights_parse(text, len, &items, err, errlen) != 0) return -1;
+  if (pat_rights_parse(text, len, &items, e) != 0) return -1;
   if (pat_policy_catalog(p, role, &cat, &n) != 0)
-    snprintf(err, errlen, "out of memory");
+    pat_fail(e, "out of memory");
   else
-    out = pat_rights_expand(&items, cat, n, role ? role : "", json, err, errlen);
+    out = pat_rights_expand(&items, cat, n, role ? role : "", json, e);
   if (out == 0) {
     *hash = pat_rights_hash(*json, strlen(*json));
     pat_policy_memo_put(p, role, text, len, *json, *hash);
@@ -135,15 +129,15 @@ int pat_rights_for(pat_conn *c, int which, const pat_policy *p, const char *owne
 
 /* A new token into `token` (PAT_TOKEN_MAX + 1 bytes) and its digest. */
 static int mint(pat_conn *c, const pat_policy *p, char *token, int *len,
-                unsigned char digest[PAT_DIGEST_LEN], char *err, size_t errlen) {
+                unsigned char digest[PAT_DIGEST_LEN], pat_err *e) {
   const char *prefix = pat_policy_prefix(p);
   *len = prefix ? pat_token_make(token, prefix, strlen(prefix)) : -1;
   if (*len < 0) {
-    snprintf(err, errlen, "the setting prefix is not usable: change it in pat_settings");
+    pat_fail(e, "the setting prefix is not usable: change it in pat_settings");
     return -1;
   }
   if (pat_conn_digest(c, digest, token, (size_t)*len) != 0) {
-    snprintf(err, errlen, "can not digest the token");
+    pat_fail(e, "can not digest the token");
     return -1;
   }
   return 0;
@@ -156,13 +150,9 @@ enum { WRITE_OK, WRITE_FAILED, WRITE_MOVED /* the policy or key moved: read agai
 ** policy version the call was checked under (?11): the write changes
 ** nothing when the store's is another by then. */
 static int store_write(pat_conn *c, const pat_policy *p, pat_stmt_id id,
-                       int (*bind)(sqlite3_stmt *, const void *), const void *arg, char *err,
-                       size_t errlen) {
-  sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, id);
-  if (st == NULL) {
-    snprintf(err, errlen, "%s", c->errmsg);
-    return WRITE_FAILED;
-  }
+                       int (*bind)(sqlite3_stmt *, const void *), const void *arg, pat_err *e) {
+  sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, id, e);
+  if (st == NULL) return WRITE_FAILED;
   int rc = bind(st, arg);
   if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 11, pat_policy_version(p));
   c->writing++;
@@ -173,7 +163,7 @@ static int store_write(pat_conn *c, const pat_policy *p, pat_stmt_id id,
   if (rc != SQLITE_DONE) {
     out = sqlite3_extended_errcode(c->db) == SQLITE_CONSTRAINT_NOTNULL ? WRITE_MOVED
                                                                        : WRITE_FAILED;
-    snprintf(err, errlen, "can not store the token: %s", sqlite3_errmsg(c->db));
+    pat_fail(e, "can not store the token: %s", sqlite3_errmsg(c->db));
   } else if (id == PAT_STMT_ROTATE_TOKEN && sqlite3_changes(c->db) == 0) {
     out = WRITE_MOVED; /* or the token went: the next attempt tells */
   }
@@ -250,7 +240,7 @@ static void next_id_remember(pat_conn *c, unsigned int dv) {
 /* Writes a new token (INSERT) or a new value (rotate) into the store of
 ** main. */
 static int write_main(pat_conn *c, const pat_policy *p, new_token *t, pat_stmt_id id,
-                      int (*bind)(sqlite3_stmt *, const void *), char *err, size_t errlen) {
+                      int (*bind)(sqlite3_stmt *, const void *), pat_err *e) {
   /* Mints in a row skip the look for the largest id. Should the id be
   ** taken after all (it can not, short of a bug), the insert fails whole (a
   ** single row, no trigger) and the look is made. */
@@ -259,14 +249,14 @@ static int write_main(pat_conn *c, const pat_policy *p, new_token *t, pat_stmt_i
   if (id == PAT_STMT_INSERT_TOKEN && next_id_known(c)) {
     dv = c->next_id_dv;
     t->id = c->next_id;
-    out = store_write(c, p, PAT_STMT_INSERT_TOKEN_AT, bind, t, err, errlen);
+    out = store_write(c, p, PAT_STMT_INSERT_TOKEN_AT, bind, t, e);
     if (out == WRITE_FAILED &&
         (sqlite3_extended_errcode(c->db) & 0xff) == SQLITE_CONSTRAINT) {
       dv = 0;
-      out = store_write(c, p, id, bind, t, err, errlen);
+      out = store_write(c, p, id, bind, t, e);
     }
   } else {
-    out = store_write(c, p, id, bind, t, err, errlen);
+    out = store_write(c, p, id, bind, t, e);
   }
   c->next_id = 0;
   if (out == WRITE_OK && id == PAT_STMT_INSERT_TOKEN) next_id_remember(c, dv);
@@ -278,22 +268,22 @@ static int write_main(pat_conn *c, const pat_policy *p, new_token *t, pat_stmt_i
 ** exist by now (another connection made it), nothing is written and the
 ** call starts again against it. */
 static int write_new_store(pat_conn *c, new_token *t, pat_stmt_id id,
-                           int (*bind)(sqlite3_stmt *, const void *), char *err,
-                           size_t errlen) {
+                           int (*bind)(sqlite3_stmt *, const void *), pat_err *e) {
   int began = pat_store_begin(c), made = 0, out = WRITE_FAILED;
-  if (began != PAT_BEGAN_FAILED && pat_store_ensure(c, &made, err, errlen) == 0) {
-    if (made && began != PAT_BEGAN_NONE && pat_store_undo_again(c) != 0) {
-      snprintf(err, errlen, "can not create the store: %.400s", c->errmsg);
+  if (began != PAT_BEGAN_FAILED && pat_store_ensure(c, &made, e) == 0) {
+    pat_err why;
+    if (made && began != PAT_BEGAN_NONE && pat_store_undo_again(c, &why) != 0) {
+      pat_fail(e, "can not create the store: %.400s", why.msg);
     } else if (!made) {
       out = WRITE_MOVED;
     } else {
       /* What the store was made with is the defaults' policy, under the
       ** store's own version. */
-      const pat_policy *mine = pat_policy_get(c, PAT_DB_MAIN, err, errlen);
-      out = mine == NULL ? WRITE_FAILED : store_write(c, mine, id, bind, t, err, errlen);
+      const pat_policy *mine = pat_policy_get(c, PAT_DB_MAIN, e);
+      out = mine == NULL ? WRITE_FAILED : store_write(c, mine, id, bind, t, e);
     }
   }
-  if (pat_store_end(c, began, out == WRITE_OK, err, errlen) != 0 && out == WRITE_OK)
+  if (pat_store_end(c, began, out == WRITE_OK, e) != 0 && out == WRITE_OK)
     out = WRITE_FAILED;
   return out;
 }
@@ -304,7 +294,7 @@ static int write_new_store(pat_conn *c, new_token *t, pat_stmt_id id,
 static int mint_and_write(sqlite3_context *ctx, const char *fn, pat_conn *c, int which,
                           const pat_policy *p, new_token *t, pat_stmt_id id,
                           int (*bind)(sqlite3_stmt *, const void *)) {
-  char err[PAT_ERRMAX] = "";
+  pat_err e = {0};
   unsigned char digest[PAT_DIGEST_LEN];
   char *token = sqlite3_malloc(PAT_TOKEN_MAX + 1);
   int len = 0, out = WRITE_FAILED;
@@ -312,11 +302,11 @@ static int mint_and_write(sqlite3_context *ctx, const char *fn, pat_conn *c, int
     sqlite3_result_error_nomem(ctx);
     return WRITE_FAILED;
   }
-  int ok = mint(c, p, token, &len, digest, err, sizeof err) == 0;
+  int ok = mint(c, p, token, &len, digest, &e) == 0;
   /* Under a replicating VFS (dqlite), a write that commits by itself in the
   ** middle of a reading statement is lost, and can stop the node. */
   if (ok && !pat_vfs_is_os(c) && !pat_vfs_is_memory(c) && pat_nested_autocommit_write(c)) {
-    snprintf(err, sizeof err, "the database's VFS '%s' is not the operating system's: "
+    pat_fail(&e, "the database's VFS '%s' is not the operating system's: "
              "mint inside a transaction (BEGIN ... COMMIT) or with INSERT ... SELECT",
              pat_vfs_name(c));
     ok = 0;
@@ -325,23 +315,23 @@ static int mint_and_write(sqlite3_context *ctx, const char *fn, pat_conn *c, int
   if (ok && which == PAT_DB_MAIN) {
     /* One statement is atomic by itself: a new token's row is its create
     ** event, and a rotation's triggers write its events. */
-    out = write_main(c, p, t, id, bind, err, sizeof err);
+    out = write_main(c, p, t, id, bind, &e);
     if (out == WRITE_OK) {
       /* A schema change since the last look may have planted a shadowing
       ** object: refuse, as every other call will. */
-      if (pat_store_recheck(c, id, err, sizeof err) != 0) out = WRITE_FAILED;
+      if (pat_store_recheck(c, id, &e) != 0) out = WRITE_FAILED;
     } else if (out == WRITE_FAILED && id == PAT_STMT_INSERT_TOKEN && pat_store_gone(c)) {
       /* The application rolled back the transaction that made the store:
       ** make it again. */
       out = WRITE_MOVED;
     }
   } else if (ok) {
-    out = write_new_store(c, t, id, bind, err, sizeof err);
+    out = write_new_store(c, t, id, bind, &e);
   }
   pat_wipe(digest, sizeof digest);
   if (out != WRITE_OK) {
     pat_wipe_free(token);
-    if (out == WRITE_FAILED) pat_error(ctx, fn, "%s", err);
+    if (out == WRITE_FAILED) pat_error(ctx, fn, &e);
     return out;
   }
   /* SQLite owns the buffer now and wipes it through pat_wipe_free. The
@@ -356,24 +346,25 @@ static int mint_and_write(sqlite3_context *ctx, const char *fn, pat_conn *c, int
 
 void pat_fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   pat_conn *c = sqlite3_user_data(ctx);
-  char err[PAT_ERRMAX] = "", owner[PAT_OWNER_MAX + 1];
+  pat_err e = {0};
+  char owner[PAT_OWNER_MAX + 1];
   int64_t from_arg = 0, to_arg = 0;
   int have_from = 0, have_to = 0, rc;
 
-  if (pat_guard(c, 0, err, sizeof err) != 0) goto fail;
-  if (pat_owner_arg(argv[0], owner, err, sizeof err) != 0) goto fail;
-  if (pat_name_arg(argv[1], err, sizeof err) != 0) goto fail;
+  if (pat_guard(c, 0, &e) != 0) goto fail;
+  if (pat_owner_arg(argv[0], owner, &e) != 0) goto fail;
+  if (pat_name_arg(argv[1], &e) != 0) goto fail;
   if (sqlite3_value_type(argv[2]) != SQLITE_TEXT) {
-    snprintf(err, sizeof err, "rights must be a text: a JSON array or a comma-separated list");
+    pat_fail(&e, "rights must be a text: a JSON array or a comma-separated list");
     goto fail;
   }
   if (argc > 3) {
-    if ((rc = pat_time_arg(c->db, argv[3], "valid_from", &from_arg, err, sizeof err)) < 0)
+    if ((rc = pat_store_time_arg(c, argv[3], "valid_from", &from_arg, &e)) < 0)
       goto fail;
     have_from = rc == 0;
   }
   if (argc > 4) {
-    if ((rc = pat_time_arg(c->db, argv[4], "valid_to", &to_arg, err, sizeof err)) < 0)
+    if ((rc = pat_store_time_arg(c, argv[4], "valid_to", &to_arg, &e)) < 0)
       goto fail;
     have_to = rc == 0;
   }
@@ -385,23 +376,22 @@ void pat_fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     int64_t rights_hash = 0;
     /* The fast answer: a store seen before is trusted until a write on it
     ** fails (mint_and_write looks again then). */
-    int which = pat_store_open(c, err, sizeof err);
+    int which = pat_store_open(c, &e);
     if (which < 0) goto fail;
-    const pat_policy *p = fresh ? pat_policy_get(c, which, err, sizeof err)
-                                : pat_policy_cached(c, which, err, sizeof err);
+    const pat_policy *p = fresh ? pat_policy_get(c, which, &e)
+                                : pat_policy_cached(c, which, &e);
     if (p == NULL) {
       /* The application rolled back the transaction that made the store:
       ** start again from the defaults, and make it anew. */
       if (which != PAT_DB_MAIN || !pat_store_gone(c)) goto fail;
       which = PAT_DB_DEFAULTS;
-      if ((p = pat_policy_get(c, which, err, sizeof err)) == NULL) goto fail;
+      if ((p = pat_policy_get(c, which, &e)) == NULL) goto fail;
     }
     int64_t now = pat_now_vfs(c->vfs);
     int64_t from = have_from ? from_arg : now;
     int64_t to = have_to ? to_arg : pat_default_valid_to(p, from);
-    if (pat_window_check(p, from, to, err, sizeof err) != 0 ||
-        pat_rights_for(c, which, p, owner, argv[2], &rights, &rights_hash, err,
-                       sizeof err) != 0) {
+    if (pat_window_check(p, from, to, &e) != 0 ||
+        pat_rights_for(c, which, p, owner, argv[2], &rights, &rights_hash, &e) != 0) {
       /* A refusal is read again against a fresh policy; a failed read is
       ** the answer (an I/O error may have rolled back the caller's
       ** transaction: nothing is written after it). */
@@ -418,39 +408,36 @@ void pat_fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if (out != WRITE_MOVED) return;
     fresh = 1;
   }
-  snprintf(err, sizeof err, "the store's policy kept changing; try again");
+  pat_fail(&e, "the store's policy kept changing; try again");
 fail:
-  pat_error(ctx, "pat_create", "%s", err);
+  pat_error(ctx, "pat_create", &e);
 }
 
 void pat_fn_rotate(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   pat_conn *c = sqlite3_user_data(ctx);
-  char err[PAT_ERRMAX] = "";
+  pat_err e = {0};
   new_token t = {0};
   int have_to = 0, which;
   int64_t to = 0;
-  if (pat_guard(c, 0, err, sizeof err) != 0) goto fail;
+  if (pat_guard(c, 0, &e) != 0) goto fail;
   if (!pat_integral(argv[0], &t.id)) {
-    snprintf(err, sizeof err, "id must be an integer");
+    pat_fail(&e, "id must be an integer");
     goto fail;
   }
   if (argc > 1) {
-    int rc = pat_time_arg(c->db, argv[1], "valid_to", &to, err, sizeof err);
+    int rc = pat_store_time_arg(c, argv[1], "valid_to", &to, &e);
     if (rc < 0) goto fail;
     have_to = rc == 0;
   }
   for (int attempt = 0; attempt < PAT_ATTEMPTS; attempt++) {
-    if ((which = pat_store_validate(c, err, sizeof err)) < 0) goto fail;
-    const pat_policy *p = pat_policy_get(c, which, err, sizeof err);
+    if ((which = pat_store_validate(c, &e)) < 0) goto fail;
+    const pat_policy *p = pat_policy_get(c, which, &e);
     if (p == NULL) goto fail;
     pat_token_row row;
-    int found = which == PAT_DB_MAIN ? pat_token_get(c, t.id, &row) : 0;
-    if (found < 0) {
-      snprintf(err, sizeof err, "%s", c->errmsg);
-      goto fail;
-    }
+    int found = which == PAT_DB_MAIN ? pat_token_get(c, t.id, &row, &e) : 0;
+    if (found < 0) goto fail;
     if (found == 0) {
-      snprintf(err, sizeof err, "no token with id %lld", (long long)t.id);
+      pat_fail(&e, "no token with id %lld", (long long)t.id);
       goto fail;
     }
     t.from = row.valid_from;
@@ -458,13 +445,13 @@ void pat_fn_rotate(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if (have_to) {
       int64_t now = pat_now(c->db);
       if (t.from < now) t.from = now;
-      if (pat_window_check(p, t.from, t.to, err, sizeof err) != 0) goto fail;
+      if (pat_window_check(p, t.from, t.to, &e) != 0) goto fail;
     }
     if (mint_and_write(ctx, "pat_rotate", c, which, p, &t, PAT_STMT_ROTATE_TOKEN,
                        bind_rotate) != WRITE_MOVED)
       return;
   }
-  snprintf(err, sizeof err, "the store's policy kept changing; try again");
+  pat_fail(&e, "the store's policy kept changing; try again");
 fail:
-  pat_error(ctx, "pat_rotate", "%s", err);
+  pat_error(ctx, "pat_rotate", &e);
 }

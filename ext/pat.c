@@ -55,6 +55,8 @@ static void fn_debug(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     sqlite3_str_appendf(out, "%s %s%s%s%s\n", d->key, value, warn ? " (" : "",
                         warn ? d->shown_warn : "", warn ? ")" : "");
   }
+  sqlite3_str_appendf(out, "bookkeeping held %d, dropped %lld\n", pat_book_held(c),
+                      (long long)pat_book_dropped(c));
   sqlite3_str_appendf(out, "build %s", PAT_BUILD_FLAGS);
   int len = sqlite3_str_length(out);
   char *s = sqlite3_str_finish(out);
@@ -124,6 +126,9 @@ static int upper_event(pat_conn *c, int event) {
   case PAT_UPPER_RELEASE:
     pat_book_release(c);
     return 0;
+  case PAT_UPPER_DISCARD:
+    pat_book_discard(c);
+    return 0;
   case PAT_UPPER_FORGET:
     pat_policy_forget(c);
     return 0;
@@ -143,24 +148,21 @@ static int upper_event(pat_conn *c, int event) {
 static const pat_upper upper = {
     .event = upper_event, .function_name = function_name, .table_name = table_name};
 
-#ifdef _WIN32
-__declspec(dllexport)
-#else
-__attribute__((visibility("default")))
-#endif
-int sqlite3_pat_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi) {
-  SQLITE_EXTENSION_INIT2(pApi);
+/* Registers pat on db: SQLite's code, with e when it is not SQLITE_OK. */
+static int load(sqlite3 *db, pat_err *e) {
   if (pat_crypto_init() != 0) {
-    *pzErrMsg = sqlite3_mprintf("pat: libsodium could not be initialised");
+    pat_fail(e, "libsodium could not be initialised");
     return SQLITE_ERROR;
   }
   pat_conn *c = pat_conn_new(db, &upper);
-  if (c == NULL) return SQLITE_NOMEM;
+  if (c == NULL) {
+    pat_fail(e, "%s", sqlite3_errstr(SQLITE_NOMEM));
+    return SQLITE_NOMEM;
+  }
   if (pat_key_from_env(c) != 0) {
     pat_conn_unref(c);
-    *pzErrMsg = sqlite3_mprintf("pat: PAT_KEY must be %d to %d bytes in hex (%d to %d "
-                                "hex digits)", PAT_KEY_MIN, PAT_KEY_MAX, 2 * PAT_KEY_MIN,
-                                2 * PAT_KEY_MAX);
+    pat_fail(e, "PAT_KEY must be %d to %d bytes in hex (%d to %d hex digits)", PAT_KEY_MIN,
+             PAT_KEY_MAX, 2 * PAT_KEY_MIN, 2 * PAT_KEY_MAX);
     return SQLITE_ERROR;
   }
   int rc = SQLITE_OK;
@@ -175,7 +177,20 @@ int sqlite3_pat_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *p
   }
   if (rc == SQLITE_OK) rc = register_tables(db, c);
   pat_conn_unref(c); /* the reference taken by pat_conn_new */
-  if (rc != SQLITE_OK)
-    *pzErrMsg = sqlite3_mprintf("pat: can not register: %s", sqlite3_errstr(rc));
+  if (rc != SQLITE_OK) pat_fail(e, "can not register: %s", sqlite3_errstr(rc));
+  return rc;
+}
+
+#ifdef _WIN32
+__declspec(dllexport)
+#else
+__attribute__((visibility("default")))
+#endif
+int sqlite3_pat_init(sqlite3 *db, char **pzErrMsg, const sqlite3_api_routines *pApi) {
+  SQLITE_EXTENSION_INIT2(pApi);
+  pat_err e = {0};
+  int rc = load(db, &e);
+  /* The one place loading's error becomes SQLite's. */
+  if (rc != SQLITE_OK && pzErrMsg != NULL) *pzErrMsg = sqlite3_mprintf("pat: %s", e.msg);
   return rc;
 }

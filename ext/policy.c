@@ -208,6 +208,8 @@ int pat_policy_catalog(const pat_policy *p, const char *role, pat_catalog_entry 
 int pat_policy_audit(const pat_policy *p) { return (int)p->num[PAT_SET_AUDIT]; }
 int pat_policy_owners_listed(const pat_policy *p) { return p->owners_listed; }
 int64_t pat_policy_interval(const pat_policy *p) { return p->num[PAT_SET_LAST_USED_INTERVAL]; }
+
+int64_t pat_policy_book_delay(const pat_policy *p) { return p->num[PAT_SET_BOOKKEEPING_DELAY]; }
 int64_t pat_policy_default_lifetime(const pat_policy *p) {
   return p->num[PAT_SET_DEFAULT_LIFETIME];
 }
@@ -254,12 +256,9 @@ static int read_setting(pat_policy *p, sqlite3_stmt *st) {
 
 /* Steps a cached statement of `which`; each row goes to `row`. */
 static int each_row(pat_conn *c, int which, pat_stmt_id id, pat_policy *p,
-                    int (*row)(pat_policy *, sqlite3_stmt *), char *err, size_t errlen) {
-  sqlite3_stmt *st = pat_store_stmt(c, which, id);
-  if (st == NULL) {
-    snprintf(err, errlen, "%s", c->errmsg);
-    return -1;
-  }
+                    int (*row)(pat_policy *, sqlite3_stmt *), pat_err *e) {
+  sqlite3_stmt *st = pat_store_stmt(c, which, id, e);
+  if (st == NULL) return -1;
   int rc;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW)
     if (row(p, st) != 0) {
@@ -267,7 +266,7 @@ static int each_row(pat_conn *c, int which, pat_stmt_id id, pat_policy *p,
       break;
     }
   if (rc != SQLITE_DONE) {
-    snprintf(err, errlen, "can not read the store: %s",
+    pat_fail(e, "can not read the store: %s",
              rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(pat_store_db(c, which)));
     if (which == PAT_DB_MAIN) pat_store_failed(c, rc);
   }
@@ -311,17 +310,16 @@ static int row_role(pat_policy *p, sqlite3_stmt *st) {
 
 /* Reads everything from the store `which`, in the read transaction the
 ** caller holds. */
-static int load(pat_conn *c, int which, sqlite3_int64 version, pat_policy **out, char *err,
-                size_t errlen) {
+static int load(pat_conn *c, int which, sqlite3_int64 version, pat_policy **out, pat_err *e) {
   pat_policy *p = sqlite3_malloc(sizeof *p);
   if (p == NULL) {
-    snprintf(err, errlen, "out of memory");
+    pat_fail(e, "out of memory");
     return -1;
   }
   memset(p, 0, sizeof *p);
   if ((p->memo = sqlite3_malloc(sizeof *p->memo)) == NULL) {
     sqlite3_free(p);
-    snprintf(err, errlen, "out of memory");
+    pat_fail(e, "out of memory");
     return -1;
   }
   memset(p->memo, 0, sizeof *p->memo);
@@ -334,18 +332,19 @@ static int load(pat_conn *c, int which, sqlite3_int64 version, pat_policy **out,
     if (d->kind == PAT_SETTING_SECONDS) p->num[id] = pat_setting_seconds(id, d->nullable, 0);
   }
   p->prefix_ok = 1;
-  int ok = each_row(c, which, PAT_STMT_POLICY_SETTINGS, p, row_setting, err, errlen) == 0 &&
-           each_row(c, which, PAT_STMT_POLICY_RIGHTS, p, row_right, err, errlen) == 0 &&
-           each_row(c, which, PAT_STMT_POLICY_ROLES, p, row_role, err, errlen) == 0;
+  int ok = each_row(c, which, PAT_STMT_POLICY_SETTINGS, p, row_setting, e) == 0 &&
+           each_row(c, which, PAT_STMT_POLICY_RIGHTS, p, row_right, e) == 0 &&
+           each_row(c, which, PAT_STMT_POLICY_ROLES, p, row_role, e) == 0;
   if (ok) {
-    sqlite3_stmt *st = pat_store_stmt(c, which, PAT_STMT_POLICY_META);
+    pat_err why;
+    sqlite3_stmt *st = pat_store_stmt(c, which, PAT_STMT_POLICY_META, &why);
     int rc = st ? sqlite3_step(st) : SQLITE_ERROR;
     if (rc == SQLITE_ROW) {
       p->version = version;
       p->owners_listed = sqlite3_column_int(st, 0);
     } else {
-      snprintf(err, errlen, "can not read the store: %s",
-               st ? sqlite3_errmsg(pat_store_db(c, which)) : c->errmsg);
+      pat_fail(e, "can not read the store: %s",
+               st ? sqlite3_errmsg(pat_store_db(c, which)) : why.msg);
       ok = 0;
     }
     if (st) sqlite3_reset(st);
@@ -360,56 +359,52 @@ static int load(pat_conn *c, int which, sqlite3_int64 version, pat_policy **out,
 
 sqlite3_int64 pat_policy_version(const pat_policy *p) { return p->version; }
 
-const pat_policy *pat_policy_at(pat_conn *c, sqlite3_int64 version, char *err,
-                                size_t errlen) {
+const pat_policy *pat_policy_at(pat_conn *c, sqlite3_int64 version, pat_err *e) {
   /* Read under this very version (and the key checked then: a new key of
   ** the connection forgets the cache, a rekey moves the version). */
   if (c->policy != NULL && c->policy->version == version) return c->policy;
-  return pat_policy_get(c, PAT_DB_MAIN, err, errlen);
+  return pat_policy_get(c, PAT_DB_MAIN, e);
 }
 
-const pat_policy *pat_policy_cached(pat_conn *c, int which, char *err, size_t errlen) {
+const pat_policy *pat_policy_cached(pat_conn *c, int which, pat_err *e) {
   if (which == PAT_DB_MAIN && c->policy != NULL) return c->policy;
-  return pat_policy_get(c, which, err, errlen);
+  return pat_policy_get(c, which, e);
 }
 
-const pat_policy *pat_policy_get(pat_conn *c, int which, char *err, size_t errlen) {
+const pat_policy *pat_policy_get(pat_conn *c, int which, pat_err *e) {
   if (which == PAT_DB_DEFAULTS) {
     /* The defaults never change. */
     if (c->policy_defaults == NULL &&
-        load(c, PAT_DB_DEFAULTS, 0, &c->policy_defaults, err, errlen) != 0)
+        load(c, PAT_DB_DEFAULTS, 0, &c->policy_defaults, e) != 0)
       return NULL;
     return c->policy_defaults;
   }
   /* The statement stays open while the rest is read, so all of it comes
   ** from one read transaction (the caller's, or its own). */
-  sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, PAT_STMT_POLICY_VERSION);
-  if (st == NULL) {
-    snprintf(err, errlen, "%s", c->errmsg);
-    return NULL;
-  }
+  sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, PAT_STMT_POLICY_VERSION, e);
+  if (st == NULL) return NULL;
   int rc = sqlite3_step(st);
   if (rc != SQLITE_ROW) {
     pat_store_failed(c, rc);
-    snprintf(err, errlen, "can not read the store: %s", sqlite3_errmsg(c->db));
+    pat_fail(e, "can not read the store: %s", sqlite3_errmsg(c->db));
     sqlite3_reset(st);
     return NULL;
   }
   sqlite3_int64 version = sqlite3_column_int64(st, 0);
   pat_policy *p = NULL;
-  if (pat_key_matches(c, (const char *)sqlite3_column_text(st, 1), err, errlen) == 0) {
+  if (pat_key_matches(c, (const char *)sqlite3_column_text(st, 1), e) == 0) {
     p = c->policy;
     if (p == NULL || p->version != version) {
       pat_policy *fresh = NULL;
       pat_policy_forget(c);
-      if (load(c, PAT_DB_MAIN, version, &fresh, err, errlen) == 0) c->policy = fresh;
+      if (load(c, PAT_DB_MAIN, version, &fresh, e) == 0) c->policy = fresh;
       p = c->policy;
     }
   }
   sqlite3_reset(st);
   /* A schema change since the last look may have planted an object that
   ** calls pat or shadows a public name. */
-  if (p != NULL && pat_store_recheck(c, PAT_STMT_POLICY_VERSION, err, errlen) != 0)
+  if (p != NULL && pat_store_recheck(c, PAT_STMT_POLICY_VERSION, e) != 0)
     return NULL;
   return p;
 }

@@ -14,7 +14,7 @@
 ** read again when the store's policy version is not the cached one (read
 ** on every call, with the key's fingerprint, which must be the
 ** connection's). NULL with err. */
-const pat_policy *pat_policy_get(pat_conn *c, int which, char *err, size_t errlen);
+const pat_policy *pat_policy_get(pat_conn *c, int which, pat_err *e);
 /* 1 when some owner is listed in pat_owners (else every owner has the
 ** role default_role, and a check need not look). */
 int pat_policy_owners_listed(const pat_policy *p);
@@ -39,6 +39,8 @@ void pat_policy_memo_put(const pat_policy *p, const char *role, const char *text
 const char *pat_policy_set_get(const pat_policy *p, int64_t hash, int *n);
 void pat_policy_set_put(const pat_policy *p, int64_t hash, const char *json, int n);
 int64_t pat_policy_interval(const pat_policy *p);
+/* bookkeeping_delay: milliseconds a connection may hold its bookkeeping. */
+int64_t pat_policy_book_delay(const pat_policy *p);
 int64_t pat_policy_default_lifetime(const pat_policy *p);
 /* 1 and *max when max_lifetime is set, 0 for no limit. */
 int pat_policy_max_lifetime(const pat_policy *p, int64_t *max);
@@ -50,12 +52,11 @@ sqlite3_int64 pat_policy_version(const pat_policy *p);
 /* The policy of main under `version`, which the caller read in its current
 ** read transaction (a check's lookup brings it): the cache when it is that
 ** version, else read now. NULL with err. */
-const pat_policy *pat_policy_at(pat_conn *c, sqlite3_int64 version, char *err,
-                                size_t errlen);
+const pat_policy *pat_policy_at(pat_conn *c, sqlite3_int64 version, pat_err *e);
 /* The cached policy as it is, unread, for a call whose write is
 ** conditional on its version (store.c, PAT_SQL_IF_POLICY) and that reads it
 ** again before it refuses anything; pat_policy_get when none is cached. */
-const pat_policy *pat_policy_cached(pat_conn *c, int which, char *err, size_t errlen);
+const pat_policy *pat_policy_cached(pat_conn *c, int which, pat_err *e);
 /* The key changed: read everything again. */
 void pat_policy_forget(pat_conn *c);
 void pat_policy_free(pat_policy *p);
@@ -67,13 +68,28 @@ enum { PAT_AUDIT_OFF, PAT_AUDIT_CHANGES, PAT_AUDIT_ALL };
 /* What one check writes on the side: last_used_at and/or an event. */
 typedef struct pat_book_entry {
   int64_t id, now, interval;
+  int64_t valid_from; /* the token's, as the check found it: what it is
+                      ** written to must be that token (not another that
+                      ** took its id in a restored copy) */
+  int64_t delay_ms;   /* bookkeeping_delay */
   int touch;          /* write last_used_at = now (if the interval passed) */
   const char *event;  /* "use", "deny" or NULL */
   const char *detail;
 } pat_book_entry;
 
-/* Best-effort: skipped, never waiting, when it can not be written now. */
+/* Holds a check's bookkeeping, and writes what the connection holds when it
+** is due (bookkeeping.c says when). Best-effort: never waiting. */
 void pat_book_write(pat_conn *c, const pat_book_entry *e);
+/* Before a read of one of pat's tables: writes what is held where the read
+** can see it (WAL or memory, autocommit), when the table shows it
+** (pat_tokens, pat_events) or the write is due anyway. */
+void pat_book_before_read(pat_conn *c, int shows_it);
+/* Main's file was replaced: what was held for the old one goes. */
+void pat_book_discard(pat_conn *c);
+/* The connection closes: writes what it holds, where it can, then frees it. */
 void pat_book_release(pat_conn *c);
+/* For pat_debug(): items held now, events dropped past the cap. */
+int pat_book_held(pat_conn *c);
+int64_t pat_book_dropped(pat_conn *c);
 
 #endif

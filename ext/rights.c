@@ -182,32 +182,31 @@ static int parse_csv(const char *in, size_t n, pat_strlist *out) {
   return 0;
 }
 
-int pat_rights_parse(const char *in, size_t n, pat_strlist *out, char *err,
-                     size_t errlen) {
+int pat_rights_parse(const char *in, size_t n, pat_strlist *out, pat_err *e) {
   size_t i = 0;
   while (i < n && is_ws(in[i])) i++;
   if (i == n) {
-    snprintf(err, errlen, "rights names no right");
+    pat_fail(e, "rights names no right");
     return -1;
   }
   int json = in[i] == '[';
   int rc = json ? parse_json(in, n, out) : parse_csv(in, n, out);
   if (rc != 0) {
     pat_strlist_free(out);
-    snprintf(err, errlen, "%s",
+    pat_fail(e, "%s",
              rc == -2 ? "rights has a name with a NUL byte"
              : json   ? "rights is not a valid JSON array of strings"
                       : "out of memory");
     return -1;
   }
   if (out->n == 0) {
-    snprintf(err, errlen, "rights names no right");
+    pat_fail(e, "rights names no right");
     return -1;
   }
   for (int k = 0; k < out->n; k++) {
     if (out->v[k][0] == '\0') {
       pat_strlist_free(out);
-      snprintf(err, errlen, "rights has an empty name");
+      pat_fail(e, "rights has an empty name");
       return -1;
     }
   }
@@ -244,14 +243,13 @@ static int find(const pat_catalog_entry *cat, int n, const char *name) {
 }
 
 int pat_rights_expand(const pat_strlist *items, const pat_catalog_entry *catalog,
-                      int ncatalog, const char *role, char **out, char *err,
-                      size_t errlen) {
+                      int ncatalog, const char *role, char **out, pat_err *e) {
   char shown[PAT_RIGHT_MAX + 1], role_shown[PAT_RIGHT_MAX + 1];
   char *chosen = sqlite3_malloc64((sqlite3_uint64)ncatalog + 1);
   int rc = -1;
   *out = NULL;
   if (chosen == NULL) {
-    snprintf(err, errlen, "out of memory");
+    pat_fail(e, "out of memory");
     return -1;
   }
   memset(chosen, 0, (size_t)ncatalog + 1);
@@ -269,7 +267,7 @@ int pat_rights_expand(const pat_strlist *items, const pat_catalog_entry *catalog
         }
       }
       if (hits == 0) {
-        snprintf(err, errlen, "'%s' matches no right that role '%s' may grant",
+        pat_fail(e, "'%s' matches no right that role '%s' may grant",
                  shown, role_shown);
         goto done;
       }
@@ -277,11 +275,11 @@ int pat_rights_expand(const pat_strlist *items, const pat_catalog_entry *catalog
     }
     int k = pat_right_name_ok(it, n) ? find(catalog, ncatalog, it) : -1;
     if (k < 0) {
-      snprintf(err, errlen, "unknown right '%s'", shown);
+      pat_fail(e, "unknown right '%s'", shown);
       goto done;
     }
     if (!catalog[k].grantable) {
-      snprintf(err, errlen, "role '%s' may not grant '%s'", role_shown, shown);
+      pat_fail(e, "role '%s' may not grant '%s'", role_shown, shown);
       goto done;
     }
     chosen[k] = 1;
@@ -300,7 +298,7 @@ int pat_rights_expand(const pat_strlist *items, const pat_catalog_entry *catalog
   sqlite3_str_appendchar(s, 1, ']');
   if (sqlite3_str_errcode(s) != SQLITE_OK) {
     sqlite3_free(sqlite3_str_finish(s));
-    snprintf(err, errlen, "out of memory");
+    pat_fail(e, "out of memory");
     goto done;
   }
   *out = sqlite3_str_finish(s);
@@ -334,13 +332,13 @@ static int utf8_len(const unsigned char *s, int n, unsigned *cp) {
 }
 
 int pat_text_check(const char *what, const unsigned char *s, int n, int max,
-                   char *err, size_t errlen) {
+                   pat_err *e) {
   if (s == NULL || n <= 0) {
-    snprintf(err, errlen, "%s must be a non-empty text", what);
+    pat_fail(e, "%s must be a non-empty text", what);
     return -1;
   }
   if (n > max) {
-    snprintf(err, errlen, "%s is longer than %d bytes", what, max);
+    pat_fail(e, "%s is longer than %d bytes", what, max);
     return -1;
   }
   int bad_utf8 = 0;
@@ -353,13 +351,13 @@ int pat_text_check(const char *what, const unsigned char *s, int n, int max,
       continue;
     }
     if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {
-      snprintf(err, errlen, "%s contains a control character", what);
+      pat_fail(e, "%s contains a control character", what);
       return -1;
     }
     i += len;
   }
   if (bad_utf8) {
-    snprintf(err, errlen, "%s is not valid UTF-8", what);
+    pat_fail(e, "%s is not valid UTF-8", what);
     return -1;
   }
   return 0;

@@ -13,9 +13,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define PAT_STR_(x) #x
-#define PAT_STR(x) PAT_STR_(x)
-
 static const char *const audit_words[] = {"off", "changes", "all", NULL};
 
 /* In key order (pat_setting_find searches it). */
@@ -25,6 +22,12 @@ static const pat_setting_def defs[PAT_SET_COUNT] = {
                        .text = "changes",
                        .choices = audit_words,
                        .rule = "'off', 'changes' or 'all'"},
+    [PAT_SET_BOOKKEEPING_DELAY] = {.key = "bookkeeping_delay",
+                                   .kind = PAT_SETTING_SECONDS,
+                                   .num = 1000,
+                                   .min = 0,
+                                   .max = 60000,
+                                   .rule = "an integer of milliseconds from 0 to 60000"},
     [PAT_SET_DEFAULT_LIFETIME] = {.key = "default_lifetime",
                                   .kind = PAT_SETTING_SECONDS,
                                   .num = 2592000, /* 30 days */
@@ -76,8 +79,7 @@ int pat_setting_bind_default(sqlite3_stmt *st, int key_col, int value_col, pat_s
   return rc;
 }
 
-int pat_setting_check(pat_setting_id id, sqlite3_value *v, pat_setting_value *out, char *err,
-                      size_t errlen) {
+int pat_setting_check(pat_setting_id id, sqlite3_value *v, pat_setting_value *out, pat_err *e) {
   const pat_setting_def *d = &defs[id];
   memset(out, 0, sizeof *out);
   /* Types first (asking for the text turns a BLOB into TEXT); lengths from
@@ -95,7 +97,7 @@ int pat_setting_check(pat_setting_id id, sqlite3_value *v, pat_setting_value *ou
     ok = text != NULL && pat_prefix_check(text, len) == 0;
     break;
   case PAT_SETTING_SECONDS:
-    ok = pat_integral(v, &out->num) && out->num >= d->min;
+    ok = pat_integral(v, &out->num) && out->num >= d->min && (d->max == 0 || out->num <= d->max);
     out->is_num = 1;
     break;
   case PAT_SETTING_ROLE:
@@ -107,19 +109,18 @@ int pat_setting_check(pat_setting_id id, sqlite3_value *v, pat_setting_value *ou
     break;
   }
   if (!ok) {
-    snprintf(err, errlen, "%s must be %s", d->key, d->rule);
+    pat_fail(e, "%s must be %s", d->key, d->rule);
     return -1;
   }
   return 0;
 }
 
-int pat_setting_bound(pat_setting_id id, const pat_setting_value *val, char *err,
-                      size_t errlen) {
+int pat_setting_bound(pat_setting_id id, const pat_setting_value *val, pat_err *e) {
   const pat_setting_def *d = &defs[id];
   /* A duration no longer than the span of times pat takes, so that no time
   ** plus a duration overflows. */
   if (d->kind != PAT_SETTING_SECONDS || val->is_null || val->num <= PAT_SECONDS_MAX) return 0;
-  snprintf(err, errlen, "%s may not exceed %lld seconds (the years 0000 to 9999)", d->key,
+  pat_fail(e, "%s may not exceed %lld seconds (the years 0000 to 9999)", d->key,
            (long long)PAT_SECONDS_MAX);
   return -1;
 }
@@ -130,7 +131,8 @@ int64_t pat_setting_seconds(pat_setting_id id, int is_null, int64_t num) {
   ** arithmetic may overflow. A setting that may be NULL keeps what it holds
   ** (the caller reads NULL itself); another falls back to its default. */
   if (!d->nullable && (is_null || num < d->min)) return d->num;
-  return num > PAT_SECONDS_MAX ? PAT_SECONDS_MAX : num;
+  int64_t max = d->max > 0 ? d->max : PAT_SECONDS_MAX;
+  return num > max ? max : num;
 }
 
 int pat_setting_choice(pat_setting_id id, const char *text) {

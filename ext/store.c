@@ -23,25 +23,6 @@ static const char schema_sql[] =
 
 const char *pat_schema_sql(void) { return schema_sql; }
 
-/* sql/schema.sql, then each setting's row with its default where it has
-** none yet (a setting added by a later pat comes with its upgrade). 0, or
-** SQLite's code with *msg (sqlite3_free it) or the connection's message. */
-static int run_schema(sqlite3 *db, char **msg) {
-  int rc = sqlite3_exec(db, schema_sql, NULL, NULL, msg);
-  sqlite3_stmt *st = NULL;
-  if (rc == SQLITE_OK)
-    rc = sqlite3_prepare_v2(db,
-                            "INSERT OR IGNORE INTO main.pat_store_settings(key, value)"
-                            " VALUES (?1, ?2)",
-                            -1, &st, NULL);
-  for (int id = 0; rc == SQLITE_OK && id < PAT_SET_COUNT; id++) {
-    rc = pat_setting_bind_default(st, 1, 2, id);
-    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_DONE) rc = SQLITE_OK;
-    sqlite3_reset(st);
-  }
-  sqlite3_finalize(st);
-  return rc;
-}
 
 /* The value x when the store's policy is still the one the call was
 ** checked under (its version, ?11), else NULL. The version also stands for
@@ -174,81 +155,145 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
                                      " VALUES ('key_fingerprint', nullif(?1, ''))",
     [PAT_STMT_KEY_NEW_VERSION] =
         "UPDATE main.pat_store_meta SET value = random() WHERE key = 'policy_version'",
+    /* A check's bookkeeping: last_used_at once per last_used_interval (?3),
+    ** and a use or deny event. Ids are shared with tokens (sql/schema.sql). */
+    /* Held ones are written later (bookkeeping.c): to token ?1 only while it
+    ** is the token the check found (its valid_from ?4 or ?5: a restored
+    ** copy may have given the id to another), and the event of a token
+    ** deleted meanwhile with the name and owner of its last event. */
+    [PAT_STMT_BOOK_TOUCH] =
+        "UPDATE main.pat_store_tokens SET last_used_at = ?2"
+        " WHERE id = ?1 AND valid_from = ?4"
+        " AND (last_used_at IS NULL OR ?2 - last_used_at >= ?3)",
+    [PAT_STMT_BOOK_EVENT] =
+        "INSERT INTO main.pat_store_events(id, at, event, token_id, token_name,"
+        " owner, detail) SELECT max("
+        " coalesce((SELECT max(id) FROM main.pat_store_tokens), 0),"
+        " coalesce((SELECT max(id) FROM main.pat_store_events), 0),"
+        " coalesce((SELECT value FROM main.pat_store_meta WHERE key = 'id_floor'),"
+        " 0)) + 1, ?2, ?3, ?1, w.name, w.owner, ?4"
+        " FROM (SELECT name, owner FROM main.pat_store_tokens WHERE id = ?1 AND valid_from = ?5"
+        " UNION ALL SELECT * FROM (SELECT token_name, owner FROM main.pat_store_events"
+        " WHERE token_id = ?1 AND NOT EXISTS (SELECT 1 FROM main.pat_store_tokens"
+        " WHERE id = ?1) ORDER BY id DESC LIMIT 1) LIMIT 1) AS w",
+    [PAT_STMT_QUERY_ONLY] = "PRAGMA main.query_only",
+    /* SQLite's own date parser, for time arguments given as text (times.c). */
+    [PAT_STMT_PARSE_TIME] = "SELECT unixepoch(?1)",
+    /* What the second connection writes is best-effort: in WAL mode, no
+    ** fsync per commit (the database stays consistent; a power cut may lose
+    ** the last few). */
+    [PAT_STMT_AUX_SYNCHRONOUS] = "PRAGMA main.synchronous = NORMAL",
+    /* A check never runs a WAL checkpoint: the second connection's commits
+    ** leave it to the application. */
+    [PAT_STMT_AUX_NO_CHECKPOINT] = "PRAGMA wal_autocheckpoint = 0",
+    [PAT_STMT_JOURNAL_MODE] = "PRAGMA main.journal_mode",
+    /* The store itself: whether main holds one (a half-made one has no
+    ** version yet), its version and the key it was made with. */
+    [PAT_STMT_STORE_EXISTS] = "SELECT (SELECT count(*) FROM main.sqlite_schema"
+                              " WHERE type = 'table' AND name = 'pat_store_meta')",
+    [PAT_STMT_STORE_VERSION] =
+        "SELECT (SELECT value FROM main.pat_store_meta WHERE key = 'schema_version'),"
+        " (SELECT value FROM main.pat_store_meta WHERE key = 'key_fingerprint')",
+    [PAT_STMT_STORE_KEY_FINGERPRINT] = "INSERT OR IGNORE INTO main.pat_store_meta(key, value)"
+                                       " VALUES ('key_fingerprint', nullif(?1, ''))",
+    /* A setting's row with its default, where it has none yet (settings.c
+    ** binds ?1 and ?2). */
+    [PAT_STMT_SETTING_DEFAULT] = "INSERT OR IGNORE INTO main.pat_store_settings(key, value)"
+                                 " VALUES (?1, ?2)",
+    /* Written last: a store without it is half-made (read_version). */
+    [PAT_STMT_SCHEMA_VERSION_ROW] = "INSERT OR IGNORE INTO main.pat_store_meta(key, value)"
+                                    " VALUES ('schema_version', ?1)",
+    /* The upgrade from version 1 names each token's rights by their hash,
+    ** which SQL can not compute. */
+    [PAT_STMT_UNHASHED_RIGHTS] =
+        "SELECT id, rights FROM main.pat_store_tokens WHERE rights_hash IS NULL",
+    [PAT_STMT_SET_RIGHTS_HASH] = "UPDATE main.pat_store_tokens SET rights_hash = ?2 WHERE id = ?1",
 };
 
-static int open_defaults(pat_conn *c, char *err, size_t errlen) {
-  if (c->defaults != NULL) return 0;
-  sqlite3 *m = NULL;
+/* A script of several statements (the schema, an upgrade's steps), run
+** once: 0, or -1 with e. */
+static int run_script(sqlite3 *db, const char *sql, pat_err *e) {
   char *msg = NULL;
-  int rc = sqlite3_open_v2(":memory:", &m, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                           NULL);
-  if (rc == SQLITE_OK) rc = run_schema(m, &msg);
-  if (rc != SQLITE_OK) {
-    snprintf(err, errlen, "can not build the default store: %s",
-             msg ? msg : sqlite3_errstr(rc));
-    sqlite3_free(msg);
-    sqlite3_close(m);
-    return -1;
+  int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+  if (rc != SQLITE_OK) pat_fail(e, "%s", msg ? msg : sqlite3_errmsg(db));
+  sqlite3_free(msg);
+  return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* sql/schema.sql on `which`, then each setting's row with its default where
+** it has none yet (a setting added by a later pat comes with its upgrade),
+** then, last, the schema_version row of a new store. 0, or -1 with e. */
+static int run_schema(pat_conn *c, int which, pat_err *e) {
+  sqlite3 *db = pat_store_db(c, which);
+  if (run_script(db, schema_sql, e) != 0) return -1;
+  sqlite3_stmt *st = pat_store_stmt(c, which, PAT_STMT_SETTING_DEFAULT, e);
+  if (st == NULL) return -1;
+  int rc = SQLITE_OK;
+  for (int id = 0; rc == SQLITE_OK && id < PAT_SET_COUNT; id++) {
+    rc = pat_setting_bind_default(st, 1, 2, id);
+    if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_DONE) rc = SQLITE_OK;
+    pat_store_done(st);
   }
-  c->defaults = m;
-  return 0;
+  if (rc != SQLITE_OK) return pat_fail(e, "%s", sqlite3_errmsg(db));
+  return pat_store_exec(c, which, PAT_STMT_SCHEMA_VERSION_ROW,
+                        PAT_ARGS(PAT_INT(PAT_SCHEMA_VERSION)), e);
+}
+
+static int open_defaults(pat_conn *c, pat_err *e) {
+  if (c->defaults != NULL) return 0;
+  int rc = sqlite3_open_v2(":memory:", &c->defaults,
+                           SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+  pat_err why;
+  if (rc == SQLITE_OK && run_schema(c, PAT_DB_DEFAULTS, &why) == 0) return 0;
+  if (rc != SQLITE_OK) pat_fail(&why, "%s", sqlite3_errstr(rc));
+  pat_fail(e, "can not build the default store: %s", why.msg);
+  for (int i = 0; i < PAT_STMT_COUNT; i++) {
+    sqlite3_finalize(c->stmt[PAT_DB_DEFAULTS][i]);
+    c->stmt[PAT_DB_DEFAULTS][i] = NULL;
+  }
+  sqlite3_close(c->defaults);
+  c->defaults = NULL;
+  return -1;
 }
 
 int pat_store_peek_setting(pat_conn *c, const char *key, char *buf, size_t n) {
-  char err[PAT_ERRMAX];
+  pat_err e = {0};
   sqlite3_stmt *st = NULL;
-  int rc = sqlite3_prepare_v2(c->db, "SELECT value FROM main.pat_store_settings WHERE key = ?1",
-                              -1, &st, NULL);
+  /* The list's statement, prepared for this one read and not kept: no
+  ** look at the schema first, and nothing cached from where pat_debug ran. */
+  int rc = sqlite3_prepare_v2(c->db, stmt_sql[PAT_STMT_SETTING], -1, &st, NULL);
   if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
   int out = rc == SQLITE_ROW ? (sqlite3_column_type(st, 0) == SQLITE_NULL ? 1 : 0) : -1;
   if (out == 0) snprintf(buf, n, "%s", (const char *)sqlite3_column_text(st, 0));
   sqlite3_finalize(st);
   /* No store (yet): what a new one would hold. */
-  if (out < 0 && open_defaults(c, err, sizeof err) == 0)
-    out = pat_setting(c, PAT_DB_DEFAULTS, key, buf, n);
+  if (out < 0 && open_defaults(c, &e) == 0)
+    out = pat_setting(c, PAT_DB_DEFAULTS, key, buf, n, &e);
   return out;
 }
 
 sqlite3 *pat_store_db(pat_conn *c, int which) {
-  return which == PAT_DB_MAIN ? c->db : c->defaults;
+  return which == PAT_DB_MAIN ? c->db : which == PAT_DB_DEFAULTS ? c->defaults : c->aux;
 }
 
 /* The version of the store in main, 0 when there is none. */
-static int read_version(pat_conn *c, int *version, char *err, size_t errlen) {
-  static const char sql[] =
-      "SELECT (SELECT count(*) FROM main.sqlite_schema"
-      "        WHERE type = 'table' AND name = 'pat_store_meta')";
-  sqlite3_stmt *st = NULL;
-  int rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
-  if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  int have_meta = rc == SQLITE_ROW && sqlite3_column_int(st, 0) > 0;
-  sqlite3_finalize(st);
-  st = NULL;
+static int read_version(pat_conn *c, int *version, pat_err *e) {
+  sqlite3_stmt *st;
+  pat_err why;
   *version = 0;
-  if (rc != SQLITE_ROW) goto fail;
+  int r = pat_store_query(c, PAT_DB_MAIN, PAT_STMT_STORE_EXISTS, NULL, 0, &st, &why);
+  int have_meta = r > 0 && sqlite3_column_int(st, 0) > 0;
+  if (r > 0) pat_store_done(st);
+  if (r > 0 && have_meta)
+    r = pat_store_query(c, PAT_DB_MAIN, PAT_STMT_STORE_VERSION, NULL, 0, &st, &why);
+  if (r < 0) return pat_fail(e, "can not read the store: %s", why.msg);
   if (!have_meta) return 0;
-  rc = sqlite3_prepare_v2(c->db,
-                          "SELECT (SELECT value FROM main.pat_store_meta"
-                          "        WHERE key = 'schema_version'),"
-                          " (SELECT value FROM main.pat_store_meta"
-                          "  WHERE key = 'key_fingerprint')",
-                          -1, &st, NULL);
-  if (rc == SQLITE_OK) rc = sqlite3_step(st);
-  if (rc == SQLITE_ROW) {
-    *version = sqlite3_column_int(st, 0);
-    /* A store half-made has no version yet, and no key to match. */
-    if (*version > 0 &&
-        pat_key_matches(c, (const char *)sqlite3_column_text(st, 1), err, errlen) != 0) {
-      sqlite3_finalize(st);
-      return -1;
-    }
-  }
-  sqlite3_finalize(st);
-  if (rc == SQLITE_ROW) return 0;
-fail:
-  snprintf(err, errlen, "can not read the store: %s", sqlite3_errmsg(c->db));
-  return -1;
+  *version = sqlite3_column_int(st, 0);
+  /* A store half-made has no version yet, and no key to match. */
+  int out = *version > 0 ? pat_key_matches(c, (const char *)sqlite3_column_text(st, 1), e) : 0;
+  pat_store_done(st);
+  return out;
 }
 
 /* Schema version 1 kept tokens in a WITHOUT ROWID table keyed by digest,
@@ -290,52 +335,52 @@ static const char upgrade_v2_before[] =
     "DROP TRIGGER IF EXISTS main.pat_store_owners_i;"
     "DROP TRIGGER IF EXISTS main.pat_store_owners_u;"
     "DROP TRIGGER IF EXISTS main.pat_store_owners_d;";
+/* Version 4 adds the setting bookkeeping_delay: schema.sql and its default
+** row (run_schema) are all it takes. */
 static const char upgrade_done[] =
     "UPDATE main.pat_store_meta SET value = random() WHERE key = 'policy_version';"
-    "UPDATE main.pat_store_meta SET value = 3 WHERE key = 'schema_version';";
+    "UPDATE main.pat_store_meta SET value = " PAT_STR(PAT_SCHEMA_VERSION)
+    " WHERE key = 'schema_version';";
 
 /* Names each token's rights by their hash (pat_rights_hash), which SQL can
 ** not compute. */
-static int fill_rights_hash(pat_conn *c) {
-  sqlite3_stmt *rd = NULL, *wr = NULL;
-  int rc = sqlite3_prepare_v2(c->db,
-                              "SELECT id, rights FROM main.pat_store_tokens"
-                              " WHERE rights_hash IS NULL",
-                              -1, &rd, NULL);
-  if (rc == SQLITE_OK)
-    rc = sqlite3_prepare_v2(c->db,
-                            "UPDATE main.pat_store_tokens SET rights_hash = ?2 WHERE id = ?1",
-                            -1, &wr, NULL);
-  while (rc == SQLITE_OK && (rc = sqlite3_step(rd)) == SQLITE_ROW) {
+static int fill_rights_hash(pat_conn *c, pat_err *e) {
+  sqlite3_stmt *rd;
+  int r = pat_store_query(c, PAT_DB_MAIN, PAT_STMT_UNHASHED_RIGHTS, NULL, 0, &rd, e);
+  while (r > 0) {
     const char *json = (const char *)sqlite3_column_text(rd, 1);
-    rc = sqlite3_bind_int64(wr, 1, sqlite3_column_int64(rd, 0));
-    if (rc == SQLITE_OK)
-      rc = sqlite3_bind_int64(
-          wr, 2, pat_rights_hash(json ? json : "", (size_t)sqlite3_column_bytes(rd, 1)));
-    if (rc == SQLITE_OK && (rc = sqlite3_step(wr)) == SQLITE_DONE) rc = SQLITE_OK;
-    sqlite3_reset(wr);
+    int64_t hash = pat_rights_hash(json ? json : "", (size_t)sqlite3_column_bytes(rd, 1));
+    if (pat_store_exec(c, PAT_DB_MAIN, PAT_STMT_SET_RIGHTS_HASH,
+                       PAT_ARGS(PAT_INT(sqlite3_column_int64(rd, 0)), PAT_INT(hash)), e) != 0)
+      r = -1;
+    else if ((r = sqlite3_step(rd)) == SQLITE_ROW)
+      r = 1;
+    else if (r == SQLITE_DONE)
+      r = 0;
+    else
+      r = pat_fail(e, "%s", sqlite3_errmsg(c->db));
   }
-  sqlite3_finalize(rd);
-  sqlite3_finalize(wr);
-  return rc == SQLITE_DONE ? 0 : -1;
+  if (rd != NULL) pat_store_done(rd);
+  return r;
 }
 
 /* Brings an older store up to this version in one write of its own, the
 ** first time this pat opens it. */
-static int upgrade(pat_conn *c, int version, char *err, size_t errlen) {
-  char *msg = NULL;
+static int upgrade(pat_conn *c, int version, pat_err *e) {
   int began = pat_store_begin(c), now = 0;
+  pat_err why = {0};
   /* Another connection may have upgraded it while this one waited for the
   ** write lock: look again, under it. */
   c->writing++;
-  int ok = began != PAT_BEGAN_FAILED && read_version(c, &now, err, errlen) == 0;
-  if (ok && (now == 1 || now == 2)) {
-    ok = (now != 1 || sqlite3_exec(c->db, upgrade_v1_before, NULL, NULL, &msg) == SQLITE_OK) &&
-         sqlite3_exec(c->db, upgrade_v2_before, NULL, NULL, &msg) == SQLITE_OK &&
-         run_schema(c->db, &msg) == SQLITE_OK &&
-         (now != 1 || (sqlite3_exec(c->db, upgrade_v1_after, NULL, NULL, &msg) == SQLITE_OK &&
-                       fill_rights_hash(c) == 0)) &&
-         sqlite3_exec(c->db, upgrade_done, NULL, NULL, &msg) == SQLITE_OK;
+  int ok = began != PAT_BEGAN_FAILED && read_version(c, &now, e) == 0;
+  if (began == PAT_BEGAN_FAILED) pat_fail(&why, "%s", sqlite3_errmsg(c->db));
+  if (ok && now >= 1 && now < PAT_SCHEMA_VERSION) {
+    ok = (now != 1 || run_script(c->db, upgrade_v1_before, &why) == 0) &&
+         (now > 2 || run_script(c->db, upgrade_v2_before, &why) == 0) &&
+         run_schema(c, PAT_DB_MAIN, &why) == 0 &&
+         (now != 1 || (run_script(c->db, upgrade_v1_after, &why) == 0 &&
+                       fill_rights_hash(c, &why) == 0)) &&
+         run_script(c->db, upgrade_done, &why) == 0;
     /* Refused (SQLITE_LOCKED) while another statement reads; the failed
     ** statement undoes itself without disturbing that one. */
     if (ok && now == 1)
@@ -344,13 +389,12 @@ static int upgrade(pat_conn *c, int version, char *err, size_t errlen) {
     ok = 0;
   }
   c->writing--;
-  char why[PAT_ERRMAX];
-  snprintf(why, sizeof why, "%s", msg ? msg : sqlite3_errmsg(c->db));
-  sqlite3_free(msg);
-  char end_err[PAT_ERRMAX] = "";
-  if (pat_store_end(c, began, ok, end_err, sizeof end_err) != 0 || !ok) {
-    snprintf(err, errlen, "can not upgrade the store from schema version %d to %d: %s",
-             version, PAT_SCHEMA_VERSION, ok ? end_err : why);
+  /* read_version's own error, when it failed; else what failed here. */
+  if (!ok && why.msg[0] == '\0') snprintf(why.msg, sizeof why.msg, "%s", e->msg);
+  pat_err end = {0};
+  if (pat_store_end(c, began, ok, &end) != 0 || !ok) {
+    pat_fail(e, "can not upgrade the store from schema version %d to %d: %s",
+             version, PAT_SCHEMA_VERSION, ok ? end.msg : why.msg);
     c->store_version = 0;
     return -1;
   }
@@ -358,89 +402,79 @@ static int upgrade(pat_conn *c, int version, char *err, size_t errlen) {
   return PAT_DB_MAIN;
 }
 
-int pat_store_open(pat_conn *c, char *err, size_t errlen) {
-  if (c->store_version == PAT_SCHEMA_VERSION) return PAT_DB_MAIN;
+int pat_store_open(pat_conn *c, pat_err *e) {
+  if (c->store_version >= PAT_SCHEMA_READS_FROM) return PAT_DB_MAIN;
   int version = 0;
-  if (read_version(c, &version, err, errlen) != 0) return -1;
+  if (read_version(c, &version, e) != 0) return -1;
   if (version > PAT_SCHEMA_VERSION) {
-    snprintf(err, errlen, "the store has schema version %d, newer than this pat "
+    pat_fail(e, "the store has schema version %d, newer than this pat "
              "(%s, version %d): upgrade pat", version, PAT_VERSION, PAT_SCHEMA_VERSION);
     return -1;
   }
-  if (version == PAT_SCHEMA_VERSION) {
+  if (version >= PAT_SCHEMA_READS_FROM) {
     c->store_version = version;
     return PAT_DB_MAIN;
   }
-  if (version > 0) return upgrade(c, version, err, errlen);
+  if (version > 0) return upgrade(c, version, e);
   /* No store yet, or one half-made: reads see the defaults until a write
   ** (re)runs the schema. */
-  if (open_defaults(c, err, errlen) != 0) return -1;
+  if (open_defaults(c, e) != 0) return -1;
   return PAT_DB_DEFAULTS;
 }
 
 int pat_store_gone(pat_conn *c) {
-  char err[PAT_ERRMAX];
+  pat_err e = {0};
   if (!c->store_missing) return 0;
   c->store_missing = 0;
   c->store_version = 0;
-  return pat_store_open(c, err, sizeof err) == PAT_DB_DEFAULTS;
+  return pat_store_open(c, &e) == PAT_DB_DEFAULTS;
 }
 
-int pat_store_validate(pat_conn *c, char *err, size_t errlen) {
-  if (c->store_version == PAT_SCHEMA_VERSION) {
+int pat_store_validate(pat_conn *c, pat_err *e) {
+  if (c->store_version >= PAT_SCHEMA_READS_FROM) {
     char buf[16];
     /* One cheap cached read notices a vanished store or a schema change. */
-    int r = pat_setting(c, PAT_DB_MAIN, "audit", buf, sizeof buf);
-    if (r < 0 && !c->store_missing) {
-      snprintf(err, errlen, "can not read the store: %s", c->errmsg);
-      return -1;
-    }
-    if (r < 0 || pat_store_recheck(c, PAT_STMT_SETTING, err, errlen) != 0)
+    pat_err why;
+    int r = pat_setting(c, PAT_DB_MAIN, "audit", buf, sizeof buf, &why);
+    if (r < 0 && !c->store_missing) return pat_fail(e, "can not read the store: %s", why.msg);
+    if (r < 0 || pat_store_recheck(c, PAT_STMT_SETTING, e) != 0)
       c->store_version = 0;
   }
-  return pat_store_open(c, err, errlen);
+  return pat_store_open(c, e);
 }
 
-int pat_store_ensure(pat_conn *c, int *made, char *err, size_t errlen) {
-  int which = pat_store_open(c, err, errlen);
+int pat_store_ensure(pat_conn *c, int *made, pat_err *e) {
+  int which = pat_store_open(c, e);
   if (made != NULL) *made = 0;
   if (which < 0) return -1;
-  if (which == PAT_DB_MAIN) return 0;
-  char *msg = NULL;
-  sqlite3_stmt *st = NULL;
+  /* A store this pat reads as it is gets its upgrade with the first write. */
+  if (which == PAT_DB_MAIN)
+    return c->store_version >= PAT_SCHEMA_VERSION || upgrade(c, c->store_version, e) >= 0 ? 0
+                                                                                      : -1;
+  pat_err why;
   c->writing++;
-  int rc = run_schema(c->db, &msg);
   /* The store remembers which key made it (by fingerprint), in the same
   ** transaction as the rest of it. */
-  if (rc == SQLITE_OK)
-    rc = sqlite3_prepare_v2(c->db,
-                            "INSERT OR IGNORE INTO main.pat_store_meta(key, value)"
-                            " VALUES ('key_fingerprint', nullif(?1, ''))",
-                            -1, &st, NULL);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 1, c->key_fp, -1, SQLITE_STATIC);
-  if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_DONE) rc = SQLITE_OK;
-  sqlite3_finalize(st);
+  int ok = run_schema(c, PAT_DB_MAIN, &why) == 0 &&
+           pat_store_exec(c, PAT_DB_MAIN, PAT_STMT_STORE_KEY_FINGERPRINT,
+                          PAT_ARGS(PAT_TEXT(c->key_fp)), &why) == 0;
   c->writing--;
-  if (rc != SQLITE_OK) {
-    pat_note_failure(c, rc);
-    snprintf(err, errlen, "can not create the store: %s",
-             msg ? msg : sqlite3_errmsg(c->db));
-    sqlite3_free(msg);
-    return -1;
+  if (!ok) {
+    pat_note_failure(c, sqlite3_errcode(c->db));
+    return pat_fail(e, "can not create the store: %s", why.msg);
   }
   c->store_version = PAT_SCHEMA_VERSION;
   if (made != NULL) *made = 1;
   return 0;
 }
 
-sqlite3_stmt *pat_store_stmt(pat_conn *c, int which, pat_stmt_id id) {
+sqlite3_stmt *pat_store_stmt(pat_conn *c, int which, pat_stmt_id id, pat_err *e) {
   sqlite3_stmt **slot = &c->stmt[which][id];
   if (*slot != NULL) {
     /* Kept past a disconnect of the anchor that could not release them (a
     ** close attempted while a statement ran, conn.c): anchored again. */
     if (which == PAT_DB_MAIN && c->anchored == 0 && pat_conn_anchor(c) != 0) {
-      snprintf(c->errmsg, sizeof c->errmsg, "can not connect " PAT_ANCHOR_NAME ": %s",
-               sqlite3_errmsg(c->db));
+      pat_fail(e, "can not connect " PAT_ANCHOR_NAME ": %s", sqlite3_errmsg(c->db));
       return NULL;
     }
     return *slot;
@@ -449,19 +483,19 @@ sqlite3_stmt *pat_store_stmt(pat_conn *c, int which, pat_stmt_id id) {
     /* A re-prepare from here on (a schema change) prompts another look at
     ** the schema (pat_store_recheck); a change before it, which the new
     ** statement will never notice, is looked for now. */
-    if (pat_guard_schema(c, 0, c->errmsg, sizeof c->errmsg) != 0) return NULL;
-    if (pat_conn_prepare_main(c, stmt_sql[id], slot) != SQLITE_OK) return NULL;
+    if (pat_guard_schema(c, 0, e) != 0) return NULL;
+    if (pat_conn_prepare_main(c, stmt_sql[id], slot, e) != 0) return NULL;
     c->reprepares[id] = sqlite3_stmt_status(*slot, SQLITE_STMTSTATUS_REPREPARE, 0);
     return *slot;
   }
   sqlite3 *db = pat_store_db(c, which);
   if (db == NULL) {
-    snprintf(c->errmsg, sizeof c->errmsg, "no store to read");
+    pat_fail(e, "no store to read");
     return NULL;
   }
   if (sqlite3_prepare_v3(db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT, slot,
                          NULL) != SQLITE_OK) {
-    snprintf(c->errmsg, sizeof c->errmsg, "%s", sqlite3_errmsg(db));
+    pat_fail(e, "%s", sqlite3_errmsg(db));
     sqlite3_finalize(*slot);
     *slot = NULL;
     return NULL;
@@ -487,14 +521,10 @@ void pat_store_done(sqlite3_stmt *st) {
 }
 
 int pat_store_query(pat_conn *c, int which, pat_stmt_id id, const pat_arg *args, int n,
-                    sqlite3_stmt **row, char *err, size_t errlen) {
-  sqlite3_stmt *st = pat_store_stmt(c, which, id);
+                    sqlite3_stmt **row, pat_err *e) {
+  sqlite3_stmt *st = pat_store_stmt(c, which, id, e);
   *row = NULL;
-  if (st == NULL) {
-    /* The reason is in c->errmsg, which may be err itself (pat_role_exists). */
-    if (err != c->errmsg) snprintf(err, errlen, "%s", c->errmsg);
-    return -1;
-  }
+  if (st == NULL) return -1;
   int rc = bind_args(st, args, n);
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
   if (rc == SQLITE_ROW) {
@@ -502,22 +532,24 @@ int pat_store_query(pat_conn *c, int which, pat_stmt_id id, const pat_arg *args,
     return 1;
   }
   if (rc != SQLITE_DONE) {
-    snprintf(err, errlen, "%s", sqlite3_errmsg(pat_store_db(c, which)));
-    pat_note_failure(c, rc);
+    pat_fail(e, "%s", pat_db_reason(pat_store_db(c, which), rc));
+    /* The second connection's failures touch no transaction of the
+    ** application's. */
+    if (which != PAT_DB_AUX) pat_note_failure(c, rc);
   }
   pat_store_done(st);
   return rc == SQLITE_DONE ? 0 : -1;
 }
 
 int pat_store_exec(pat_conn *c, int which, pat_stmt_id id, const pat_arg *args, int n,
-                   char *err, size_t errlen) {
+                   pat_err *e) {
   sqlite3_stmt *row;
-  int r = pat_store_query(c, which, id, args, n, &row, err, errlen);
+  int r = pat_store_query(c, which, id, args, n, &row, e);
   if (r > 0) pat_store_done(row);
   return r < 0 ? -1 : 0;
 }
 
-int pat_store_recheck(pat_conn *c, pat_stmt_id id, char *err, size_t errlen) {
+int pat_store_recheck(pat_conn *c, pat_stmt_id id, pat_err *e) {
   sqlite3_stmt *st = c->stmt[PAT_DB_MAIN][id];
   if (st == NULL) return 0;
   int now = sqlite3_stmt_status(st, SQLITE_STMTSTATUS_REPREPARE, 0);
@@ -525,14 +557,23 @@ int pat_store_recheck(pat_conn *c, pat_stmt_id id, char *err, size_t errlen) {
   /* The schema changed since the last look: look again, at everything. */
   c->reprepares[id] = now;
   c->store_version = 0;
-  if (pat_guard_scan(c, err, errlen) != 0) return -1;
-  return pat_store_open(c, err, errlen) == PAT_DB_MAIN ? 0 : -1;
+  if (pat_guard_scan(c, e) != 0) return -1;
+  return pat_store_open(c, e) == PAT_DB_MAIN ? 0 : -1;
 }
 
-/* A copy of a setting's value (NULL for a missing key), or -1 with
-** c->errmsg. */
-static int setting_value(pat_conn *c, int which, const char *key, sqlite3_value **out) {
-  sqlite3_stmt *st = pat_store_stmt(c, which, PAT_STMT_SETTING);
+int pat_store_time_arg(pat_conn *c, sqlite3_value *v, const char *what, int64_t *out,
+                       pat_err *e) {
+  sqlite3_stmt *parser = NULL;
+  if (sqlite3_value_type(v) == SQLITE_TEXT &&
+      (parser = pat_store_stmt(c, PAT_DB_MAIN, PAT_STMT_PARSE_TIME, e)) == NULL)
+    return -1;
+  return pat_time_arg(parser, v, what, out, e);
+}
+
+/* A copy of a setting's value (NULL for a missing key): 0, or -1 with e. */
+static int setting_value(pat_conn *c, int which, const char *key, sqlite3_value **out,
+                         pat_err *e) {
+  sqlite3_stmt *st = pat_store_stmt(c, which, PAT_STMT_SETTING, e);
   *out = NULL;
   if (st == NULL) return -1;
   int rc = sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -540,7 +581,7 @@ static int setting_value(pat_conn *c, int which, const char *key, sqlite3_value 
   if (rc == SQLITE_ROW && (*out = sqlite3_value_dup(sqlite3_column_value(st, 0))) == NULL)
     rc = SQLITE_NOMEM;
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-    snprintf(c->errmsg, sizeof c->errmsg, "%s",
+    pat_fail(e, "%s",
              rc == SQLITE_NOMEM ? sqlite3_errstr(rc) : sqlite3_errmsg(pat_store_db(c, which)));
     if (which == PAT_DB_MAIN) pat_store_failed(c, rc);
   }
@@ -548,9 +589,9 @@ static int setting_value(pat_conn *c, int which, const char *key, sqlite3_value 
   return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
-int pat_setting(pat_conn *c, int which, const char *key, char *buf, size_t n) {
+int pat_setting(pat_conn *c, int which, const char *key, char *buf, size_t n, pat_err *e) {
   sqlite3_value *v;
-  if (setting_value(c, which, key, &v) != 0) return -1;
+  if (setting_value(c, which, key, &v, e) != 0) return -1;
   const unsigned char *text = v ? sqlite3_value_text(v) : NULL;
   if (text != NULL) snprintf(buf, n, "%s", (const char *)text);
   sqlite3_value_free(v);
@@ -558,18 +599,20 @@ int pat_setting(pat_conn *c, int which, const char *key, char *buf, size_t n) {
 }
 
 int pat_setting_int(pat_conn *c, int which, const char *key, int64_t *out,
-                    int *is_null) {
+                    int *is_null, pat_err *e) {
   sqlite3_value *v;
-  if (setting_value(c, which, key, &v) != 0) return -1;
+  if (setting_value(c, which, key, &v, e) != 0) return -1;
   *is_null = v == NULL || sqlite3_value_type(v) == SQLITE_NULL;
   *out = v ? sqlite3_value_int64(v) : 0;
   sqlite3_value_free(v);
   return 0;
 }
 
-/* Steps one of the statements that open and end pat's writes. 0, or -1. */
+/* Steps one of the statements that open and end pat's writes. 0, or -1
+** (the callers report the connection's own message). */
 static int txn_step(pat_conn *c, pat_stmt_id id) {
-  sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, id);
+  pat_err e;
+  sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, id, &e);
   if (st == NULL) return -1;
   int rc = sqlite3_step(st);
   if (rc != SQLITE_DONE) pat_note_failure(c, rc);
@@ -582,16 +625,17 @@ static int txn_step(pat_conn *c, pat_stmt_id id) {
 ** (db->mallocFailed stays set), so an undo prepared only then could not
 ** run, and pat's transaction would stay open under the application. */
 static int txn_ready(pat_conn *c, int savepoint) {
+  pat_err e;
   static const pat_stmt_id need[2][3] = {
       {PAT_STMT_BEGIN, PAT_STMT_COMMIT, PAT_STMT_ROLLBACK},
       {PAT_STMT_SAVEPOINT, PAT_STMT_RELEASE, PAT_STMT_ROLLBACK_TO}};
   for (int i = 0; i < 3; i++)
-    if (pat_store_stmt(c, PAT_DB_MAIN, need[savepoint][i]) == NULL) return -1;
+    if (pat_store_stmt(c, PAT_DB_MAIN, need[savepoint][i], &e) == NULL) return -1;
   /* The last resort of either. */
-  return pat_store_stmt(c, PAT_DB_MAIN, PAT_STMT_ROLLBACK) != NULL ? 0 : -1;
+  return pat_store_stmt(c, PAT_DB_MAIN, PAT_STMT_ROLLBACK, &e) != NULL ? 0 : -1;
 }
 
-int pat_store_undo_again(pat_conn *c) {
+int pat_store_undo_again(pat_conn *c, pat_err *e) {
   /* Making the store's indexes expires every statement of the connection,
   ** and an expired statement is prepared again when stepped: which needs
   ** memory. So after the DDL the undo is prepared anew, while it can be. */
@@ -600,7 +644,7 @@ int pat_store_undo_again(pat_conn *c) {
   for (size_t i = 0; i < sizeof undo / sizeof undo[0]; i++) {
     sqlite3_finalize(c->stmt[PAT_DB_MAIN][undo[i]]);
     c->stmt[PAT_DB_MAIN][undo[i]] = NULL;
-    if (pat_store_stmt(c, PAT_DB_MAIN, undo[i]) == NULL) return -1;
+    if (pat_store_stmt(c, PAT_DB_MAIN, undo[i], e) == NULL) return -1;
   }
   return 0;
 }
@@ -623,9 +667,9 @@ int pat_store_begin(pat_conn *c) {
   return txn_step(c, PAT_STMT_SAVEPOINT) == 0 ? PAT_BEGAN_SAVEPOINT : PAT_BEGAN_FAILED;
 }
 
-int pat_store_end(pat_conn *c, int began, int ok, char *err, size_t errlen) {
+int pat_store_end(pat_conn *c, int began, int ok, pat_err *e) {
   if (began == PAT_BEGAN_FAILED) {
-    snprintf(err, errlen, "can not write: %s", sqlite3_errmsg(c->db));
+    pat_fail(e, "can not write: %s", sqlite3_errmsg(c->db));
     c->store_version = 0;
     return -1;
   }
@@ -639,7 +683,7 @@ int pat_store_end(pat_conn *c, int began, int ok, char *err, size_t errlen) {
       c->store_version = PAT_SCHEMA_VERSION;
       return 0;
     }
-    snprintf(err, errlen, "can not commit: %s", sqlite3_errmsg(c->db));
+    pat_fail(e, "can not commit: %s", sqlite3_errmsg(c->db));
   }
   /* Failed, or the commit did not go through (busy): undo, and leave no
   ** transaction behind that the application did not open. */
@@ -648,11 +692,9 @@ int pat_store_end(pat_conn *c, int began, int ok, char *err, size_t errlen) {
                    : txn_step(c, PAT_STMT_ROLLBACK_TO) == 0 &&
                          txn_step(c, PAT_STMT_RELEASE) == 0;
   if (!undone && began == PAT_BEGAN_SAVEPOINT) undone = txn_step(c, PAT_STMT_ROLLBACK) == 0;
-  if (!undone || (began == PAT_BEGAN_TXN && !sqlite3_get_autocommit(c->db))) {
-    size_t n = strlen(err);
-    snprintf(err + n, errlen - n, "%scould not undo its write: %s", n ? "; " : "",
-             sqlite3_errmsg(c->db));
-  }
+  if (!undone || (began == PAT_BEGAN_TXN && !sqlite3_get_autocommit(c->db)))
+    pat_fail_more(e, "%scould not undo its write: %s", e->msg[0] ? "; " : "",
+                  sqlite3_errmsg(c->db));
   return -1;
 }
 
@@ -660,8 +702,8 @@ static int64_t clamp_time(int64_t t) {
   return t < PAT_TIME_MIN ? PAT_TIME_MIN : t > PAT_TIME_MAX ? PAT_TIME_MAX : t;
 }
 
-int pat_token_get(pat_conn *c, int64_t id, pat_token_row *row) {
-  sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, PAT_STMT_TOKEN_BY_ID);
+int pat_token_get(pat_conn *c, int64_t id, pat_token_row *row, pat_err *e) {
+  sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, PAT_STMT_TOKEN_BY_ID, e);
   if (st == NULL) return -1;
   int rc = sqlite3_bind_int64(st, 1, id), found = -1;
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
@@ -675,7 +717,7 @@ int pat_token_get(pat_conn *c, int64_t id, pat_token_row *row) {
   } else if (rc == SQLITE_DONE) {
     found = 0;
   } else {
-    snprintf(c->errmsg, sizeof c->errmsg, "%s", sqlite3_errmsg(c->db));
+    pat_fail(e, "%s", sqlite3_errmsg(c->db));
     pat_store_failed(c, rc);
   }
   sqlite3_reset(st);

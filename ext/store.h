@@ -47,6 +47,22 @@ typedef enum pat_stmt_id {
   PAT_STMT_POLICY_RIGHTS,
   PAT_STMT_POLICY_ROLES,
   PAT_STMT_POLICY_META,
+  /* Making, reading and upgrading the store itself (store.c). */
+  PAT_STMT_STORE_EXISTS,
+  PAT_STMT_STORE_VERSION,
+  PAT_STMT_STORE_KEY_FINGERPRINT,
+  PAT_STMT_SETTING_DEFAULT,
+  PAT_STMT_SCHEMA_VERSION_ROW,
+  PAT_STMT_UNHASHED_RIGHTS,
+  PAT_STMT_SET_RIGHTS_HASH,
+  /* The bookkeeping (bookkeeping.c): on main in memory, else on aux. */
+  PAT_STMT_BOOK_TOUCH,
+  PAT_STMT_BOOK_EVENT,
+  PAT_STMT_QUERY_ONLY,
+  PAT_STMT_PARSE_TIME,
+  PAT_STMT_AUX_SYNCHRONOUS,
+  PAT_STMT_AUX_NO_CHECKPOINT,
+  PAT_STMT_JOURNAL_MODE,
   /* What opens and ends pat's own writes (pat_store_begin and _end): all
   ** prepared before anything is written, so an undo never needs memory. */
   PAT_STMT_BEGIN,
@@ -58,9 +74,11 @@ typedef enum pat_stmt_id {
   PAT_STMT_COUNT
 } pat_stmt_id;
 
-/* Where a statement runs: the application's database, or the private
-** in-memory copy of a new store that answers reads before the store exists. */
-enum { PAT_DB_MAIN = 0, PAT_DB_DEFAULTS = 1 };
+/* Where a statement runs: the application's database, the private
+** in-memory copy of a new store that answers reads before the store exists,
+** or pat's own second connection to main's file, open only while the
+** bookkeeping writes through it (pat_conn_aux_open). */
+enum { PAT_DB_MAIN = 0, PAT_DB_DEFAULTS = 1, PAT_DB_AUX = 2, PAT_DB_COUNT };
 
 typedef struct pat_book pat_book;     /* bookkeeping.c, layer 5 */
 typedef struct pat_policy pat_policy; /* policy.c, layer 5 */
@@ -70,6 +88,8 @@ typedef struct pat_conn pat_conn;
 enum {
   PAT_UPPER_RELEASE,  /* the statements on main go (the connection closes) */
   PAT_UPPER_FORGET,   /* the key changed: what was read under it is not known */
+  PAT_UPPER_DISCARD,  /* main's file is being replaced: drop what was held
+                      ** for the old one (before RELEASE) */
   PAT_UPPER_REOPENED, /* main's file was replaced (sqlite3_deserialize): its
                       ** tables are made again too; 0, or -1 */
   PAT_UPPER_FREE      /* the connection's state goes */
@@ -91,13 +111,13 @@ struct pat_conn {
   sqlite3 *db;        /* the application's connection */
   const pat_upper *upper;
   sqlite3 *defaults;  /* private :memory: store with the defaults */
-  sqlite3_stmt *stmt[2][PAT_STMT_COUNT];
+  sqlite3 *aux;        /* the second connection, while open */
+  sqlite3_stmt *stmt[PAT_DB_COUNT][PAT_STMT_COUNT];
   int reprepares[PAT_STMT_COUNT]; /* to notice schema changes on main */
   int store_version;  /* of main; 0 while unknown or absent */
   int anchored;       /* pat_anchor is connected on db (conn.c) */
   int anchoring;      /* the one statement that may use pat_anchor is prepared */
   int refs;           /* registrations holding this struct */
-  char errmsg[PAT_ERRMAX]; /* why pat_store_stmt last answered NULL */
   pat_book *book;     /* what checks write on the side, lazily made */
   unsigned char key[PAT_KEY_MAX]; /* the pepper, when keylen > 0; wiped */
   size_t keylen;
@@ -129,7 +149,11 @@ struct pat_conn {
 
 enum { PAT_SCHEMA_UNKNOWN, PAT_SCHEMA_CLEAN, PAT_SCHEMA_REFUSED };
 
-#define PAT_SCHEMA_VERSION 3
+#define PAT_SCHEMA_VERSION 4
+/* The oldest version this pat reads as it is: a store from it is upgraded
+** by the first write of a pat table, never by a check or a read (which may
+** not wait for the write lock, nor write at all: read-only, query_only). */
+#define PAT_SCHEMA_READS_FROM 3
 
 
 /* ---- conn.c */
@@ -143,6 +167,15 @@ void pat_conn_release(pat_conn *c);
 ** restore that reopened it): forget everything read from the old one, and
 ** have the layers above do the same. 0, or -1 when they could not. */
 int pat_conn_reopened(pat_conn *c);
+/* main's file object: another one after sqlite3_deserialize replaced it. */
+sqlite3_file *pat_conn_main_file(pat_conn *c);
+/* Opens the second connection to main's file (through main's VFS, no busy
+** handler: a write that can not have the lock at once is not made). 0, or
+** -1 with e. */
+int pat_conn_aux_open(pat_conn *c, pat_err *e);
+/* Closes it with its statements (kept open on a WAL file, it would hold the
+** file's shared lock between calls). */
+void pat_conn_aux_close(pat_conn *c);
 /* Sets (or with keylen 0 clears) the connection's key. 0, or -1. */
 int pat_conn_set_key(pat_conn *c, const unsigned char *key, size_t keylen);
 /* The hidden table the cached statements hang on (see conn.c). */
@@ -151,12 +184,12 @@ int pat_anchor_register(sqlite3 *db, pat_conn *c);
 /* Connects it, unless it is: 0, or -1. */
 int pat_conn_anchor(pat_conn *c);
 /* Prepares a statement on main that pat keeps (anchored: see conn.c).
-** SQLite's code, with the reason in c->errmsg. */
-int pat_conn_prepare_main(pat_conn *c, const char *sql, sqlite3_stmt **st);
+** 0, or -1 with e. */
+int pat_conn_prepare_main(pat_conn *c, const char *sql, sqlite3_stmt **st, pat_err *e);
 
 /* Whether the connection's key is the one the store was made with, given
 ** the store's fingerprint (NULL: made without a key). 0, or -1 and err. */
-int pat_key_matches(pat_conn *c, const char *store_fp, char *err, size_t errlen);
+int pat_key_matches(pat_conn *c, const char *store_fp, pat_err *e);
 /* The digest of a token under the connection's key. */
 int pat_conn_digest(pat_conn *c, unsigned char out[PAT_DIGEST_LEN], const char *tok,
                     size_t n);
@@ -189,10 +222,10 @@ void pat_note_failure(pat_conn *c, int rc);
 /* Which store answers reads: PAT_DB_MAIN when the application's database
 ** holds one, else PAT_DB_DEFAULTS. -1 with err when pat refuses to work
 ** (a public name shadowed, a store from a newer pat). */
-int pat_store_open(pat_conn *c, char *err, size_t errlen);
+int pat_store_open(pat_conn *c, pat_err *e);
 /* pat_store_open for calls off the hot path: first makes sure a store seen
 ** before is still there and not shadowed since. */
-int pat_store_validate(pat_conn *c, char *err, size_t errlen);
+int pat_store_validate(pat_conn *c, pat_err *e);
 /* After a failed statement on main (pat_store_failed): 1 when the store is
 ** simply gone (an application's ROLLBACK took back the transaction that
 ** made it), so the caller answers as for no store; 0 when the failure is
@@ -201,15 +234,15 @@ int pat_store_validate(pat_conn *c, char *err, size_t errlen);
 int pat_store_gone(pat_conn *c);
 /* Makes sure main holds a current store (creating or upgrading it); *made
 ** (when not NULL) says whether this call made it. */
-int pat_store_ensure(pat_conn *c, int *made, char *err, size_t errlen);
+int pat_store_ensure(pat_conn *c, int *made, pat_err *e);
 sqlite3 *pat_store_db(pat_conn *c, int which);
 /* A setting read as it stands in main's store, without making, upgrading or
 ** checking anything (pat_debug runs from anywhere); the defaults' when main
 ** holds no store. As pat_setting. */
 int pat_store_peek_setting(pat_conn *c, const char *key, char *buf, size_t n);
 /* The cached statement, prepared on first use; reset it after use. NULL
-** with the reason in c->errmsg (a shadowing object, SQLite's message). */
-sqlite3_stmt *pat_store_stmt(pat_conn *c, int which, pat_stmt_id id);
+** with e (a shadowing object, SQLite's message). */
+sqlite3_stmt *pat_store_stmt(pat_conn *c, int which, pat_stmt_id id, pat_err *e);
 /* A value for a statement's next parameter (pat_store_query, _exec). */
 typedef struct pat_arg {
   char kind;         /* 'v' a value (NULL binds NULL), 't' a text, 'i' an integer */
@@ -228,28 +261,31 @@ typedef struct pat_arg {
 ** on its first row (read it, then pat_store_done(*row)), 0 when it has
 ** none, -1 with err (a failure on main noted: pat_note_failure). */
 int pat_store_query(pat_conn *c, int which, pat_stmt_id id, const pat_arg *args, int n,
-                    sqlite3_stmt **row, char *err, size_t errlen);
+                    sqlite3_stmt **row, pat_err *e);
 /* Runs cached statement `id` on `which` to its end. 0, or -1 with err. */
 int pat_store_exec(pat_conn *c, int which, pat_stmt_id id, const pat_arg *args, int n,
-                   char *err, size_t errlen);
+                   pat_err *e);
 /* Resets a statement pat_store_query left on a row. */
 void pat_store_done(sqlite3_stmt *st);
 /* After stepping a cached statement on main: notices a schema change (which
 ** may have planted a shadowing object) and re-checks. 0 or -1 and err. */
-int pat_store_recheck(pat_conn *c, pat_stmt_id id, char *err, size_t errlen);
+int pat_store_recheck(pat_conn *c, pat_stmt_id id, pat_err *e);
+/* pat_time_arg with the connection's cached date parser. */
+int pat_store_time_arg(pat_conn *c, sqlite3_value *v, const char *what, int64_t *out,
+                       pat_err *e);
 /* A setting's value as text into buf; 0, 1 when NULL, -1 on error. */
-int pat_setting(pat_conn *c, int which, const char *key, char *buf, size_t n);
+int pat_setting(pat_conn *c, int which, const char *key, char *buf, size_t n, pat_err *e);
 int pat_setting_int(pat_conn *c, int which, const char *key, int64_t *out,
-                    int *is_null);
+                    int *is_null, pat_err *e);
 /* Opens what makes a multi-statement write (making the store) atomic: a
 ** write transaction taken at once in autocommit, a savepoint inside the
 ** application's transaction, or nothing when the calling statement itself
 ** writes (its own transaction covers ours). */
 enum { PAT_BEGAN_NONE, PAT_BEGAN_TXN, PAT_BEGAN_SAVEPOINT, PAT_BEGAN_FAILED };
 int pat_store_begin(pat_conn *c);
-int pat_store_end(pat_conn *c, int began, int ok, char *err, size_t errlen);
+int pat_store_end(pat_conn *c, int began, int ok, pat_err *e);
 /* After DDL inside pat's own write: prepares its undo anew (see store.c). */
-int pat_store_undo_again(pat_conn *c);
+int pat_store_undo_again(pat_conn *c, pat_err *e);
 const char *pat_schema_sql(void);
 
 /* A token's row as a change needs it. */
@@ -257,8 +293,8 @@ typedef struct pat_token_row {
   char owner[PAT_OWNER_MAX + 1];
   int64_t valid_from, valid_to;
 } pat_token_row;
-/* 1 and the row, 0 when no token has that id, -1 with c->errmsg. */
-int pat_token_get(pat_conn *c, int64_t id, pat_token_row *row);
+/* 1 and the row, 0 when no token has that id, -1 with e. */
+int pat_token_get(pat_conn *c, int64_t id, pat_token_row *row, pat_err *e);
 
 /* ---- guard.c */
 
@@ -266,10 +302,10 @@ int pat_token_get(pat_conn *c, int64_t id, pat_token_row *row);
 ** own writes, and a schema that can call pat or shadows a public name
 ** (looked at again when it may have changed; `hot`: the caller's own lookup
 ** notices a change of main). 0, or -1 with err. */
-int pat_guard(pat_conn *c, int hot, char *err, size_t errlen);
+int pat_guard(pat_conn *c, int hot, pat_err *e);
 /* pat_guard's look at the schema alone. */
-int pat_guard_schema(pat_conn *c, int hot, char *err, size_t errlen);
+int pat_guard_schema(pat_conn *c, int hot, pat_err *e);
 /* Reads every database's schema now. 0, or -1 with err. */
-int pat_guard_scan(pat_conn *c, char *err, size_t errlen);
+int pat_guard_scan(pat_conn *c, pat_err *e);
 
 #endif

@@ -37,6 +37,8 @@ typedef struct pat_table {
   int key_unique;      /* the key finds at most one row */
   int rowid_shown;     /* the rowid is the key column (id): its own checks */
   int seek;            /* scan by seeking each rowid (= the key) in turn */
+  int bookkept;        /* shows what checks write on the side: a read writes
+                       ** what the connection holds first (pat_book_before_read) */
   /* For a select SQLite can not seek in by rowid (a UNION ALL): the row
   ** after rowid ?1, up to ?2, and the largest rowid. NULL: derived. */
   const char *seek_select;
@@ -49,7 +51,7 @@ typedef struct pat_table {
   ** 0, or -1 with err (without the table's name). NULL: read-only, and
   ** err_readonly says so. */
   int (*update)(pat_conn *c, int which, int argc, sqlite3_value **argv,
-                sqlite3_int64 *rowid, char *err, size_t errlen);
+                sqlite3_int64 *rowid, pat_err *e);
   const char *err_readonly;
 } pat_table;
 
@@ -60,9 +62,9 @@ int pat_write_kind(int argc, sqlite3_value **argv);
 int pat_write_sets(sqlite3_value **argv, int i);
 /* -1 with "column 'x' can not be changed (only ...)" when the UPDATE sets a
 ** column that is not PAT_COL_WRITABLE. */
-int pat_write_only(const pat_table *t, sqlite3_value **argv, char *err, size_t errlen);
-/* 1 when `role` is ROOT or has a row in pat_roles, 0, -1 with c->errmsg. */
-int pat_role_exists(pat_conn *c, int which, sqlite3_value *role);
+int pat_write_only(const pat_table *t, sqlite3_value **argv, pat_err *e);
+/* 1 when `role` is ROOT or has a row in pat_roles, 0, -1 with e. */
+int pat_role_exists(pat_conn *c, int which, sqlite3_value *role, pat_err *e);
 
 extern const pat_table pat_table_tokens, pat_table_rights, pat_table_roles,
     pat_table_owners, pat_table_events, pat_table_settings;

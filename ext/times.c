@@ -17,37 +17,38 @@ static int range_ok(int64_t t) { return t >= PAT_TIME_MIN && t <= PAT_TIME_MAX; 
 /* Shows at most 40 bytes of a bad value, printable ASCII only, so a pasted
 ** secret or a 1 MiB string does not end up whole in an error message, and
 ** the message stays valid UTF-8 whatever the value held. */
-static void quote_value(char *err, size_t errlen, const char *what,
+static void quote_value(pat_err *e, const char *what,
                         const unsigned char *s, int n) {
   char shown[41];
   const char *tok;
   size_t tok_len;
   /* A token passed in the wrong place must not end up in a log. */
   if (pat_token_parse((const char *)s, (size_t)n, &tok, &tok_len) == 0) {
-    snprintf(err, errlen, "%s is not a time: (a token)", what);
+    pat_fail(e, "%s is not a time: (a token)", what);
     return;
   }
   size_t k = pat_quote(shown, sizeof shown, (const char *)s, (size_t)n, 40);
-  snprintf(err, errlen, "%s is not a time: '%s%s'", what, shown, k < (size_t)n ? "..." : "");
+  pat_fail(e, "%s is not a time: '%s%s'", what, shown, k < (size_t)n ? "..." : "");
 }
 
-static int parse_text(sqlite3 *scratch, sqlite3_value *v, int64_t *out) {
-  sqlite3_stmt *st = NULL;
-  int rc = sqlite3_prepare_v2(scratch, "SELECT unixepoch(?1)", -1, &st, NULL);
-  if (rc == SQLITE_OK) rc = sqlite3_bind_value(st, 1, v);
+static int parse_text(sqlite3_stmt *st, sqlite3_value *v, int64_t *out) {
+  int rc = st != NULL ? sqlite3_bind_value(st, 1, v) : SQLITE_MISUSE;
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
   int ok = -1;
   if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER) {
     *out = sqlite3_column_int64(st, 0);
     ok = 0;
   }
-  sqlite3_finalize(st);
+  if (st != NULL) {
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+  }
   return ok;
 }
 
-int pat_time_arg(sqlite3 *scratch, sqlite3_value *v, const char *what,
-                 int64_t *out, char *err, size_t errlen) {
-  err[0] = '\0';
+int pat_time_arg(sqlite3_stmt *parser, sqlite3_value *v, const char *what,
+                 int64_t *out, pat_err *e) {
+  e->msg[0] = '\0';
   switch (sqlite3_value_type(v)) {
     case SQLITE_NULL:
       return 1;
@@ -57,7 +58,7 @@ int pat_time_arg(sqlite3 *scratch, sqlite3_value *v, const char *what,
     case SQLITE_FLOAT: {
       double d = sqlite3_value_double(v);
       if (!isfinite(d) || d < (double)PAT_TIME_MIN || d > (double)PAT_TIME_MAX + 1) {
-        snprintf(err, errlen, "%s is out of range", what);
+        pat_fail(e, "%s is out of range", what);
         return -1;
       }
       *out = (int64_t)floor(d);
@@ -66,21 +67,30 @@ int pat_time_arg(sqlite3 *scratch, sqlite3_value *v, const char *what,
     case SQLITE_TEXT: {
       const unsigned char *s = sqlite3_value_text(v);
       int n = sqlite3_value_bytes(v);
-      if (s == NULL || parse_text(scratch, v, out) != 0) {
-        quote_value(err, errlen, what, s ? s : (const unsigned char *)"", s ? n : 0);
+      if (s == NULL || parse_text(parser, v, out) != 0) {
+        quote_value(e, what, s ? s : (const unsigned char *)"", s ? n : 0);
         return -1;
       }
       break;
     }
     default:
-      snprintf(err, errlen, "%s must be a time: unix seconds or text", what);
+      pat_fail(e, "%s must be a time: unix seconds or text", what);
       return -1;
   }
   if (!range_ok(*out)) {
-    snprintf(err, errlen, "%s is out of range", what);
+    pat_fail(e, "%s is out of range", what);
     return -1;
   }
   return 0;
+}
+
+int64_t pat_now_ms_vfs(sqlite3_vfs *vfs) {
+  if (vfs == NULL) vfs = sqlite3_vfs_find(NULL);
+  sqlite3_int64 ms = 0;
+  if (vfs != NULL && vfs->iVersion >= 2 && vfs->xCurrentTimeInt64 != NULL &&
+      vfs->xCurrentTimeInt64(vfs, &ms) == SQLITE_OK)
+    return (int64_t)(ms - 210866760000000LL);
+  return (int64_t)time(NULL) * 1000;
 }
 
 int64_t pat_now_vfs(sqlite3_vfs *vfs) {

@@ -13,17 +13,20 @@
 #define PAT_TIME_MIN (-62167219200LL)
 #define PAT_TIME_MAX (253402300799LL)
 
-/* A time argument read as the contract says. `scratch` is a connection used
-** only to run SQLite's own date parser on TEXT; `what` names the argument in
-** messages. Returns 0 and sets *out, 1 when the value is NULL (the caller's
+/* A time argument read as the contract says. `parser` is a statement
+** "SELECT unixepoch(?1)" that runs SQLite's own date parser on TEXT (the
+** store's PAT_STMT_PARSE_TIME: pat_store_time_arg); `what` names the
+** argument in messages. Returns 0 and sets *out, 1 when the value is NULL (the caller's
 ** default applies), -1 with a message (without the function's name) in err:
 ** "valid_from is not a time: 'x'", "... is out of range",
 ** "... must be a time: unix seconds or text". */
-int pat_time_arg(sqlite3 *scratch, sqlite3_value *v, const char *what,
-                 int64_t *out, char *err, size_t errlen);
+int pat_time_arg(sqlite3_stmt *parser, sqlite3_value *v, const char *what,
+                 int64_t *out, pat_err *e);
 /* Current unix time as SQLite sees it (the connection's VFS clock). */
 int64_t pat_now(sqlite3 *db);
 int64_t pat_now_vfs(sqlite3_vfs *vfs);
+/* The same clock in milliseconds. */
+int64_t pat_now_ms_vfs(sqlite3_vfs *vfs);
 
 /* --------------------------------------------------------------- rights.c */
 
@@ -42,8 +45,7 @@ int pat_right_name_ok(const char *s, size_t n);
 void pat_right_show(char *dst, size_t cap, const char *s, size_t n);
 /* Splits a rights argument (a JSON array of strings, or a comma-separated
 ** list) into items, which may still hold wildcards. 0, or -1 and err. */
-int pat_rights_parse(const char *in, size_t n, pat_strlist *out, char *err,
-                     size_t errlen);
+int pat_rights_parse(const char *in, size_t n, pat_strlist *out, pat_err *e);
 
 /* One right of the catalog and whether the owner's role may grant it. */
 typedef struct pat_catalog_entry {
@@ -55,12 +57,11 @@ typedef struct pat_catalog_entry {
 ** role. `catalog` is sorted in byte order. `out` receives a sorted JSON
 ** array without duplicates (sqlite3_malloc'd). 0, or -1 and err. */
 int pat_rights_expand(const pat_strlist *items, const pat_catalog_entry *catalog,
-                      int ncatalog, const char *role, char **out, char *err,
-                      size_t errlen);
+                      int ncatalog, const char *role, char **out, pat_err *e);
 /* Text checks shared by pat_create and the tables' writes: 0 or -1 and err
 ** saying what is wrong with `what` ("name", "owner"). */
 int pat_text_check(const char *what, const unsigned char *s, int n, int max,
-                   char *err, size_t errlen);
+                   pat_err *e);
 
 /* --------------------------------------------------------------- integer.c */
 
@@ -79,6 +80,7 @@ int pat_integral(sqlite3_value *v, int64_t *out);
 typedef enum pat_setting_id {
   PAT_SET_NONE = -1,
   PAT_SET_AUDIT,
+  PAT_SET_BOOKKEEPING_DELAY,
   PAT_SET_DEFAULT_LIFETIME,
   PAT_SET_DEFAULT_ROLE,
   PAT_SET_LAST_USED_INTERVAL,
@@ -90,7 +92,8 @@ typedef enum pat_setting_id {
 /* What a setting's value is. */
 enum {
   PAT_SETTING_PREFIX,  /* the prefix of new tokens (pat_prefix_check) */
-  PAT_SETTING_SECONDS, /* a duration: an integer of seconds, min and up */
+  PAT_SETTING_SECONDS, /* a duration: an integer of seconds (or as `rule`
+                       ** says), min and up, at most max when max > 0 */
   PAT_SETTING_ROLE,    /* a role's name, which must exist */
   PAT_SETTING_CHOICE   /* one of the words `choices` */
 };
@@ -102,6 +105,7 @@ typedef struct pat_setting_def {
   const char *text;   /* the default, for all kinds but SECONDS */
   int64_t num;        /* the default, for SECONDS */
   int64_t min;        /* SECONDS: the smallest value */
+  int64_t max;        /* SECONDS: the largest, when > 0 (else PAT_SECONDS_MAX) */
   int nullable;       /* NULL is a value (max_lifetime: no limit) */
   const char *const *choices; /* CHOICE: the words, NULL-terminated */
   /* SECONDS: the key of the setting this one may not exceed, or fall
@@ -128,11 +132,9 @@ int pat_setting_bind_default(sqlite3_stmt *st, int key_col, int value_col, pat_s
 /* Whether v is a value of setting id's kind (not yet bounded by other
 ** settings nor the span, which the caller checks after those:
 ** pat_setting_bound). 0, or -1 with err. */
-int pat_setting_check(pat_setting_id id, sqlite3_value *v, pat_setting_value *out, char *err,
-                      size_t errlen);
+int pat_setting_check(pat_setting_id id, sqlite3_value *v, pat_setting_value *out, pat_err *e);
 /* A duration no longer than PAT_SECONDS_MAX. 0, or -1 with err. */
-int pat_setting_bound(pat_setting_id id, const pat_setting_value *val, char *err,
-                      size_t errlen);
+int pat_setting_bound(pat_setting_id id, const pat_setting_value *val, pat_err *e);
 /* A stored duration as pat uses it: bounded, and the default in place of
 ** a value that is not one (written past pat's checks). */
 int64_t pat_setting_seconds(pat_setting_id id, int is_null, int64_t num);

@@ -36,12 +36,21 @@ typedef struct pat_module_aux {
   const pat_table *table;
 } pat_module_aux;
 
-static void vtab_set_error(sqlite3_vtab *vt, const char *fmt, const char *msg) {
+/* The one place a table's error becomes SQLite's: "table: message" in
+** zErrMsg, anything that could be a token masked. */
+static void vtab_fail(sqlite3_vtab *vt, const pat_err *e) {
   pat_vtab *v = (pat_vtab *)vt;
   sqlite3_free(vt->zErrMsg);
-  vt->zErrMsg = sqlite3_mprintf(fmt, v->table->name, msg);
+  vt->zErrMsg = sqlite3_mprintf("%s: %s", v->table->name, e->msg);
   /* A value quoted back may hold a token. */
   if (vt->zErrMsg != NULL) pat_mask_secrets(vt->zErrMsg);
+}
+
+/* The same, for SQLite's message or one made here. */
+static void vtab_fail_text(sqlite3_vtab *vt, const char *msg) {
+  pat_err e;
+  pat_fail(&e, "%s", msg);
+  vtab_fail(vt, &e);
 }
 
 static int vtab_connect(sqlite3 *db, void *aux, int argc, const char *const *argv,
@@ -167,7 +176,7 @@ static int cursor_next(sqlite3_vtab_cursor *vc) {
   if (rc == SQLITE_ROW) return SQLITE_OK;
   cur->eof = 1;
   if (rc == SQLITE_DONE) return SQLITE_OK;
-  vtab_set_error(vc->pVtab, "%s: %s", sqlite3_errmsg(sqlite3_db_handle(cur->stmt)));
+  vtab_fail_text(vc->pVtab, pat_db_reason(sqlite3_db_handle(cur->stmt), rc));
   return rc;
 }
 
@@ -190,18 +199,27 @@ static int cursor_filter(sqlite3_vtab_cursor *vc, int idxNum, const char *idxStr
   pat_cursor *cur = (pat_cursor *)vc;
   pat_vtab *v = (pat_vtab *)vc->pVtab;
   const pat_table *t = v->table;
-  char err[PAT_ERRMAX];
+  pat_err e = {0};
   (void)idxStr;
   sqlite3_finalize(cur->stmt);
   cur->stmt = NULL;
   cur->eof = 1;
-  int which = pat_guard(v->conn, 0, err, sizeof err) == 0
-                  ? pat_store_validate(v->conn, err, sizeof err)
+  int which = pat_guard(v->conn, 0, &e) == 0
+                  ? pat_store_validate(v->conn, &e)
                   : -1;
   if (which < 0) {
-    vtab_set_error(vc->pVtab, "%s: %s", err);
+    vtab_fail(vc->pVtab, &e);
     return SQLITE_ERROR;
   }
+  /* The scan of a write (UPDATE, DELETE): a store this pat reads as it is
+  ** gets its upgrade first, so the write finds what this pat shows (a
+  ** setting's row added since). */
+  if (which == PAT_DB_MAIN && v->conn->store_version < PAT_SCHEMA_VERSION &&
+      pat_nested_write_runs(v->conn) && pat_store_ensure(v->conn, NULL, &e) != 0) {
+    vtab_fail(vc->pVtab, &e);
+    return SQLITE_ERROR;
+  }
+  if (which == PAT_DB_MAIN) pat_book_before_read(v->conn, t->bookkept);
   sqlite3 *db = pat_store_db(v->conn, which);
   int lookup = (idxNum == 1 || idxNum == 2) && argc == 1;
   cur->seek = !lookup && t->seek;
@@ -223,7 +241,7 @@ static int cursor_filter(sqlite3_vtab_cursor *vc, int idxNum, const char *idxStr
   ** are not met by it, as they would be without end. */
   if (rc == SQLITE_OK && cur->seek) rc = scan_end(db, t, &cur->seek_end);
   if (rc != SQLITE_OK) {
-    vtab_set_error(vc->pVtab, "%s: %s", sqlite3_errmsg(db));
+    vtab_fail_text(vc->pVtab, pat_db_reason(db, rc));
     return rc;
   }
   cur->eof = 0;
@@ -265,27 +283,27 @@ int pat_write_sets(sqlite3_value **argv, int i) {
 }
 
 /* "column 'x' can not be changed (only a, b)" into err: -1. */
-static int not_writable(const pat_table *t, int i, char *err, size_t errlen) {
+static int not_writable(const pat_table *t, int i, pat_err *e) {
   char only[PAT_ERRMAX] = "";
   size_t n = 0;
   for (int k = 0; k < t->ncolumns; k++)
     if (t->columns[k].flags & PAT_COL_WRITABLE)
       n += (size_t)snprintf(only + n, n < sizeof only ? sizeof only - n : 0, "%s%s",
                             n ? ", " : "", t->columns[k].name);
-  snprintf(err, errlen, "column '%s' can not be changed (only %s)", t->columns[i].name, only);
+  pat_fail(e, "column '%s' can not be changed (only %s)", t->columns[i].name, only);
   return -1;
 }
 
-int pat_write_only(const pat_table *t, sqlite3_value **argv, char *err, size_t errlen) {
+int pat_write_only(const pat_table *t, sqlite3_value **argv, pat_err *e) {
   /* A changed rowid is a changed key column too (pat_tokens' id). */
   int key = column_with(t, PAT_COL_KEY);
   if (key >= 0 && !(t->columns[key].flags & PAT_COL_WRITABLE) &&
       sqlite3_value_type(argv[1]) != SQLITE_NULL &&
       sqlite3_value_int64(argv[0]) != sqlite3_value_int64(argv[1]))
-    return not_writable(t, key, err, errlen);
+    return not_writable(t, key, e);
   for (int i = 0; i < t->ncolumns; i++)
     if (!(t->columns[i].flags & PAT_COL_WRITABLE) && pat_write_sets(argv, i))
-      return not_writable(t, i, err, errlen);
+      return not_writable(t, i, e);
   return 0;
 }
 
@@ -296,30 +314,30 @@ static int vtab_update(sqlite3_vtab *vt, int argc, sqlite3_value **argv,
                        sqlite_int64 *rowid) {
   pat_vtab *v = (pat_vtab *)vt;
   const pat_table *t = v->table;
-  char err[PAT_ERRMAX] = "";
+  pat_err e = {0};
   if (t->update == NULL) {
-    vtab_set_error(vt, "%s: %s", t->err_readonly);
+    vtab_fail_text(vt, t->err_readonly);
     return SQLITE_ERROR;
   }
   /* A row's rowid names it; no table lets it change (pat_tokens shows it as
   ** id, and says so in its own words). */
   if (pat_write_kind(argc, argv) == PAT_WRITE_UPDATE && !t->rowid_shown &&
       sqlite3_value_int64(argv[0]) != sqlite3_value_int64(argv[1])) {
-    vtab_set_error(vt, "%s: %s", "rowid can not be changed");
+    vtab_fail_text(vt, "rowid can not be changed");
     return SQLITE_ERROR;
   }
-  int which = pat_guard(v->conn, 0, err, sizeof err) == 0
-                  ? pat_store_validate(v->conn, err, sizeof err)
+  int which = pat_guard(v->conn, 0, &e) == 0
+                  ? pat_store_validate(v->conn, &e)
                   : -1;
   v->conn->fail_code = SQLITE_OK;
   if (which >= 0) {
     /* A trigger or constraint fired by this write must not call pat. */
     v->conn->writing++;
-    int rc = t->update(v->conn, which, argc, argv, rowid, err, sizeof err);
+    int rc = t->update(v->conn, which, argc, argv, rowid, &e);
     v->conn->writing--;
     if (rc == 0) return SQLITE_OK;
   }
-  vtab_set_error(vt, "%s: %s", err);
+  vtab_fail(vt, &e);
   /* Each handler writes the store with one statement, but making the store
   ** takes several, and the application's statement opens no statement
   ** journal that could undo them. SQLite rolls back the whole transaction

@@ -40,6 +40,7 @@ const pat_table pat_table_events = {
     .select = EVENT_COLS " UNION ALL " CREATE_COLS,
     .order = "ORDER BY id",
     .key_unique = 1,
+    .bookkept = 1,
     .rowid_shown = 1,
     .seek = 1,
     /* The next row of each, then the first of the two: two short seeks. */

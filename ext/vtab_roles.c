@@ -25,22 +25,22 @@ static const pat_column columns[] = {
 };
 
 static int roles_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
-                        sqlite3_int64 *rowid, char *err, size_t errlen) {
+                        sqlite3_int64 *rowid, pat_err *e) {
   (void)rowid;
   static const char root_msg[] = "ROOT grants every right already; its rows can not be changed";
   int kind = pat_write_kind(argc, argv);
   if (kind == PAT_WRITE_UPDATE) {
-    snprintf(err, errlen, "UPDATE is not supported: DELETE the row and INSERT the new one");
+    pat_fail(e, "UPDATE is not supported: DELETE the row and INSERT the new one");
     return -1;
   }
   if (kind == PAT_WRITE_DELETE) {
     if (sqlite3_value_int64(argv[0]) < 0) {
-      snprintf(err, errlen, "%s", root_msg);
+      pat_fail(e, "%s", root_msg);
       return -1;
     }
-    if (pat_store_ensure(c, NULL, err, errlen) != 0) return -1;
+    if (pat_store_ensure(c, NULL, e) != 0) return -1;
     return pat_store_exec(c, PAT_DB_MAIN, PAT_STMT_ROLE_DELETE, PAT_ARGS(PAT_VALUE(argv[0])),
-                          err, errlen);
+                          e);
   }
   sqlite3_value **col = argv + 2;
   /* The types first: asking for the text turns a BLOB into TEXT. */
@@ -50,16 +50,16 @@ static int roles_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
                          : NULL;
   const char *right = right_is_text ? (const char *)sqlite3_value_text(col[COL_RIGHT]) : NULL;
   if (role == NULL || !pat_right_name_ok(role, (size_t)sqlite3_value_bytes(col[COL_ROLE]))) {
-    snprintf(err, errlen, "role must be 1 to %d characters of A-Z, a-z, 0-9 and _",
+    pat_fail(e, "role must be 1 to %d characters of A-Z, a-z, 0-9 and _",
              PAT_RIGHT_MAX);
     return -1;
   }
   if (!right_is_text) {
-    snprintf(err, errlen, "right must be a text");
+    pat_fail(e, "right must be a text");
     return -1;
   }
   if (strcmp(role, "ROOT") == 0) {
-    snprintf(err, errlen, "%s", root_msg);
+    pat_fail(e, "%s", root_msg);
     return -1;
   }
   char shown[PAT_RIGHT_MAX + 1];
@@ -68,22 +68,21 @@ static int roles_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
   sqlite3_stmt *st;
   int r = pat_store_query(c, which, PAT_STMT_ROLE_GRANT_KNOWN,
                           PAT_ARGS(PAT_VALUE(col[COL_ROLE]), PAT_VALUE(col[COL_RIGHT])), &st,
-                          err, errlen);
+                          e);
   if (r <= 0) return -1; /* the query always has its row */
   int known = sqlite3_column_int(st, 0), dup = sqlite3_column_int(st, 1);
   pat_store_done(st);
   if (!known) {
-    snprintf(err, errlen, "unknown right '%s'", shown);
+    pat_fail(e, "unknown right '%s'", shown);
     return -1;
   }
   if (dup) {
-    snprintf(err, errlen, "role '%s' grants '%s' already", role, shown);
+    pat_fail(e, "role '%s' grants '%s' already", role, shown);
     return -1;
   }
-  if (pat_store_ensure(c, NULL, err, errlen) != 0) return -1;
+  if (pat_store_ensure(c, NULL, e) != 0) return -1;
   return pat_store_exec(c, PAT_DB_MAIN, PAT_STMT_ROLE_INSERT,
-                        PAT_ARGS(PAT_VALUE(col[COL_ROLE]), PAT_VALUE(col[COL_RIGHT])), err,
-                        errlen);
+                        PAT_ARGS(PAT_VALUE(col[COL_ROLE]), PAT_VALUE(col[COL_RIGHT])), e);
 }
 
 const pat_table pat_table_roles = {

@@ -24,68 +24,65 @@ static const pat_column columns[] = {
 ** against the settings it is bounded by and, for a role, the roles that
 ** exist. What to store goes in *val. */
 static int check_value(pat_conn *c, int which, pat_setting_id id, sqlite3_value *v,
-                       pat_setting_value *val, char *err, size_t errlen) {
+                       pat_setting_value *val, pat_err *e) {
   const pat_setting_def *d = pat_setting_def_of(id);
-  if (pat_setting_check(id, v, val, err, errlen) != 0) return -1;
+  if (pat_setting_check(id, v, val, e) != 0) return -1;
   const char *other_key = d->at_most ? d->at_most : d->at_least;
   if (other_key != NULL && !val->is_null) {
     int64_t other = 0;
     int other_null = 1;
-    if (pat_setting_int(c, which, other_key, &other, &other_null) != 0) goto db;
+    if (pat_setting_int(c, which, other_key, &other, &other_null, e) != 0) return -1;
     if (!other_null && d->at_most && val->num > other) {
-      snprintf(err, errlen, "%s may not exceed %s (%lld)", d->key, other_key,
+      pat_fail(e, "%s may not exceed %s (%lld)", d->key, other_key,
                (long long)other);
       return -1;
     }
     if (!other_null && d->at_least && val->num < other) {
-      snprintf(err, errlen, "%s may not be less than %s (%lld)", d->key, other_key,
+      pat_fail(e, "%s may not be less than %s (%lld)", d->key, other_key,
                (long long)other);
       return -1;
     }
   }
   if (d->kind == PAT_SETTING_ROLE) {
-    int exists = pat_role_exists(c, which, v);
-    if (exists < 0) goto db;
+    int exists = pat_role_exists(c, which, v, e);
+    if (exists < 0) return -1;
     if (!exists) {
       char shown[PAT_RIGHT_MAX + 1];
       const char *r = (const char *)sqlite3_value_text(v);
       pat_right_show(shown, sizeof shown, r ? r : "", r ? (size_t)sqlite3_value_bytes(v) : 0);
-      snprintf(err, errlen, "unknown role '%s'", shown);
+      pat_fail(e, "unknown role '%s'", shown);
       return -1;
     }
   }
-  return pat_setting_bound(id, val, err, errlen);
-db:
-  snprintf(err, errlen, "%s", c->errmsg);
-  return -1;
+  return pat_setting_bound(id, val, e);
 }
 
 static int settings_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
-                           sqlite3_int64 *rowid, char *err, size_t errlen) {
+                           sqlite3_int64 *rowid, pat_err *e) {
   (void)rowid;
   int kind = pat_write_kind(argc, argv);
   if (kind != PAT_WRITE_UPDATE) {
-    snprintf(err, errlen, "%s is not supported: the settings are fixed; UPDATE their values",
+    pat_fail(e, "%s is not supported: the settings are fixed; UPDATE their values",
              kind == PAT_WRITE_INSERT ? "INSERT" : "DELETE");
     return -1;
   }
-  if (pat_write_only(&pat_table_settings, argv, err, errlen) != 0)
+  if (pat_write_only(&pat_table_settings, argv, e) != 0)
     return -1;
   char key[64] = "";
   sqlite3_stmt *st;
   int r = pat_store_query(c, which, PAT_STMT_SETTING_KEY, PAT_ARGS(PAT_VALUE(argv[0])), &st,
-                          err, errlen);
+                          e);
   if (r < 0) return -1;
   const char *k = r > 0 ? (const char *)sqlite3_column_text(st, 0) : NULL;
   if (k != NULL) snprintf(key, sizeof key, "%s", k);
   if (r > 0) pat_store_done(st);
   if (r == 0) {
-    snprintf(err, errlen, "no such setting");
+    pat_fail(e, "no such setting");
     return -1;
   }
   if (k == NULL) {
     /* Not read (no memory): an error, never the empty key. */
-    snprintf(err, errlen, "%s", sqlite3_errstr(SQLITE_NOMEM));
+    pat_fail(e, "%s", sqlite3_errstr(SQLITE_NOMEM));
     pat_note_failure(c, SQLITE_NOMEM);
     return -1;
   }
@@ -93,14 +90,14 @@ static int settings_update(pat_conn *c, int which, int argc, sqlite3_value **arg
   sqlite3_value *v = argv[2 + COL_VALUE];
   pat_setting_id id = pat_setting_find(key);
   if (id == PAT_SET_NONE) {
-    snprintf(err, errlen, "unknown setting '%s'", key);
+    pat_fail(e, "unknown setting '%s'", key);
     return -1;
   }
-  if (check_value(c, which, id, v, &val, err, errlen) != 0) return -1;
-  if (pat_store_ensure(c, NULL, err, errlen) != 0) return -1;
+  if (check_value(c, which, id, v, &val, e) != 0) return -1;
+  if (pat_store_ensure(c, NULL, e) != 0) return -1;
   return pat_store_exec(c, PAT_DB_MAIN, PAT_STMT_SETTING_UPDATE,
                         PAT_ARGS(PAT_TEXT(key), val.is_num ? PAT_INT(val.num) : PAT_VALUE(v)),
-                        err, errlen);
+                        e);
 }
 
 const pat_table pat_table_settings = {

@@ -34,57 +34,53 @@ static const pat_column columns[] = {
 };
 
 static int tokens_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
-                         sqlite3_int64 *rowid, char *err, size_t errlen) {
+                         sqlite3_int64 *rowid, pat_err *e) {
   (void)rowid;
   int kind = pat_write_kind(argc, argv);
   if (kind == PAT_WRITE_INSERT) {
-    snprintf(err, errlen, "INSERT is not supported: make tokens with "
+    pat_fail(e, "INSERT is not supported: make tokens with "
              "pat_create(owner, name, rights [, valid_from [, valid_to]])");
     return -1;
   }
   sqlite3_int64 id = sqlite3_value_int64(argv[0]);
   if (kind == PAT_WRITE_DELETE) {
     return pat_store_exec(c, PAT_DB_MAIN, PAT_STMT_TOKEN_DELETE, PAT_ARGS(PAT_VALUE(argv[0])),
-                          err, errlen);
+                          e);
   }
-  if (pat_write_only(&pat_table_tokens, argv, err, errlen) != 0)
+  if (pat_write_only(&pat_table_tokens, argv, e) != 0)
     return -1;
   pat_token_row row;
-  int found = which == PAT_DB_MAIN ? pat_token_get(c, id, &row) : 0;
-  if (found <= 0) {
-    snprintf(err, errlen, "%s", found < 0 ? c->errmsg : "no such token");
-    return -1;
-  }
+  int found = which == PAT_DB_MAIN ? pat_token_get(c, id, &row, e) : 0;
+  if (found < 0) return -1;
+  if (found == 0) return pat_fail(e, "no such token");
   sqlite3_value **col = argv + 2;
   int set_name = pat_write_sets(argv, COL_NAME), set_rights = pat_write_sets(argv, COL_RIGHTS);
   int set_from = pat_write_sets(argv, COL_VALID_FROM), set_to = pat_write_sets(argv, COL_VALID_TO);
   int64_t from = row.valid_from, to = row.valid_to;
   char *rights = NULL;
   int64_t rights_hash = 0;
-  if (set_name && pat_name_arg(col[COL_NAME], err, errlen) != 0) return -1;
+  if (set_name && pat_name_arg(col[COL_NAME], e) != 0) return -1;
   /* NULL means the default, as in pat_create: now, and valid_from plus
   ** default_lifetime. */
-  int rc = set_from ? pat_time_arg(c->db, col[COL_VALID_FROM], "valid_from", &from, err,
-                                   errlen)
+  int rc = set_from ? pat_store_time_arg(c, col[COL_VALID_FROM], "valid_from", &from, e)
                     : 0;
   if (rc < 0) return -1;
   if (set_from && rc == 1) from = pat_now(c->db);
-  rc = set_to ? pat_time_arg(c->db, col[COL_VALID_TO], "valid_to", &to, err, errlen) : 0;
+  rc = set_to ? pat_store_time_arg(c, col[COL_VALID_TO], "valid_to", &to, e) : 0;
   if (rc < 0) return -1;
   const pat_policy *p = NULL;
-  if ((set_from || set_to || set_rights) && (p = pat_policy_get(c, which, err, errlen)) == NULL)
+  if ((set_from || set_to || set_rights) && (p = pat_policy_get(c, which, e)) == NULL)
     return -1;
   if (set_to && rc == 1) to = pat_default_valid_to(p, from);
-  if ((set_from || set_to) && pat_window_check(p, from, to, err, errlen) != 0) return -1;
+  if ((set_from || set_to) && pat_window_check(p, from, to, e) != 0) return -1;
   if (set_rights &&
-      pat_rights_for(c, which, p, row.owner, col[COL_RIGHTS], &rights, &rights_hash, err,
-                     errlen) != 0)
+      pat_rights_for(c, which, p, row.owner, col[COL_RIGHTS], &rights, &rights_hash, e) != 0)
     return -1;
   rc = pat_store_exec(c, PAT_DB_MAIN, PAT_STMT_TOKEN_UPDATE,
                       PAT_ARGS(PAT_INT(id), PAT_INT(set_name), PAT_VALUE(col[COL_NAME]),
                                PAT_INT(set_from), PAT_INT(from), PAT_INT(set_to), PAT_INT(to),
                                PAT_INT(set_rights), PAT_TEXT(rights), PAT_INT(rights_hash)),
-                      err, errlen);
+                      e);
   sqlite3_free(rights);
   return rc;
 }
@@ -103,6 +99,7 @@ const pat_table pat_table_tokens = {
               " FROM main.pat_store_tokens",
     .order = "ORDER BY id",
     .key_unique = 1,
+    .bookkept = 1,
     .rowid_shown = 1,
     .seek = 1,
     .update = tokens_update,

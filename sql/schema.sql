@@ -1,4 +1,4 @@
--- schema.sql: the store of pat, schema version 3.
+-- schema.sql: the store of pat (its version is PAT_SCHEMA_VERSION, store.h).
 --
 -- The build compiles this file into the extension (dist/schema_sql.h): it is
 -- the one source of the store's DDL. The first call that writes runs it on
@@ -6,7 +6,8 @@
 -- in-memory database, whose contents answer reads before a store exists.
 --
 -- Every statement may run again: a store that was interrupted half-made is
--- completed by the next write. The schema_version row is written last.
+-- completed by the next write. The default settings and, last, the
+-- schema_version row are written after this file (store.c, run_schema).
 --
 -- The public tables (pat_tokens, pat_rights, ...) are virtual tables over
 -- these; no table here takes a public name. Nothing here holds a token: only
@@ -247,5 +248,3 @@ INSERT OR IGNORE INTO main.pat_store_meta(key, value) VALUES ('policy_version', 
 CREATE INDEX IF NOT EXISTS main.pat_store_tokens_digest
   ON pat_store_tokens(digest, valid_from, valid_to, last_used_at, rights_hash);
 CREATE INDEX IF NOT EXISTS main.pat_store_events_token ON pat_store_events(token_id);
-
-INSERT OR IGNORE INTO main.pat_store_meta(key, value) VALUES ('schema_version', 3);

@@ -9,6 +9,8 @@
 #   node       examples/node: tests/examples/node.sh (node --test); shown as
 #              SKIP, not passed, on a machine without Node.js 20
 # Prints one line per example and closes with "examples: N passed, M failed".
+# Exit status: 0 when none failed and at least one passed; 1 otherwise (a
+# run in which every example was skipped or none ran fails: it proved nothing).
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd) || exit 2
 cd "$root" || exit 2
@@ -68,5 +70,9 @@ for t in tests/examples/*.sh; do
 done
 
 [ "$skip" -eq 0 ] || echo "examples: $skip skipped (see SKIP above)"
+if [ "$pass" -eq 0 ] && [ "$fail" -eq 0 ]; then
+  echo "examples: no example passed or failed: nothing was tested"
+  fail=1
+fi
 echo "examples: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

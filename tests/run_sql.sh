@@ -18,6 +18,10 @@
 # its output matched. Environment: SQLITE3 (default sqlite3), SQL_TIMEOUT
 # (seconds per file, default 60).
 #
+# A name that no file's name contains, or a run in which no file ran, counts
+# as one failed file: a filter that selects nothing fails, never passes
+# silently.
+#
 # Last line, always: "sql: N passed, M failed"; exit status 1 when M > 0.
 set -u
 
@@ -42,6 +46,18 @@ fi
 if [ ! -f dist/pat.so ]; then
   echo "run_sql: dist/pat.so is missing (run make first); every file will fail"
 fi
+
+for pat in "$@"; do
+  found=0
+  for sql in tests/sql/*.sql; do
+    case $(basename "$sql" .sql) in *"$pat"*) found=1; break ;; esac
+  done
+  if [ $found -eq 0 ]; then
+    echo "run_sql: no test file's name contains '$pat' (tests/sql/*.sql)"
+    echo "FAIL $pat"
+    failed=$((failed + 1))
+  fi
+done
 
 ran=0
 for sql in tests/sql/*.sql; do
@@ -109,7 +125,7 @@ for sql in tests/sql/*.sql; do
   fi
 done
 
-if [ "$ran" -eq 0 ]; then
+if [ "$ran" -eq 0 ] && [ "$failed" -eq 0 ]; then
   echo "run_sql: no test file matched tests/sql/*.sql${1:+ and the filter}"
   failed=$((failed + 1))
 fi

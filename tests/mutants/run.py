@@ -13,7 +13,8 @@ suite passes is a SURVIVOR: a bug of that kind would land unnoticed.
                                                        in a mutant's line, or its
                                                        number (as printed)
     /usr/bin/python3 tests/mutants/run.py --check      only that every mutant
-                                                       still applies (no build)
+                                                       still applies and names
+                                                       hints that exist (no build)
     ... --no-baseline   reuse the Python module timings of the last baseline
                         and skip the baseline run (inner loop only; the make
                         target always runs it)
@@ -31,7 +32,17 @@ Per mutant: apply it, build dist/pat.so and the mutated file's objects for
 the unit tests and the static library (`make -j2 all dist/core/X.o
 dist/static/X.o`), then run the mutant's hinted tests (5th field of its
 line), the Check unit tests, the SQL files, the Python modules, the
-examples; the first failure kills it. dist/unit_tests and dist/example_c are
+examples; the first failure kills it. A stage's verdict is its exit status
+alone, never its output (issue 14): 0 passed, anything else failed (its
+output is kept in dist/mutants/*.log, and a line of it is quoted in the
+reason shown). A stage that runs nothing exits non-zero at its source:
+dist/unit_tests when CK_RUN_SUITE names no suite, tests/run_sql.sh when a
+name matches no file, the Python stages (run through the driver of
+tests/python/run_parallel.py, not `python -m unittest`, which exits 0 on
+3.11) when no test ran, tests/run_examples.sh when nothing passed or
+failed. Before any build, every hint of the mutants chosen is also checked
+to name what exists (a Check suite, an SQL file, a Python module, class or
+test), so that a typo is told at once. dist/unit_tests and dist/example_c are
 linked just before the first stage that runs them (the unit tests' own
 sources are compiled with them, a few seconds that a mutant killed by a
 Python test does not need). The file is restored afterwards (and rebuilt
@@ -41,10 +52,14 @@ is INVALID; both fail the target, as does any survivor. A mutant still
 running after MUTANT_TIMEOUT seconds (default 300) is stopped and counted as
 killed (TIMEOUT): the mutant made a suite hang.
 
-Exit status: 0 when every mutant selected is killed, 1 otherwise, 2 when the
-run itself could not be made (bad list, baseline failing, no git).
+Exit status: 0 when every mutant selected is killed, 1 otherwise (with
+--check: 1 when a mutant is stale or a hint names nothing), 2 when the run
+itself could not be made (bad list, a hint naming nothing, baseline
+failing, no git).
 """
 import argparse
+import ast
+import importlib.util
 import json
 import os
 import re
@@ -67,6 +82,26 @@ BUILD = MAKE + ["all", "dist/unit_tests", "dist/example_c"]
 # What git never lists but the scratch copy may hold: its own build, and
 # what the suites leave behind.
 KEEP = ("dist", "node_modules", "__pycache__")
+# Check's own filters: inherited from the caller's environment they would
+# make the full unit stage run a part of the checks.
+CHECK_FILTERS = ("CK_RUN_SUITE", "CK_RUN_CASE", "CK_INCLUDE_TAGS", "CK_EXCLUDE_TAGS",
+                 "CK_EXCLUDE_LIST")
+
+
+_DRIVER = []
+
+
+def python_driver():
+    """tests/python/run_parallel.py's DRIVER: `python -m unittest ARGS`, but
+    exiting 5 when no test ran (Python 3.11's unittest exits 0 there)."""
+    if _DRIVER:
+        return _DRIVER[0]
+    path = os.path.join(ROOT, "tests", "python", "run_parallel.py")
+    spec = importlib.util.spec_from_file_location("pat_run_parallel", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    _DRIVER.append(mod.DRIVER)
+    return mod.DRIVER
 
 
 class ListError(Exception):
@@ -205,7 +240,7 @@ def run(cmd, deadline, env=None, log=None):
     left = deadline - time.monotonic()
     if left <= 0:
         raise Timeout()
-    full_env = dict(os.environ)
+    full_env = {k: v for k, v in os.environ.items() if k not in CHECK_FILTERS}
     full_env["PYTHON"] = PYTHON
     full_env["LC_ALL"] = "C"
     if env:
@@ -225,88 +260,72 @@ def run(cmd, deadline, env=None, log=None):
     text = out.decode("utf-8", "replace")
     if log is not None:
         with open(log, "a", encoding="utf-8") as f:
-            f.write("$ %s\n%s\n[exit %d]\n" % (" ".join(cmd), text, p.returncode))
+            shown = ["DRIVER(tests/python/run_parallel.py)" if "\n" in c else c for c in cmd]
+            f.write("$ %s\n%s\n[exit %d]\n" % (" ".join(shown), text, p.returncode))
     return p.returncode, text
 
 
 class Stage:
-    """One quick-to-run piece of the suites, and how to tell it passed."""
+    """One quick-to-run piece of the suites. It passed when its command
+    exited 0, failed otherwise: its output never decides."""
 
-    def __init__(self, key, cmd, verdict, env=None, needs=None):
+    def __init__(self, key, cmd, quote, env=None, needs=None):
         self.key = key
         self.cmd = cmd
-        self.verdict = verdict  # (status, output) -> None when passed, else why
+        self.quote = quote      # a regex: the output's lines worth quoting
         self.env = env
         self.needs = needs      # a make target beyond dist/pat.so, or None
 
     def run(self, deadline, log=None):
+        """(None, output) when the stage passed, else (why, output)."""
         status, out = run(self.cmd, deadline, self.env, log)
-        return self.verdict(status, out), out
+        return stage_verdict(status, out, self.quote), out
 
 
-def check_verdict(status, out):
-    m = re.findall(r"^\d+%: Checks: (\d+), Failures: (\d+), Errors: (\d+)", out, re.M)
-    if not m:
-        return "no Check summary (exit status %d)" % status
-    checks = sum(int(c) for c, _, _ in m)
-    failed = sum(int(f) + int(e) for _, f, e in m)
-    if failed:
-        first = re.search(r"^.*:(?:F|E):.*$", out, re.M)
-        return "%d of %d checks failed%s" % (failed, checks,
-                                            ": " + first.group(0) if first else "")
-    if checks == 0:
-        return "ran no check"
-    if status != 0:
-        return "exit status %d" % status
-    return None
-
-
-def script_verdict(name):
-    def verdict(status, out):
-        m = re.findall(r"^%s: (\d+) passed, (\d+) failed$" % name, out, re.M)
-        if not m:
-            return "no summary line (exit status %d)" % status
-        passed, failed = (int(x) for x in m[-1])
-        if failed:
-            bad = re.findall(r"^FAIL (.*)$", out, re.M)
-            return "%d failed: %s" % (failed, ", ".join(bad) or "?")
-        if passed == 0:
-            return "nothing ran"
-        if status != 0:
-            return "exit status %d" % status
+def stage_verdict(status, out, quote):
+    """None for exit status 0; else why, the exit status, with the first
+    lines of the output that match quote (or its last line) for the reader."""
+    if status == 0:
         return None
-    return verdict
+    if status < 0:
+        why = "killed by signal %d" % -status
+    elif status == NO_TEST_RAN:
+        why = "exit status %d, no test ran" % status
+    else:
+        why = "exit status %d" % status
+    lines = re.findall(quote, out, re.M)[:3]
+    if not lines and status != NO_TEST_RAN:
+        lines = out.strip().splitlines()[-1:]
+    return why + (": " + "; ".join(l.strip() for l in lines) if lines else "")
 
 
-def unittest_verdict(status, out):
-    ran = re.findall(r"^Ran (\d+) tests? in ", out, re.M)
-    if not ran:
-        return "no unittest summary (exit status %d)" % status
-    if int(ran[-1]) == 0:
-        return "ran no test"
-    if status != 0 or not re.search(r"^OK( \(.*\))?$", out, re.M):
-        first = re.search(r"^(FAIL|ERROR): (.*)$", out, re.M)
-        return first.group(0) if first else "exit status %d" % status
-    return None
+# The exit status of dist/unit_tests and of run_parallel.py's driver when
+# no test ran (as unittest's own from Python 3.12 on).
+NO_TEST_RAN = 5
+
+# The lines that say what failed, for the reason shown (information only).
+CHECK_FAILED = r"^.*:(?:F|E):.*$|^unit_tests: .*$"
+SCRIPT_FAILED = r"^(?:FAIL .*|run_sql: .*|examples: no example .*)$"
+UNITTEST_FAILED = r"^(?:FAIL|ERROR): .*$"
 
 
 def unit_stage(suite=None):
     env = {"CK_RUN_SUITE": suite} if suite else None
     return Stage("unit" + (":" + suite if suite else ""), ["./dist/unit_tests"],
-                 check_verdict, env, needs="dist/unit_tests")
+                 CHECK_FAILED, env, needs="dist/unit_tests")
 
 
 def sql_stage(names=()):
     return Stage("sql" + (":" + ",".join(names) if names else ""),
-                 ["sh", "tests/run_sql.sh"] + list(names), script_verdict("sql"))
+                 ["sh", "tests/run_sql.sh"] + list(names), SCRIPT_FAILED)
 
 
 def python_stage(name):
-    return Stage(name, [PYTHON, "-m", "unittest", "-f", name], unittest_verdict)
+    return Stage(name, [PYTHON, "-c", python_driver(), "-f", name], UNITTEST_FAILED)
 
 
 def examples_stage():
-    return Stage("examples", ["sh", "tests/run_examples.sh"], script_verdict("examples"),
+    return Stage("examples", ["sh", "tests/run_examples.sh"], SCRIPT_FAILED,
                  needs="dist/example_c")
 
 
@@ -331,6 +350,102 @@ def hint_stage(hint):
         return python_stage(hint)
     raise ListError("unknown hint %r (unit[:suite], sql[:name], examples, or "
                     "tests.python.test_x[.Class[.test]])" % hint)
+
+
+def unit_suites():
+    """The names of the Check suites, as tests/unit/*.c create them."""
+    d = os.path.join(TREE, "tests", "unit")
+    names = set()
+    for f in os.listdir(d):
+        if f.endswith(".c"):
+            with open(os.path.join(d, f), encoding="utf-8") as fh:
+                names.update(re.findall(r'\bsuite_create\("([^"]*)"\)', fh.read()))
+    return names
+
+
+def python_classes(module):
+    """The top-level classes of tests/python/MODULE.py, by name, read from
+    its source (nothing is imported)."""
+    path = os.path.join(TREE, "tests", "python", module + ".py")
+    if not os.path.isfile(path):
+        return {}
+    with open(path, encoding="utf-8") as f:
+        tree = ast.parse(f.read(), path)
+    return {n.name: n for n in tree.body if isinstance(n, ast.ClassDef)}
+
+
+def python_hint_problem(hint):
+    """Why the Python unittest name hint names nothing, or None. Read from
+    the module's source: a test method is looked for in its class and the
+    classes it inherits from in the same module or in tests/python's own
+    modules (helpers, hostile); past a base class of anywhere else (not
+    unittest.TestCase) it is given the benefit of the doubt, and the
+    baseline, which runs every hint, decides by exit status."""
+    parts = hint.split(".")
+    if not os.path.isfile(os.path.join(TREE, *parts[:3]) + ".py"):
+        return "no module %s.py" % "/".join(parts[:3])
+    if len(parts) == 3:
+        return None
+    if len(parts) > 5:
+        return "too many parts (tests.python.test_x.Class.test at most)"
+    classes = python_classes(parts[2])
+    if parts[3] not in classes:
+        return "no class %s in %s" % (parts[3], ".".join(parts[:3]))
+    if len(parts) == 4:
+        return None
+    todo, seen, unknown = [(parts[2], parts[3])], set(), False
+    while todo:
+        module, name = todo.pop()
+        if (module, name) in seen:
+            continue
+        seen.add((module, name))
+        node = python_classes(module)[name]
+        if any(isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.name == parts[4]
+               for n in node.body):
+            return None
+        for b in node.bases:
+            if isinstance(b, ast.Name) and b.id in python_classes(module):
+                todo.append((module, b.id))
+            elif isinstance(b, ast.Name) and b.id in python_classes("helpers"):
+                todo.append(("helpers", b.id))      # from tests.python.helpers import X
+            elif (isinstance(b, ast.Attribute) and isinstance(b.value, ast.Name)
+                  and b.value.id in ("helpers", "hostile")
+                  and b.attr in python_classes(b.value.id)):
+                todo.append((b.value.id, b.attr))
+            elif not (isinstance(b, ast.Attribute) and b.attr == "TestCase"
+                      and isinstance(b.value, ast.Name) and b.value.id == "unittest"):
+                unknown = True
+    if unknown:
+        return None
+    return "no test %s in class %s nor the classes it inherits from" % (parts[4], parts[3])
+
+
+def hint_problem(hint):
+    """Why a hint names a suite, file or test that does not exist, or None."""
+    if hint.startswith("unit:"):
+        suites = unit_suites()
+        if hint[5:] not in suites:
+            return "no Check suite %r (tests/unit: %s)" % (hint[5:], ", ".join(sorted(suites)))
+    elif hint.startswith("sql:"):
+        files = [f[:-4] for f in os.listdir(os.path.join(TREE, "tests", "sql"))
+                 if f.endswith(".sql")]
+        for name in hint[4:].split("+"):
+            if not name or not any(name in f for f in files):
+                return "no tests/sql/*.sql whose name contains %r" % name
+    elif hint.startswith("tests.python."):
+        return python_hint_problem(hint)
+    return None
+
+
+def bad_hints(mutants):
+    """(mutant, hint, why) for every hint of mutants that names nothing."""
+    bad = []
+    for m in mutants:
+        for h in m.hints:
+            why = hint_problem(h)
+            if why:
+                bad.append((m, h, why))
+    return bad
 
 
 def full_order(timings):
@@ -510,11 +625,19 @@ def run_mutants(args, chosen):
         _, _, why = locate(m)
         if why:
             stale.append((m, why))
+    bad = bad_hints(chosen)
+    for m, h, why in bad:
+        print("BADHINT  %s\n         hint %s: %s (mutants.txt:%d)"
+              % (m.name(), h, why, m.lineno), flush=True)
     if args.check:
         for m, why in stale:
             print("STALE    %s\n         %s (mutants.txt:%d)" % (m.name(), why, m.lineno))
-        print("mutants: %d of %d apply" % (len(chosen) - len(stale), len(chosen)))
-        return 1 if stale else 0
+        print("mutants: %d of %d apply, %d bad hints"
+              % (len(chosen) - len(stale), len(chosen), len(bad)))
+        return 1 if stale or bad else 0
+    if bad:
+        raise RunError("%d hints name no test (BADHINT above): fix them first, the "
+                       "baseline would fail on them" % len(bad))
 
     start = time.monotonic()
     timings = baseline(args.no_baseline, chosen)

@@ -30,7 +30,7 @@ TAIL_LEN = RANDOM_LEN + CHECKSUM_LEN
 TOKEN_RE = re.compile(r"^pat_[0-9A-Za-z]{38}$")
 
 # The store's schema version this pat writes (sql/schema.sql).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 DEFAULT_LIFETIME = 2592000
 MAX_LIFETIME = 31622400
@@ -81,6 +81,7 @@ SETTINGS = {
     "default_role": "ROOT",
     "audit": "changes",
     "last_used_interval": "60",
+    "bookkeeping_delay": "1000",
 }
 
 TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
@@ -212,6 +213,9 @@ class PatTestCase(unittest.TestCase):
 
     maxDiff = None
     journal_mode = None  # e.g. "wal"
+    # The store's bookkeeping_delay (ms), set once pat is loaded; None: the
+    # default. 0 for tests of what the bookkeeping writes rather than when.
+    bookkeeping_delay = None
 
     def setUp(self):
         if not os.path.exists(EXT + ".so"):
@@ -226,6 +230,9 @@ class PatTestCase(unittest.TestCase):
             c.execute("PRAGMA journal_mode=%s" % self.journal_mode)
             c.close()
         self.conn = self.connect()
+        if self.bookkeeping_delay is not None:
+            self.conn.execute("UPDATE pat_settings SET value = ? WHERE key = 'bookkeeping_delay'",
+                              (self.bookkeeping_delay,))
 
     def _close_all(self):
         for c in self._conns:

@@ -43,11 +43,13 @@ SLOW_FIRST = ["test_audit", "test_robustness", "test_two_connections", "test_ver
               "test_attacks", "test_lifecycle", "test_upgrade",
               "test_hostile_create", "test_hostile_tables", "test_hostile_tokens"]
 
-# `python -m unittest MODULE`, but exiting 5 when no test ran on any Python
+# `python -m unittest ARGS...`, but exiting 5 when no test ran on any Python
 # (3.11 exits 0 there), 1 when a test failed, 0 when every test passed.
+# tests/mutants/run.py runs its Python stages through it too
+# (`INTERPRETER -c DRIVER -f tests.python.test_x.Class`).
 DRIVER = """\
 import sys, unittest
-r = unittest.main(module=None, argv=["python -m unittest", sys.argv[1]], exit=False).result
+r = unittest.main(module=None, argv=["python -m unittest"] + sys.argv[1:], exit=False).result
 sys.exit(5 if r.testsRun == 0 else 0 if r.wasSuccessful() else 1)
 """
 

@@ -139,6 +139,7 @@ class EventsTest(PatTestCase):
                          {"rights": ["DATA_FETCH", "USER_FETCH"]})
 
     def test_event_ids_increase_in_the_order_events_happen(self):
+        self.set_setting("bookkeeping_delay", 0)  # what is written, not when
         self.set_setting("audit", "all")
         a = self.create(name="A")
         b = self.create(name="B")
@@ -160,6 +161,7 @@ class EventsTest(PatTestCase):
         self.assertEqual(ats, sorted(ats))
 
     def test_audit_all_records_every_use_with_the_right_checked(self):
+        self.set_setting("bookkeeping_delay", 0)  # what is written, not when
         self.set_setting("audit", "all")
         tok = self.create(owner="u9", name="user", rights="DATA_FETCH")
         tid = self.id_of(tok)
@@ -179,6 +181,7 @@ class EventsTest(PatTestCase):
             self.assertAtBetween(evs[0]["at"], n0, n1)
 
     def test_audit_all_records_deny_with_the_reason(self):
+        self.set_setting("bookkeeping_delay", 0)  # what is written, not when
         self.set_setting("audit", "all")
         now = self.now()
         expired = self.create(name="e", valid_from=now - 7200,
@@ -390,6 +393,7 @@ class SecretsTest(PatTestCase):
 
 
 class LastUsedTest(PatTestCase):
+    bookkeeping_delay = 0  # what is written, not when
 
     def last_used(self, tid):
         return self.token_row(tid)["last_used_at"]
@@ -494,6 +498,7 @@ class LastUsedTest(PatTestCase):
 class BookkeepingNeverWaitsTest(PatTestCase):
     """last_used_at and use/deny events are best-effort: a check answers at
     once even when they can not be written."""
+    bookkeeping_delay = 0  # what is written, not when
 
     def db(self, mode):
         path = os.path.join(self.tmpdir, "%s.db" % mode)
@@ -507,6 +512,7 @@ class BookkeepingNeverWaitsTest(PatTestCase):
     def prepare(self, path):
         """A token never used yet, audit all, interval 0, on path."""
         w = self.connect(path=path)
+        self.set_setting("bookkeeping_delay", 0, conn=w)
         self.set_setting("audit", "all", conn=w)
         self.set_setting("last_used_interval", 0, conn=w)
         tok = self.create(rights="DATA_FETCH", conn=w)

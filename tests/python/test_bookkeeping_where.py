@@ -28,6 +28,7 @@ MASK = "(a token)"  # what stands for a masked secret (ext/pat_internal.h)
 class BookkeepingWhereTest(PatTestCase):
     """No bookkeeping on a file whose application connection does not take
     the default unix VFS's locks; the control writes it."""
+    bookkeeping_delay = 0  # what is written, not when
 
     def make_store(self, name, journal_mode):
         """A database file in `journal_mode` with a store, two tokens (one
@@ -152,6 +153,7 @@ class BookkeepingWhereTest(PatTestCase):
 
 class OldestLastUsedTest(PatTestCase):
     """A last_used_at of -2**63 is older than any interval."""
+    bookkeeping_delay = 0  # what is written, not when
 
     def setUp(self):
         super().setUp()
@@ -183,6 +185,7 @@ class OldestLastUsedTest(PatTestCase):
 class EventDetailMasksTokensTest(PatTestCase):
     """An event's detail quotes names and rights as given, with every run that
     could be a token's random part masked."""
+    bookkeeping_delay = 0  # what is written, not when
 
     def assertMasked(self, detail, rnd):
         self.assertIsInstance(detail, str)

@@ -243,7 +243,7 @@ class StoreLifecycleTest(PatTestCase):
         ro.load_extension(helpers.EXT)
         self.assertIsNone(self.verify(helpers.make_token(), conn=ro))
         self.assertEqual(self.one("SELECT count(*) FROM pat_settings",
-                                  conn=ro), 6)
+                                  conn=ro), len(helpers.SETTINGS))
 
     def test_in_memory_database(self):
         m = self.connect(path=":memory:")

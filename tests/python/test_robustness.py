@@ -824,6 +824,7 @@ class NoLockHeldTest(FastTestCase):
     application can leave WAL and lock the file exclusively."""
 
     journal_mode = "wal"
+    bookkeeping_delay = 0  # the checks write through the second connection
 
     def setUp(self):
         super().setUp()

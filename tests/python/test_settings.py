@@ -45,7 +45,7 @@ class SettingsTableTest(SettingsTestCase):
         self.conn.close()
         self.conn = self.connect()
         self.assertEqual(self.setting("audit"), "all")
-        self.assertEqual(len(self.all_settings()), 6)
+        self.assertEqual(len(self.all_settings()), len(helpers.SETTINGS))
 
     def test_refused_update_before_store_exists_makes_no_store(self):
         self.refuse("audit", "loud", message=AUDIT_MSG)

@@ -26,6 +26,7 @@ class TwoConnectionsTestCase(PatTestCase):
 
 
 class ChangeOnOneSeenByOtherTest(TwoConnectionsTestCase):
+    bookkeeping_delay = 0  # what is written, not when
 
     def test_delete_on_one_connection_fails_the_others_next_verify(self):
         tok = self.create(conn=self.a)

@@ -487,7 +487,7 @@ class UpgradeTest(UpgradeTestCase):
                 for t in v1.tokens.values():
                     self.assertEqual(self.verify(t["token"], v1.now, conn=c), t["id"])
                 self.assertEqual(self.rows("SELECT count(*) FROM pat_settings",
-                                           conn=c), [(6,)])
+                                           conn=c), [(len(helpers.SETTINGS),)])
                 c.close()
                 self.assertEqual(helpers.snapshot(self.path), before)
                 self.assertEqual(helpers.file_bytes(self.path), raw_before,

@@ -53,9 +53,9 @@ static void list_of(pat_strlist *l, const char *const *items) {
 static void parse_ok(const char *in, size_t n, const char *const *want) {
   pat_strlist l;
   memset(&l, 0, sizeof l);
-  char err[PAT_ERRMAX] = "";
-  int rc = pat_rights_parse(in, n, &l, err, sizeof err);
-  ck_assert_msg(rc == 0, "parse of '%.*s' failed: %s", (int)n, in, err);
+  pat_err e = {0};
+  int rc = pat_rights_parse(in, n, &l, &e);
+  ck_assert_msg(rc == 0, "parse of '%.*s' failed: %s", (int)n, in, e.msg);
   int k = 0;
   while (want[k]) k++;
   ck_assert_msg(l.n == k, "parse of '%.*s': %d items, expected %d", (int)n, in, l.n, k);
@@ -69,12 +69,12 @@ static void parse_ok(const char *in, size_t n, const char *const *want) {
 static void parse_err(const char *in, size_t n, const char *want) {
   pat_strlist l;
   memset(&l, 0, sizeof l);
-  char err[PAT_ERRMAX] = "";
-  int rc = pat_rights_parse(in, n, &l, err, sizeof err);
+  pat_err e = {0};
+  int rc = pat_rights_parse(in, n, &l, &e);
   ck_assert_msg(rc == -1, "parse of '%.*s' gave %d (%d items), expected -1",
                 (int)n < 80 ? (int)n : 80, in, rc, l.n);
-  ck_assert_msg(strcmp(err, want) == 0, "parse of '%.*s': err '%s', expected '%s'",
-                (int)n < 80 ? (int)n : 80, in, err, want);
+  ck_assert_msg(strcmp(e.msg, want) == 0, "parse of '%.*s': err '%s', expected '%s'",
+                (int)n < 80 ? (int)n : 80, in, e.msg, want);
   pat_strlist_free(&l);
 }
 
@@ -95,9 +95,9 @@ static void expand_ok(const char *const *items, const pat_catalog_entry *c, int 
   pat_strlist l;
   list_of(&l, items);
   char *out = NULL;
-  char err[PAT_ERRMAX] = "";
-  int rc = pat_rights_expand(&l, c, nc, role, &out, err, sizeof err);
-  ck_assert_msg(rc == 0, "expand for %s failed: %s", role, err);
+  pat_err e = {0};
+  int rc = pat_rights_expand(&l, c, nc, role, &out, &e);
+  ck_assert_msg(rc == 0, "expand for %s failed: %s", role, e.msg);
   ck_assert_ptr_nonnull(out);
   ck_assert_str_eq(out, want);
   sqlite3_free(out);
@@ -109,11 +109,11 @@ static void expand_err(const char *const *items, const pat_catalog_entry *c, int
   pat_strlist l;
   list_of(&l, items);
   char *out = NULL;
-  char err[PAT_ERRMAX] = "";
-  int rc = pat_rights_expand(&l, c, nc, role, &out, err, sizeof err);
+  pat_err e = {0};
+  int rc = pat_rights_expand(&l, c, nc, role, &out, &e);
   ck_assert_msg(rc == -1, "expand for %s gave %d (%s), expected -1", role, rc,
                 out ? out : "NULL");
-  ck_assert_str_eq(err, want_err);
+  ck_assert_str_eq(e.msg, want_err);
   if (out) sqlite3_free(out);
   pat_strlist_free(&l);
 }
@@ -371,10 +371,10 @@ START_TEST(parse_then_expand_never_grants_the_name_before_an_embedded_nul) {
   for (size_t i = 0; i < sizeof in / sizeof in[0]; i++) {
     pat_strlist l;
     memset(&l, 0, sizeof l);
-    char err[PAT_ERRMAX] = "";
-    if (pat_rights_parse(in[i].s, in[i].n, &l, err, sizeof err) == 0) {
+    pat_err e = {0};
+    if (pat_rights_parse(in[i].s, in[i].n, &l, &e) == 0) {
       char *out = NULL;
-      if (pat_rights_expand(&l, c, NCAT, "ROOT", &out, err, sizeof err) == 0) {
+      if (pat_rights_expand(&l, c, NCAT, "ROOT", &out, &e) == 0) {
         size_t k = strlen(granted);
         snprintf(granted + k, sizeof granted - k, "[%s -> %s] ", in[i].label, out);
       }
@@ -528,19 +528,19 @@ END_TEST
 /* ------------------------------------------------------ pat_text_check */
 
 static void text_ok(const char *s, int n) {
-  char err[PAT_ERRMAX] = "";
-  int rc = pat_text_check("name", (const unsigned char *)s, n, 255, err, sizeof err);
-  ck_assert_msg(rc == 0, "text of %d bytes rejected: %s", n, err);
+  pat_err e = {0};
+  int rc = pat_text_check("name", (const unsigned char *)s, n, 255, &e);
+  ck_assert_msg(rc == 0, "text of %d bytes rejected: %s", n, e.msg);
 }
 
 static void text_err(const char *s, int n, const char *want) {
-  char err[PAT_ERRMAX] = "";
-  int rc = pat_text_check("name", (const unsigned char *)s, n, 255, err, sizeof err);
+  pat_err e = {0};
+  int rc = pat_text_check("name", (const unsigned char *)s, n, 255, &e);
   char shown[64] = "";
   for (int i = 0; i < n && i < 16; i++)
     snprintf(shown + 3 * i, sizeof shown - 3 * (size_t)i, "%02X ", (unsigned char)s[i]);
   ck_assert_msg(rc == -1, "text %s accepted", shown);
-  ck_assert_msg(strcmp(err, want) == 0, "text %s: err '%s', expected '%s'", shown, err,
+  ck_assert_msg(strcmp(e.msg, want) == 0, "text %s: err '%s', expected '%s'", shown, e.msg,
                 want);
 }
 
@@ -574,26 +574,24 @@ START_TEST(text_check_counts_bytes_not_characters) {
 END_TEST
 
 START_TEST(text_check_uses_max_and_what_in_its_message) {
-  char err[PAT_ERRMAX] = "";
+  pat_err e = {0};
   ck_assert_int_eq(pat_text_check("owner", (const unsigned char *)"0123456789", 10, 10,
-                                  err, sizeof err), 0);
+                                  &e), 0);
   ck_assert_int_eq(pat_text_check("owner", (const unsigned char *)"0123456789A", 11, 10,
-                                  err, sizeof err), -1);
-  ck_assert_str_eq(err, "owner is longer than 10 bytes");
-  ck_assert_int_eq(pat_text_check("owner", (const unsigned char *)"a\x01", 2, 255, err,
-                                  sizeof err), -1);
-  ck_assert_str_eq(err, "owner contains a control character");
+                                  &e), -1);
+  ck_assert_str_eq(e.msg, "owner is longer than 10 bytes");
+  ck_assert_int_eq(pat_text_check("owner", (const unsigned char *)"a\x01", 2, 255, &e), -1);
+  ck_assert_str_eq(e.msg, "owner contains a control character");
 }
 END_TEST
 
 START_TEST(text_check_rejects_empty_text_and_null_pointer) {
-  char err[PAT_ERRMAX] = "";
-  ck_assert_int_eq(pat_text_check("name", (const unsigned char *)"", 0, 255, err,
-                                  sizeof err), -1);
-  ck_assert_msg(strncmp(err, "name ", 5) == 0, "err '%s'", err);
-  err[0] = '\0';
-  ck_assert_int_eq(pat_text_check("name", NULL, 0, 255, err, sizeof err), -1);
-  ck_assert_msg(strncmp(err, "name ", 5) == 0, "err '%s'", err);
+  pat_err e = {0};
+  ck_assert_int_eq(pat_text_check("name", (const unsigned char *)"", 0, 255, &e), -1);
+  ck_assert_msg(strncmp(e.msg, "name ", 5) == 0, "err '%s'", e.msg);
+  e.msg[0] = '\0';
+  ck_assert_int_eq(pat_text_check("name", NULL, 0, 255, &e), -1);
+  ck_assert_msg(strncmp(e.msg, "name ", 5) == 0, "err '%s'", e.msg);
 }
 END_TEST
 

@@ -47,10 +47,10 @@ START_TEST(every_default_passes_its_own_check) {
     ck_assert_int_eq(pat_setting_bind_default(st, 1, 2, id), SQLITE_OK);
     ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
     pat_setting_value val;
-    char err[PAT_ERRMAX] = "";
-    ck_assert_msg(pat_setting_check(id, sqlite3_column_value(st, 0), &val, err, sizeof err) == 0 &&
-                      pat_setting_bound(id, &val, err, sizeof err) == 0,
-                  "%s: %s", pat_setting_def_of(id)->key, err);
+    pat_err e = {0};
+    ck_assert_msg(pat_setting_check(id, sqlite3_column_value(st, 0), &val, &e) == 0 &&
+                      pat_setting_bound(id, &val, &e) == 0,
+                  "%s: %s", pat_setting_def_of(id)->key, e.msg);
     sqlite3_reset(st);
   }
   sqlite3_finalize(st);
@@ -59,27 +59,27 @@ END_TEST
 
 START_TEST(a_bad_value_is_refused_in_the_settings_own_words) {
   pat_setting_value val;
-  char err[PAT_ERRMAX];
+  pat_err e = {0};
   sqlite3_value *v = value_of("SELECT 'ALL'");
-  ck_assert_int_eq(pat_setting_check(PAT_SET_AUDIT, v, &val, err, sizeof err), -1);
-  ck_assert_str_eq(err, "audit must be 'off', 'changes' or 'all'");
+  ck_assert_int_eq(pat_setting_check(PAT_SET_AUDIT, v, &val, &e), -1);
+  ck_assert_str_eq(e.msg, "audit must be 'off', 'changes' or 'all'");
   sqlite3_value_free(v);
   v = value_of("SELECT 0");
-  ck_assert_int_eq(pat_setting_check(PAT_SET_DEFAULT_LIFETIME, v, &val, err, sizeof err), -1);
-  ck_assert_str_eq(err, "default_lifetime must be a positive integer of seconds");
+  ck_assert_int_eq(pat_setting_check(PAT_SET_DEFAULT_LIFETIME, v, &val, &e), -1);
+  ck_assert_str_eq(e.msg, "default_lifetime must be a positive integer of seconds");
   /* 0 is a last_used_interval (every use is written). */
-  ck_assert_int_eq(pat_setting_check(PAT_SET_LAST_USED_INTERVAL, v, &val, err, sizeof err), 0);
+  ck_assert_int_eq(pat_setting_check(PAT_SET_LAST_USED_INTERVAL, v, &val, &e), 0);
   sqlite3_value_free(v);
   v = value_of("SELECT NULL");
-  ck_assert_int_eq(pat_setting_check(PAT_SET_MAX_LIFETIME, v, &val, err, sizeof err), 0);
+  ck_assert_int_eq(pat_setting_check(PAT_SET_MAX_LIFETIME, v, &val, &e), 0);
   ck_assert_int_eq(val.is_null, 1);
-  ck_assert_int_eq(pat_setting_check(PAT_SET_PREFIX, v, &val, err, sizeof err), -1);
-  ck_assert_str_eq(err, "prefix must be at most 32 characters of A-Z, a-z, 0-9 and _");
+  ck_assert_int_eq(pat_setting_check(PAT_SET_PREFIX, v, &val, &e), -1);
+  ck_assert_str_eq(e.msg, "prefix must be at most 32 characters of A-Z, a-z, 0-9 and _");
   sqlite3_value_free(v);
   v = value_of("SELECT 315569520000"); /* one past the span of years 0000 to 9999 */
-  ck_assert_int_eq(pat_setting_check(PAT_SET_MAX_LIFETIME, v, &val, err, sizeof err), 0);
-  ck_assert_int_eq(pat_setting_bound(PAT_SET_MAX_LIFETIME, &val, err, sizeof err), -1);
-  ck_assert_str_eq(err, "max_lifetime may not exceed 315569519999 seconds (the years 0000 to 9999)");
+  ck_assert_int_eq(pat_setting_check(PAT_SET_MAX_LIFETIME, v, &val, &e), 0);
+  ck_assert_int_eq(pat_setting_bound(PAT_SET_MAX_LIFETIME, &val, &e), -1);
+  ck_assert_str_eq(e.msg, "max_lifetime may not exceed 315569519999 seconds (the years 0000 to 9999)");
   sqlite3_value_free(v);
 }
 END_TEST

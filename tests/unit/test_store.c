@@ -208,29 +208,43 @@ static const char *no_name(int i) {
   return NULL;
 }
 
-/* pat_store_query writes its reason into err, which may be c->errmsg, where
-** pat_store_stmt left the reason (pat_role_exists passes it): the reason must
-** survive (the fault suite saw "pat_owners: " with nothing after it). */
-START_TEST(a_failed_prepare_keeps_its_reason_when_err_is_the_connections_own) {
+/* A statement that can not be prepared says why through the caller's
+** error, for both ways of running one (the fault suite once saw
+** "pat_owners: " with nothing after it). */
+START_TEST(a_failed_prepare_gives_its_reason_to_the_caller) {
   static const pat_upper upper = {no_upper_event, no_name, no_name};
   sqlite3 *db = NULL;
   ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
   pat_conn *c = pat_conn_new(db, &upper);
   ck_assert_ptr_nonnull(c);
   sqlite3_stmt *row = NULL;
+  pat_err e = {0};
   /* No defaults database opened yet: the statement can not be prepared. */
   ck_assert_int_eq(pat_store_query(c, PAT_DB_DEFAULTS, PAT_STMT_ROLE_EXISTS,
-                                   PAT_ARGS(PAT_TEXT("ROOT")), &row, c->errmsg,
-                                   sizeof c->errmsg),
+                                   PAT_ARGS(PAT_TEXT("ROOT")), &row, &e),
                    -1);
   ck_assert_ptr_null(row);
-  ck_assert_str_eq(c->errmsg, "no store to read");
-  char err[PAT_ERRMAX] = "";
+  ck_assert_str_eq(e.msg, "no store to read");
+  pat_err e2 = {0};
   ck_assert_int_eq(pat_store_exec(c, PAT_DB_DEFAULTS, PAT_STMT_ROLE_EXISTS,
-                                  PAT_ARGS(PAT_TEXT("ROOT")), err, sizeof err),
+                                  PAT_ARGS(PAT_TEXT("ROOT")), &e2),
                    -1);
-  ck_assert_str_eq(err, "no store to read");
+  ck_assert_str_eq(e2.msg, "no store to read");
   pat_conn_unref(c);
+  ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
+}
+END_TEST
+
+/* A failed bind or allocation leaves the connection's message as it was
+** ("not an error"): the reason is then the code's own. */
+START_TEST(a_failure_is_named_by_its_code_when_the_connection_says_nothing) {
+  sqlite3 *db = NULL;
+  ck_assert_int_eq(sqlite3_open(":memory:", &db), SQLITE_OK);
+  ck_assert_str_eq(pat_db_reason(db, SQLITE_NOMEM), sqlite3_errstr(SQLITE_NOMEM));
+  sqlite3_stmt *st = NULL;
+  ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT * FROM nowhere", -1, &st, NULL), SQLITE_ERROR);
+  ck_assert_str_eq(pat_db_reason(db, SQLITE_ERROR), "no such table: nowhere");
+  ck_assert_str_eq(pat_db_reason(db, SQLITE_FULL), sqlite3_errstr(SQLITE_FULL));
   ck_assert_int_eq(sqlite3_close(db), SQLITE_OK);
 }
 END_TEST
@@ -363,7 +377,8 @@ Suite *store_suite(void) {
   tcase_add_test(tc, a_close_tried_from_a_trigger_of_pats_write_frees_nothing_in_use);
   tcase_add_test(tc, a_close_tried_from_the_applications_own_statement_leaves_nothing_behind);
   tcase_add_test(tc, the_hidden_anchor_table_can_not_be_used);
-  tcase_add_test(tc, a_failed_prepare_keeps_its_reason_when_err_is_the_connections_own);
+  tcase_add_test(tc, a_failed_prepare_gives_its_reason_to_the_caller);
+  tcase_add_test(tc, a_failure_is_named_by_its_code_when_the_connection_says_nothing);
   tcase_add_test(tc, cached_statements_are_reset_after_each_check_and_prepared_once);
   tcase_add_test(tc, another_connection_can_write_right_after_a_check);
   tcase_add_test(tc, loading_and_reading_write_nothing_to_the_file);
