@@ -539,7 +539,7 @@ __attribute__((noinline)) static long loop_floor_insert(sqlite3 *db, sqlite3_stm
 
 /* One side of a measurement: which loop, on what. */
 enum {
-  J_SELECT_PARAM, J_VERIFY, J_VERIFY_AT, J_HAS_RIGHT,
+  J_SELECT_PARAM, J_VERIFY, J_VERIFY_WRITTEN, J_VERIFY_AT, J_HAS_RIGHT,
   J_FLOOR_VERIFY, J_FLOOR_HAS_RIGHT, J_CREATE, J_FLOOR_INSERT
 };
 
@@ -556,6 +556,16 @@ static long run_job(const job *j, int start, int k) {
   switch (j->kind) {
     case J_SELECT_PARAM: return loop_select_param(j->st, j->set, start, k);
     case J_VERIFY: return loop_pat_verify(j->st, j->set, start, k);
+    case J_VERIFY_WRITTEN: {
+      /* The checks hold their bookkeeping (bookkeeping_delay): a read of
+      ** pat_tokens writes it, inside the timing, so the figure is what a
+      ** first use costs amortized, its write included. */
+      long wrong = loop_pat_verify(j->st, j->set, start, k);
+      sqlite3_stmt *w = prepare(j->db, "SELECT count(*) FROM pat_tokens WHERE id = -1");
+      wrong += sqlite3_step(w) != SQLITE_ROW;
+      sqlite3_finalize(w);
+      return wrong;
+    }
     case J_VERIFY_AT: return loop_pat_verify_at(j->st, j->set, start, k);
     case J_HAS_RIGHT: return loop_pat_has_right(j->st, j->set, j->right, start, k);
     case J_FLOOR_VERIFY: return loop_floor_verify(j->st, j->set, start, k);
@@ -758,12 +768,12 @@ static void bench_checks(store *s, const char *mode, int txn, int64_t n, samples
 static void bench_first_use(store *s, int64_t n, samples *sm) {
   sqlite3_stmt *v = prepare(s->pat, "SELECT pat_verify(?1)");
   sqlite3_stmt *fv = prepare(s->floor, floor_lookup_sql);
-  job pj = {J_VERIFY, s->pat, v, &sm->hit, NULL, NULL};
+  job pj = {J_VERIFY_WRITTEN, s->pat, v, &sm->hit, NULL, NULL};
   job fj = {J_FLOOR_VERIFY, s->floor, fv, &sm->hit, NULL, NULL};
   int k = sm->hit.n / (reps + 1);
   if (want("verify_first_use") && k > 0) {
     row *r = add_row("verify hit, writes last_used", n, s->name, "auto");
-    snprintf(r->note, sizeof r->note, "  (first use of each token)");
+    snprintf(r->note, sizeof r->note, "  (first use of each token, written in the timing)");
     measure(r, &pj, &fj, 0, k, 1);
   }
   /* Every sample token checked once, so that no later check writes (not
@@ -962,6 +972,12 @@ static void print_targets(const int64_t *levels, int nlevels) {
       const row *r = find("verify bad checksum", levels[l], st[m], md[m]);
       if (r) verdict("bad checksum / verify floor", where, ratio(r), 0.2, "");
     }
+  /* Issue 19: a check that is each token's first use holds its bookkeeping
+  ** and writes it in batches: amortized, at most 1.5x the verify floor. */
+  for (int m = 0; m < 4; m += 2) {
+    const row *r = find("verify hit, writes last_used", big, st[m], "auto");
+    if (r) verdict("pat_verify first use / verify floor", st[m], ratio(r), 1.5, "");
+  }
   for (int m = 0; m < 4; m += 2) {
     const row *r = find("create, 1 txn", big, st[m], "1 txn");
     if (r) verdict("pat_create / floor insert", st[m], ratio(r), 1.5, "");

@@ -6,7 +6,13 @@
 # The C bench loads dist/pat.so as an application does; compare.py needs
 # Debian's /usr/bin/python3, whose sqlite3 module can load extensions.
 # Databases and the last results go to bench/out/ (ignored by git).
-.PHONY: bench bench-c bench-py
+#   make bench-concurrency   not part of make bench: 1, 2 and 4 checker
+#                       processes and a writer on one WAL file, pat against
+#                       the floor (bench/concurrency.c); about 80 s here
+#                       (populating 100,000 tokens, then 36 phases of 2 s:
+#                       warm and cold, 3 counts, pat and floor, 3 reps);
+#                       BENCH_CONC_SECONDS=1 BENCH_CONC_REPS=1 for ~20 s
+.PHONY: bench bench-c bench-py bench-concurrency
 
 BENCH_BIN  := dist/bench
 BENCH_LIBS  = $(shell pkg-config --libs sqlite3 libsodium 2>/dev/null || echo -lsqlite3 -lsodium)
@@ -34,3 +40,19 @@ bench-py: dist/pat.so
 	cp dist/pat.so bench/out/pat.so
 	BENCH_EXT=bench/out/pat $(PYTHON) bench/compare.py > bench/out/compare.md
 	@cat bench/out/compare.md
+
+BENCH_CONC_BIN := dist/bench_concurrency
+
+$(BENCH_CONC_BIN): bench/concurrency.c
+	@mkdir -p dist
+	$(CC) -std=c11 -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BENCH_LIBS)
+
+# Fails (non-zero) on a wrong answer, an error, a crashed process, or when it
+# can not run; a missed target is printed as MISS.
+bench-concurrency: $(BENCH_CONC_BIN) dist/pat.so
+	@mkdir -p bench/out
+	cp dist/pat.so bench/out/pat.so
+	@BENCH_EXT=bench/out/pat ./$(BENCH_CONC_BIN) > bench/out/concurrency.md; rc=$$?; \
+	cat bench/out/concurrency.md; \
+	if [ $$rc -ne 0 ]; then echo "make bench-concurrency: FAILED (exit $$rc, see above)"; fi; \
+	exit $$rc
