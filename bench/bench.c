@@ -57,6 +57,11 @@ static const char rights_arg[] = "DATA_FETCH, DATA_CREATE, PROJECT_FETCH";
 static const char rights_json[] = "[\"DATA_CREATE\",\"DATA_FETCH\",\"PROJECT_FETCH\"]";
 static const char right_held[] = "DATA_FETCH";
 static const char right_not_held[] = "USER_DELETE";
+/* Rights on resources (issue 15): a check of one right on one resource,
+** against tokens holding 1 scoped entry and 50 of them (project:1 to
+** project:50, which sort around it in byte order). */
+static const char right_scoped[] = "DATA_FETCH@project:42";
+#define SCOPED_MANY 50
 
 static const char floor_schema[] =
     "CREATE TABLE IF NOT EXISTS floor_tokens("
@@ -682,16 +687,107 @@ static void measure(row *r, const job *pat, const job *fl, int txn, int k, int o
   print_row_progress(r);
 }
 
+static int str_cmp(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Adds n tokens holding `entries` scoped entries of DATA_FETCH (1: only
+** right_scoped) to both stores, as populate does, into *set. The floor
+** stores the list as pat does: sorted in byte order. */
+static void add_scoped(tokset *set, int n, int entries) {
+  char arg[SCOPED_MANY * 32], json[SCOPED_MANY * 32];
+  char names[SCOPED_MANY][32];
+  const char *sorted[SCOPED_MANY];
+  for (int i = 0; i < entries; i++) {
+    if (entries == 1) snprintf(names[i], sizeof names[i], "%s", right_scoped);
+    else snprintf(names[i], sizeof names[i], "DATA_FETCH@project:%d", i + 1);
+    sorted[i] = names[i];
+  }
+  qsort(sorted, (size_t)entries, sizeof sorted[0], str_cmp);
+  size_t a = 0, j = 0;
+  json[j++] = '[';
+  for (int i = 0; i < entries; i++) {
+    a += (size_t)snprintf(arg + a, sizeof arg - a, "%s%s", i ? "," : "", names[i]);
+    j += (size_t)snprintf(json + j, sizeof json - j, "%s\"%s\"", i ? "," : "", sorted[i]);
+  }
+  snprintf(json + j, sizeof json - j, "]");
+  sqlite3 *p = open_db(pat_path), *f = open_db(floor_path);
+  load_pat(p);
+  sqlite3_stmt *pc = prepare(p, pat_create_sql);
+  sqlite3_stmt *fi = prepare(f, floor_insert_sql);
+  int64_t from = bench_now - 3600, to = bench_now + 30 * 86400;
+  tokset_free(set);
+  tokset_alloc(set, n, 1);
+  exec(p, "BEGIN");
+  exec(f, "BEGIN");
+  for (int i = 0; i < n; i++) {
+    char owner[32], name[48];
+    snprintf(owner, sizeof owner, "user%d", i % 1000);
+    snprintf(name, sizeof name, "scoped %d of %d", i, entries);
+    sqlite3_bind_text(pc, 1, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(pc, 2, name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(pc, 3, arg, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(pc, 4, from);
+    sqlite3_bind_int64(pc, 5, to);
+    if (sqlite3_step(pc) != SQLITE_ROW || sqlite3_column_type(pc, 0) != SQLITE_TEXT)
+      die("pat_create: %s", sqlite3_errmsg(p));
+    tokset_put(set, i, (const char *)sqlite3_column_text(pc, 0));
+    sqlite3_reset(pc);
+    unsigned char d[32];
+    crypto_generichash(d, sizeof d, (const unsigned char *)set->tok[i], (size_t)set->len[i],
+                       NULL, 0);
+    sqlite3_bind_blob(fi, 1, d, sizeof d, SQLITE_STATIC);
+    sqlite3_bind_text(fi, 2, owner, -1, SQLITE_STATIC);
+    sqlite3_bind_text(fi, 3, name, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(fi, 4, from);
+    sqlite3_bind_int64(fi, 5, to);
+    sqlite3_bind_text(fi, 6, json, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(fi, 7, bench_now);
+    if (sqlite3_step(fi) != SQLITE_DONE) die("floor insert: %s", sqlite3_errmsg(f));
+    sqlite3_reset(fi);
+  }
+  exec(p, "COMMIT");
+  exec(f, "COMMIT");
+  /* pat stored the list the floor has. */
+  sqlite3_stmt *chk = prepare(p, "SELECT rights = ?1 FROM pat_store_tokens"
+                                 " WHERE id = (SELECT max(id) FROM pat_store_tokens)");
+  sqlite3_bind_text(chk, 1, json, -1, SQLITE_STATIC);
+  if (sqlite3_step(chk) != SQLITE_ROW || sqlite3_column_int(chk, 0) != 1)
+    die("pat stored another list than %s", json);
+  sqlite3_finalize(chk);
+  sqlite3_finalize(pc);
+  sqlite3_finalize(fi);
+  close_db(p);
+  close_db(f);
+}
+
 /* ------------------------------------------------------------ the run */
 
 typedef struct samples {
   tokset hit, expired, unknown, badck;
+  tokset scoped1, scoped50; /* made by add_scoped, at every level */
 } samples;
 
 static const char *only;
 
 /* Operation keys for BENCH_ONLY. */
 static int want(const char *key) { return listed(only, key); }
+
+/* Checks each scoped token once and writes what that held, so that the
+** timed checks write nothing (as bench_first_use does for the others). */
+static void warm_scoped(sqlite3 *p, const samples *sm) {
+  sqlite3_stmt *v = prepare(p, "SELECT pat_verify(?1)");
+  for (int k = 0; k < 2; k++) {
+    const tokset *set = k ? &sm->scoped50 : &sm->scoped1;
+    for (int i = 0; i < set->n; i++) {
+      sqlite3_bind_text(v, 1, set->tok[i], set->len[i], SQLITE_STATIC);
+      total_wrong += sqlite3_step(v) != SQLITE_ROW || sqlite3_column_type(v, 0) != SQLITE_INTEGER;
+      sqlite3_reset(v);
+    }
+  }
+  sqlite3_finalize(v);
+  query_int(p, "SELECT count(*) FROM pat_tokens WHERE id = -1");
+}
 
 static void bench_checks(store *s, const char *mode, int txn, int64_t n, samples *sm) {
   sqlite3_stmt *v = prepare(s->pat, "SELECT pat_verify(?1)");
@@ -723,6 +819,13 @@ static void bench_checks(store *s, const char *mode, int txn, int64_t n, samples
       {"has_right_not_held", "has_right not held",
        {J_HAS_RIGHT, s->pat, h, &sm->hit, right_not_held, NULL},
        {J_FLOOR_HAS_RIGHT, s->floor, fh, &sm->hit, right_not_held, NULL}},
+      /* The floor scans the rights text for the entry asked, exactly. */
+      {"has_right_resource", "has_right on a resource, 1 entry",
+       {J_HAS_RIGHT, s->pat, h, &sm->scoped1, right_scoped, NULL},
+       {J_FLOOR_HAS_RIGHT, s->floor, fh, &sm->scoped1, right_scoped, NULL}},
+      {"has_right_resource", "has_right on a resource, 50 entries",
+       {J_HAS_RIGHT, s->pat, h, &sm->scoped50, right_scoped, NULL},
+       {J_FLOOR_HAS_RIGHT, s->floor, fh, &sm->scoped50, right_scoped, NULL}},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     if (!want(cases[i].key)) continue;
@@ -872,6 +975,10 @@ static void run_level(int64_t n, int64_t *have, samples *sm, int first) {
   pick(&sm->hit, ns, 0, 1);
   pick(&sm->expired, ns, 1, 0);
   bad_checksums(&sm->badck, &sm->hit);
+  if (want("has_right_resource")) {
+    add_scoped(&sm->scoped1, ns, 1);
+    add_scoped(&sm->scoped50, ns, SCOPED_MANY);
+  }
 
   int want_wal = listed(modes, "wal_auto") || listed(modes, "wal_txn");
   int want_mem = listed(modes, "mem_auto") || listed(modes, "mem_txn");
@@ -888,6 +995,7 @@ static void run_level(int64_t n, int64_t *have, samples *sm, int first) {
     store *s = m == 0 ? &wal : &mem;
     if (m == 0 ? !want_wal : !want_mem) continue;
     bench_first_use(s, n, sm);
+    if (want("has_right_resource")) warm_scoped(s->pat, sm);
     if (m == 0) {
       /* The warm-up's writes left WAL frames; start both from a checkpoint. */
       exec(s->pat, "PRAGMA wal_checkpoint(TRUNCATE)");
@@ -965,6 +1073,14 @@ static void print_targets(const int64_t *levels, int nlevels) {
     const row *r = find("has_right held", big, st[m], md[m]);
     if (r) verdict("pat_has_right held / floor", where, ratio(r), 1.3, "");
   }
+  /* Issue 15: a check on a resource, 1 or 50 scoped entries held. */
+  for (int e = 0; e < 2; e++)
+    for (int m = 0; m < 4; m++) {
+      snprintf(where, sizeof where, "%s %s, %s", st[m], md[m], e ? "50 entries" : "1 entry");
+      const row *r = find(e ? "has_right on a resource, 50 entries"
+                            : "has_right on a resource, 1 entry", big, st[m], md[m]);
+      if (r) verdict("pat_has_right on a resource / floor", where, ratio(r), 1.3, "");
+    }
   /* The target names no N, and the floor is cheapest at the smallest. */
   for (int l = 0; l < nlevels; l++)
     for (int m = 0; m < 4; m++) {
@@ -1060,6 +1176,8 @@ int main(void) {
   tokset_free(&sm.expired);
   tokset_free(&sm.badck);
   tokset_free(&sm.unknown);
+  tokset_free(&sm.scoped1);
+  tokset_free(&sm.scoped50);
   free(pool);
   free(pool_used);
   remove_db(pat_path);

@@ -48,6 +48,7 @@ const char *pat_db_reason(sqlite3 *db, int rc);
 int pat_fail_more(pat_err *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #define PAT_RIGHT_MAX 64  /* bytes in one right name */
+#define PAT_RESOURCE_MAX 128 /* bytes in the resource of a right (RIGHT@resource) */
 #define PAT_NAME_MAX 255  /* bytes in a token's name */
 #define PAT_OWNER_MAX 255 /* bytes in an owner */
 

@@ -20,6 +20,7 @@
 #include "functions.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 typedef struct check_args {
@@ -212,51 +213,171 @@ void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   bookkeeping(c, p, &f, a.at, passed, passed ? NULL : window_denial(&f, a.at));
 }
 
-static void unknown_right(sqlite3_context *ctx, const char *right, int rn) {
+static void unknown_right(sqlite3_context *ctx, const char *right, size_t rn) {
   char shown[PAT_RIGHT_MAX + 1];
-  pat_right_show(shown, sizeof shown, right, (size_t)rn);
+  pat_right_show(shown, sizeof shown, right, rn);
   pat_errorf(ctx, "pat_has_right", "unknown right '%s'", shown);
 }
 
+/* What a pat_has_right call asks: one entry or a list of them ("RIGHT" or
+** "RIGHT@resource", INTERFACE.md, Rights on resources), each with its
+** right's place in the catalog once the policy is known. One entry, the
+** common case, points into the argument and allocates nothing. */
+typedef struct asked_entry {
+  pat_entry en;
+  const char *text; /* the whole entry, len bytes */
+  size_t len;
+  int k;
+} asked_entry;
+
+typedef struct asked {
+  asked_entry one, *v; /* v: &one, or sqlite3_malloc'd */
+  int n;
+  pat_strlist items;
+} asked;
+
+static void asked_free(asked *q) {
+  if (q->v != &q->one) sqlite3_free(q->v);
+  pat_strlist_free(&q->items);
+}
+
+static int entry_order(const void *a, const void *b) {
+  const asked_entry *x = a, *y = b;
+  int r = memcmp(x->text, y->text, x->len < y->len ? x->len : y->len);
+  return r != 0 ? r : x->len < y->len ? -1 : x->len > y->len;
+}
+
+/* Reads the right argument into q, the entries in byte order; checks each
+** one's shape. 0, or -1 after setting an SQL error (whatever the token: a
+** check asks about named rights on single resources). */
+static int read_rights(sqlite3_context *ctx, sqlite3_value *arg, asked *q) {
+  pat_err e = {0};
+  memset(q, 0, sizeof *q);
+  q->v = &q->one;
+  if (sqlite3_value_type(arg) != SQLITE_TEXT) {
+    pat_errorf(ctx, "pat_has_right", "right must be a text");
+    return -1;
+  }
+  const char *text = (const char *)sqlite3_value_text(arg);
+  size_t n = (size_t)sqlite3_value_bytes(arg);
+  if (text == NULL) {
+    unknown_right(ctx, "", 0);
+    return -1;
+  }
+  if (memchr(text, ',', n) == NULL && memchr(text, '[', n) == NULL) {
+    q->one.text = text;
+    q->one.len = n;
+    q->n = 1;
+  } else {
+    if (pat_rights_parse(text, n, &q->items, &e) != 0) {
+      pat_error(ctx, "pat_has_right", &e);
+      return -1;
+    }
+    q->v = sqlite3_malloc64((sqlite3_uint64)q->items.n * sizeof *q->v);
+    if (q->v == NULL) {
+      q->v = &q->one;
+      asked_free(q);
+      sqlite3_result_error_nomem(ctx);
+      return -1;
+    }
+    for (int i = 0; i < q->items.n; i++)
+      q->v[i] = (asked_entry){.text = q->items.v[i], .len = strlen(q->items.v[i])};
+    q->n = q->items.n;
+  }
+  for (int i = 0; i < q->n; i++) {
+    asked_entry *a = &q->v[i];
+    pat_entry_split(a->text, a->len, &a->en);
+    if (!pat_right_name_ok(a->en.name, a->en.name_len)) {
+      /* Not even the shape of a right name (a wildcard included): unknown,
+      ** whatever the token. */
+      unknown_right(ctx, a->en.name, a->en.name_len);
+      asked_free(q);
+      return -1;
+    }
+    if (pat_resource_check(&a->en, 0, &e) != 0) {
+      pat_error(ctx, "pat_has_right", &e);
+      asked_free(q);
+      return -1;
+    }
+  }
+  if (q->n > 1) qsort(q->v, (size_t)q->n, sizeof q->v[0], entry_order);
+  return 0;
+}
+
+/* Each entry's right in the policy's catalog. 0, or -1 for the first
+** unknown one, after setting its SQL error when ctx is given. */
+static int place_rights(sqlite3_context *ctx, const pat_policy *p, asked *q) {
+  for (int i = 0; i < q->n; i++) {
+    asked_entry *a = &q->v[i];
+    a->k = pat_policy_right(p, a->en.name, a->en.name_len);
+    if (a->k < 0) {
+      if (ctx != NULL) unknown_right(ctx, a->en.name, a->en.name_len);
+      return -1;
+    }
+  }
+  return 0;
+}
+
 /* The answer when there is no token to look up (malformed, or no store):
-** 0 for a right of the catalog, else an error. */
-static void answer_without_token(sqlite3_context *ctx, pat_conn *c, int which,
-                                 const char *right, int rn) {
+** 0 for rights of the catalog, else an error. */
+static void answer_without_token(sqlite3_context *ctx, pat_conn *c, int which, asked *q) {
   pat_err e = {0};
   const pat_policy *p = pat_policy_get(c, which, &e);
   if (p == NULL && which == PAT_DB_MAIN && pat_store_gone(c))
     p = pat_policy_get(c, PAT_DB_DEFAULTS, &e);
   if (p == NULL) pat_error(ctx, "pat_has_right", &e);
-  else if (pat_policy_right(p, right, (size_t)rn) >= 0) sqlite3_result_int(ctx, 0);
-  else unknown_right(ctx, right, rn);
+  else if (place_rights(ctx, p, q) == 0) sqlite3_result_int(ctx, 0);
 }
 
-/* Whether the token's stored rights (a sorted JSON array of names) hold
-** `right`: its name in quotes appears in the text. */
-static int holds(const unsigned char *rights, int n, const char *right, int rn) {
-  if (rights == NULL) return 0;
-  for (int i = 0; i + rn + 2 <= n; i++) {
-    if (rights[i] == '"' && rights[i + rn + 1] == '"' &&
-        memcmp(rights + i + 1, right, (size_t)rn) == 0)
+/* Whether the token's stored rights (a sorted JSON array of entries, NUL-
+** terminated) hold the entry asked: its right unscoped ("NAME"), or, for an
+** entry with a resource, "NAME@resource" or "NAME@stem*" for a stem that
+** begins it. Whole names only: the quotes around a name are part of what is
+** searched for. */
+static int holds(const unsigned char *rights, const pat_entry *en) {
+  char needle[PAT_RIGHT_MAX + 3];
+  size_t rn = en->name_len;
+  if (rights == NULL || rn > PAT_RIGHT_MAX) return 0;
+  const char *text = (const char *)rights;
+  needle[0] = '"';
+  memcpy(needle + 1, en->name, rn);
+  needle[rn + 1] = '"';
+  needle[rn + 2] = '\0';
+  if (strstr(text, needle) != NULL) return 1;
+  if (en->res == NULL) return 0;
+  needle[rn + 1] = '@';
+  for (const char *p = strstr(text, needle); p != NULL; p = strstr(p + 1, needle)) {
+    const char *sr = p + rn + 2, *q = strchr(sr, '"');
+    size_t sl = q != NULL ? (size_t)(q - sr) : strlen(sr);
+    if (sl == en->res_len && memcmp(sr, en->res, sl) == 0) return 1;
+    if (sl > 0 && sr[sl - 1] == '*' && sl - 1 <= en->res_len &&
+        memcmp(sr, en->res, sl - 1) == 0)
       return 1;
   }
   return 0;
 }
 
-/* Whether the token `id` holds `right`, from its row: its rights' hash was
-** not cached (or the row has none). The set is remembered under the hash
-** when the hash is the row's own. 0, or -1 with err. */
+/* The first entry asked (byte order) that the rights do not hold, or -1. */
+static int first_not_held(const unsigned char *rights, const asked *q) {
+  for (int i = 0; i < q->n; i++)
+    if (!holds(rights, &q->v[i].en)) return i;
+  return -1;
+}
+
+/* Whether the token `id` holds the entries, from its row: its rights' hash
+** was not cached (or the row has none). The set is remembered under the
+** hash when the hash is the row's own. 0, or -1 with err. */
 static int held_from_row(pat_conn *c, const pat_policy *p, int64_t id, int hashed,
-                         int64_t hash, const char *right, int rn, int *held, pat_err *e) {
+                         int64_t hash, const asked *q, int *missing, pat_err *e) {
   sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, PAT_STMT_RIGHTS, e);
-  *held = 0;
+  *missing = 0;
   if (st == NULL) return -1;
   int rc = sqlite3_bind_int64(st, 1, id);
   if (rc == SQLITE_OK) rc = sqlite3_step(st);
   if (rc == SQLITE_ROW) {
     const unsigned char *json = sqlite3_column_text(st, 0);
     int n = sqlite3_column_bytes(st, 0);
-    *held = holds(json, n, right, rn);
+    *missing = first_not_held(json, q);
     if (json != NULL && hashed && sqlite3_column_type(st, 1) == SQLITE_INTEGER &&
         sqlite3_column_int64(st, 1) == hash &&
         pat_rights_hash((const char *)json, (size_t)n) == hash)
@@ -268,13 +389,40 @@ static int held_from_row(pat_conn *c, const pat_policy *p, int64_t id, int hashe
   return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : -1;
 }
 
+/* The first entry asked (byte order) whose right the role does not grant,
+** or -1. */
+static int first_not_granted(const pat_policy *p, const char *role, const asked *q) {
+  for (int i = 0; i < q->n; i++)
+    if (!pat_policy_grants(p, role, q->v[i].k)) return i;
+  return -1;
+}
+
+/* The detail of a has_right event (sqlite3_malloc'd, or NULL): the entries
+** checked, or why the check failed. */
+static char *has_right_detail(const asked *q, const found_token *f, int64_t at, int valid,
+                              int missing, int refused, const char *role) {
+  char shown[PAT_RIGHT_MAX + 1];
+  if (!valid) return sqlite3_mprintf("%s", window_denial(f, at));
+  if (missing >= 0)
+    return sqlite3_mprintf("right not held: %.*s", (int)q->v[missing].len, q->v[missing].text);
+  if (refused >= 0) {
+    pat_right_show(shown, sizeof shown, role ? role : "", role ? strlen(role) : 0);
+    return sqlite3_mprintf("right not granted by role '%s': %.*s", shown,
+                           (int)q->v[refused].len, q->v[refused].text);
+  }
+  sqlite3_str *s = sqlite3_str_new(NULL);
+  for (int i = 0; i < q->n; i++)
+    sqlite3_str_appendf(s, "%s%.*s", i ? ", " : "", (int)q->v[i].len, q->v[i].text);
+  return sqlite3_str_finish(s);
+}
+
 void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   pat_conn *c = sqlite3_user_data(ctx);
   pat_err e = {0};
-  char detail[PAT_RIGHT_MAX * 2 + 64];
   const pat_policy *p;
   check_args a;
   found_token f;
+  asked q;
   int has_row = 0, gone = 0;
   if (pat_guard(c, 1, &e) != 0) {
     pat_error(ctx, "pat_has_right", &e);
@@ -282,25 +430,15 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   }
   if (read_args(ctx, "pat_has_right", argv[0], argc > 2 ? argv[2] : NULL, &a) != 0)
     return;
-  if (sqlite3_value_type(argv[1]) != SQLITE_TEXT) {
-    pat_errorf(ctx, "pat_has_right", "right must be a text");
-    return;
-  }
-  const char *right = (const char *)sqlite3_value_text(argv[1]);
-  int rn = sqlite3_value_bytes(argv[1]);
-  if (right == NULL || !pat_right_name_ok(right, (size_t)rn)) {
-    /* Not even the shape of a right name: unknown, whatever the token. */
-    unknown_right(ctx, right ? right : "", right ? rn : 0);
-    return;
-  }
+  if (read_rights(ctx, argv[1], &q) != 0) return;
   int which = pat_store_open(c, &e);
   if (which < 0) {
     pat_error(ctx, "pat_has_right", &e);
-    return;
+    goto out;
   }
   if (!a.well_formed || which != PAT_DB_MAIN) {
-    answer_without_token(ctx, c, which, right, rn);
-    return;
+    answer_without_token(ctx, c, which, &q);
+    goto out;
   }
   /* While no owner is listed, every token's owner has default_role and the
   ** plain lookup by digest is enough (if that changed meanwhile, look again
@@ -315,22 +453,21 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     st = lookup(c, id, &a, &has_row, &p, &gone, &e);
   }
   if (st == NULL) {
-    if (gone) answer_without_token(ctx, c, PAT_DB_DEFAULTS, right, rn);
+    if (gone) answer_without_token(ctx, c, PAT_DB_DEFAULTS, &q);
     else pat_error(ctx, "pat_has_right", &e);
-    return;
+    goto out;
   }
   int audit_all = pat_policy_audit(p) == PAT_AUDIT_ALL;
-  int k = pat_policy_right(p, right, (size_t)rn);
-  int held = 0, granted = 0, from_row = 0, hashed = 0;
+  int known = place_rights(NULL, p, &q) == 0;
+  int missing = -1, refused = -1, from_row = 0, hashed = 0;
   int64_t hash = 0;
   const char *role = NULL;
   char role_buf[PAT_OWNER_MAX + 1];
   memset(&f, 0, sizeof f);
-  detail[0] = '\0';
   if (has_row) {
     read_found(st, c->digest, &a, &f);
     if (id == PAT_STMT_HAS_RIGHT) {
-      held = holds(sqlite3_column_text(st, 5), sqlite3_column_bytes(st, 5), right, rn);
+      missing = first_not_held(sqlite3_column_text(st, 5), &q);
       role = pat_policy_role(p, (const char *)sqlite3_column_text(st, 6));
     } else if (f.found) {
       /* The index names the rights by hash: usually a set seen before. */
@@ -338,11 +475,11 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
       hashed = sqlite3_column_type(st, 5) == SQLITE_INTEGER;
       hash = sqlite3_column_int64(st, 5);
       const char *set = hashed ? pat_policy_set_get(p, hash, &n) : NULL;
-      if (set != NULL) held = holds((const unsigned char *)set, n, right, rn);
+      if (set != NULL) missing = first_not_held((const unsigned char *)set, &q);
       else from_row = 1;
       role = pat_policy_role(p, NULL);
     }
-    granted = pat_policy_grants(p, role, k);
+    if (known) refused = first_not_granted(p, role, &q);
     /* Only a deny event names the role, and a listed role is the
     ** statement's text: keep it past the reset then, and only then. */
     if (audit_all && role != NULL && id == PAT_STMT_HAS_RIGHT) {
@@ -351,26 +488,23 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
   }
   if (lookup_done(c, id, st, &e) != 0 ||
-      (from_row && held_from_row(c, p, f.id, hashed, hash, right, rn, &held, &e) != 0)) {
+      (from_row && held_from_row(c, p, f.id, hashed, hash, &q, &missing, &e) != 0)) {
     pat_error(ctx, "pat_has_right", &e);
-    return;
+    goto out;
   }
-  if (k < 0) {
-    unknown_right(ctx, right, rn);
-    return;
-  }
-  if (audit_all && f.found && held && !granted) {
-    char shown[PAT_RIGHT_MAX + 1];
-    pat_right_show(shown, sizeof shown, role ? role : "", role ? strlen(role) : 0);
-    snprintf(detail, sizeof detail, "right not granted by role '%s': %.*s", shown, rn, right);
+  if (!known) {
+    place_rights(ctx, p, &q);
+    goto out;
   }
   int valid = f.found && in_window(&f, a.at);
-  int passed = valid && held && granted;
+  int passed = valid && missing < 0 && refused < 0;
   sqlite3_result_int(ctx, passed);
   /* The event's detail, only when there is an event to write. */
-  if (!audit_all) detail[0] = '\0';
-  else if (passed) snprintf(detail, sizeof detail, "%.*s", rn, right);
-  else if (!valid) snprintf(detail, sizeof detail, "%s", window_denial(&f, a.at));
-  else if (!held) snprintf(detail, sizeof detail, "right not held: %.*s", rn, right);
+  char *detail = audit_all && f.found
+                     ? has_right_detail(&q, &f, a.at, valid, missing, refused, role)
+                     : NULL;
   bookkeeping(c, p, &f, a.at, passed, detail);
+  sqlite3_free(detail);
+out:
+  asked_free(&q);
 }

@@ -238,42 +238,147 @@ static void show(char *dst, size_t cap, const char *s) {
   pat_right_show(dst, cap, s, strlen(s));
 }
 
-static int find(const pat_catalog_entry *cat, int n, const char *name) {
-  return pat_search(cat, n, sizeof cat[0], name, strlen(name));
+/* ------------------------------------------------------------ resources */
+
+void pat_entry_split(const char *s, size_t n, pat_entry *out) {
+  const char *at = memchr(s, '@', n);
+  out->name = s;
+  out->name_len = at ? (size_t)(at - s) : n;
+  out->res = at ? at + 1 : NULL;
+  out->res_len = at ? n - out->name_len - 1 : 0;
+}
+
+static int resource_byte_ok(unsigned char ch) {
+  return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+         ch == '_' || ch == '.' || ch == ':' || ch == '/' || ch == '-';
+}
+
+int pat_resource_check(const pat_entry *en, int wildcard_ok, pat_err *e) {
+  char right[PAT_RIGHT_MAX + 1], res[PAT_RESOURCE_MAX + 16];
+  if (en->res == NULL) return 0;
+  pat_right_show(right, sizeof right, en->name, en->name_len);
+  pat_quote(res, sizeof res, en->res, en->res_len, PAT_RESOURCE_MAX);
+  if (en->res_len == 0) return pat_fail(e, "resource '' of %s is empty", right);
+  if (en->res_len > PAT_RESOURCE_MAX)
+    return pat_fail(e, "resource of %s is longer than %d bytes", right, PAT_RESOURCE_MAX);
+  for (size_t i = 0; i < en->res_len; i++) {
+    unsigned char ch = (unsigned char)en->res[i];
+    if (ch == '*' && i + 1 == en->res_len && wildcard_ok) continue;
+    if (ch == '*')
+      return pat_fail(e,
+                      wildcard_ok ? "resource '%s' of %s holds a '*' before its end"
+                                  : "resource '%s' of %s is a wildcard: a check asks about "
+                                    "one resource",
+                      res, right);
+    if (!resource_byte_ok(ch))
+      return pat_fail(e, "resource '%s' of %s holds a character that is not allowed", res,
+                      right);
+  }
+  return 0;
+}
+
+/* ------------------------------------------------------------- expansion */
+
+/* One entry of the list a token stores: "NAME" or "NAME@resource". */
+typedef struct stored_entry {
+  char *text; /* first: pat_search keys on it */
+  int absorbed;
+} stored_entry;
+
+static int entry_cmp(const void *a, const void *b) {
+  return strcmp(((const stored_entry *)a)->text, ((const stored_entry *)b)->text);
+}
+
+/* Whether `key` (n bytes) is an entry of the sorted list. */
+static int listed(const stored_entry *v, int count, const char *key, size_t n) {
+  return pat_search(v, count, sizeof v[0], key, n) >= 0;
+}
+
+/* Whether entry t ("NAME@res") is covered by another of the list: NAME
+** unscoped, or NAME@stem* for a stem that begins res (a shorter one, when
+** t is itself a wildcard). */
+static int absorbed(const stored_entry *v, int count, const char *t) {
+  char key[PAT_RIGHT_MAX + PAT_RESOURCE_MAX + 3];
+  const char *at = strchr(t, '@');
+  if (at == NULL) return 0;
+  size_t name_len = (size_t)(at - t), res_len = strlen(at + 1);
+  if (listed(v, count, t, name_len)) return 1;
+  size_t stems = at[res_len] == '*' ? res_len - 1 : res_len + 1;
+  memcpy(key, t, name_len + 1);
+  for (size_t k = 0; k < stems && k <= PAT_RESOURCE_MAX; k++) {
+    memcpy(key + name_len + 1, at + 1, k);
+    key[name_len + 1 + k] = '*';
+    if (listed(v, count, key, name_len + k + 2)) return 1;
+  }
+  return 0;
+}
+
+/* Adds "NAME" or "NAME@res" to the entries. 0, or -1 out of memory. */
+static int add_entry(stored_entry **v, int *n, int *cap, const char *name,
+                     const pat_entry *en) {
+  if (*n == *cap) {
+    int c = *cap ? *cap * 2 : 32;
+    stored_entry *w = sqlite3_realloc64(*v, (sqlite3_uint64)c * sizeof *w);
+    if (w == NULL) return -1;
+    *v = w;
+    *cap = c;
+  }
+  char *t = en->res ? sqlite3_mprintf("%s@%.*s", name, (int)en->res_len, en->res)
+                    : sqlite3_mprintf("%s", name);
+  if (t == NULL) return -1;
+  (*v)[(*n)++] = (stored_entry){t, 0};
+  return 0;
+}
+
+static char *to_json(const stored_entry *v, int n) {
+  sqlite3_str *s = sqlite3_str_new(NULL);
+  sqlite3_str_appendchar(s, 1, '[');
+  int first = 1;
+  for (int i = 0; i < n; i++) {
+    if (v[i].absorbed) continue;
+    if (!first) sqlite3_str_appendchar(s, 1, ',');
+    sqlite3_str_appendchar(s, 1, '"');
+    sqlite3_str_appendall(s, v[i].text);
+    sqlite3_str_appendchar(s, 1, '"');
+    first = 0;
+  }
+  sqlite3_str_appendchar(s, 1, ']');
+  if (sqlite3_str_errcode(s) != SQLITE_OK) {
+    sqlite3_free(sqlite3_str_finish(s));
+    return NULL;
+  }
+  return sqlite3_str_finish(s);
 }
 
 int pat_rights_expand(const pat_strlist *items, const pat_catalog_entry *catalog,
                       int ncatalog, const char *role, char **out, pat_err *e) {
   char shown[PAT_RIGHT_MAX + 1], role_shown[PAT_RIGHT_MAX + 1];
-  char *chosen = sqlite3_malloc64((sqlite3_uint64)ncatalog + 1);
-  int rc = -1;
+  stored_entry *v = NULL;
+  int n = 0, cap = 0, rc = -1;
   *out = NULL;
-  if (chosen == NULL) {
-    pat_fail(e, "out of memory");
-    return -1;
-  }
-  memset(chosen, 0, (size_t)ncatalog + 1);
   show(role_shown, sizeof role_shown, role);
   for (int i = 0; i < items->n; i++) {
-    const char *it = items->v[i];
-    size_t n = strlen(it), plen;
-    show(shown, sizeof shown, it);
-    if (is_wildcard(it, n, &plen)) {
+    pat_entry en;
+    size_t plen;
+    pat_entry_split(items->v[i], strlen(items->v[i]), &en);
+    pat_right_show(shown, sizeof shown, en.name, en.name_len);
+    if (pat_resource_check(&en, 1, e) != 0) goto done;
+    if (is_wildcard(en.name, en.name_len, &plen)) {
       int hits = 0;
       for (int k = 0; k < ncatalog; k++) {
-        if (catalog[k].grantable && strncmp(catalog[k].name, it, plen) == 0) {
-          chosen[k] = 1;
-          hits++;
-        }
+        if (!catalog[k].grantable || strncmp(catalog[k].name, en.name, plen) != 0) continue;
+        if (add_entry(&v, &n, &cap, catalog[k].name, &en) != 0) goto oom;
+        hits++;
       }
       if (hits == 0) {
-        pat_fail(e, "'%s' matches no right that role '%s' may grant",
-                 shown, role_shown);
+        pat_fail(e, "'%s' matches no right that role '%s' may grant", shown, role_shown);
         goto done;
       }
       continue;
     }
-    int k = pat_right_name_ok(it, n) ? find(catalog, ncatalog, it) : -1;
+    int k = pat_right_name_ok(en.name, en.name_len)
+                ? pat_search(catalog, ncatalog, sizeof catalog[0], en.name, en.name_len)
+                : -1;
     if (k < 0) {
       pat_fail(e, "unknown right '%s'", shown);
       goto done;
@@ -282,29 +387,29 @@ int pat_rights_expand(const pat_strlist *items, const pat_catalog_entry *catalog
       pat_fail(e, "role '%s' may not grant '%s'", role_shown, shown);
       goto done;
     }
-    chosen[k] = 1;
+    if (add_entry(&v, &n, &cap, catalog[k].name, &en) != 0) goto oom;
   }
-  sqlite3_str *s = sqlite3_str_new(NULL);
-  sqlite3_str_appendchar(s, 1, '[');
-  int first = 1;
-  for (int k = 0; k < ncatalog; k++) {
-    if (!chosen[k]) continue;
-    if (!first) sqlite3_str_appendchar(s, 1, ',');
-    sqlite3_str_appendchar(s, 1, '"');
-    sqlite3_str_appendall(s, catalog[k].name);
-    sqlite3_str_appendchar(s, 1, '"');
-    first = 0;
+  /* Sorted in byte order, without duplicates; then what another entry
+  ** covers goes. */
+  qsort(v, (size_t)n, sizeof v[0], entry_cmp);
+  int kept = 0;
+  for (int i = 0; i < n; i++) {
+    if (kept > 0 && strcmp(v[kept - 1].text, v[i].text) == 0) {
+      sqlite3_free(v[i].text);
+      continue;
+    }
+    v[kept++] = v[i];
   }
-  sqlite3_str_appendchar(s, 1, ']');
-  if (sqlite3_str_errcode(s) != SQLITE_OK) {
-    sqlite3_free(sqlite3_str_finish(s));
-    pat_fail(e, "out of memory");
-    goto done;
-  }
-  *out = sqlite3_str_finish(s);
+  n = kept;
+  for (int i = 0; i < n; i++) v[i].absorbed = absorbed(v, n, v[i].text);
+  if ((*out = to_json(v, n)) == NULL) goto oom;
   rc = 0;
+  goto done;
+oom:
+  pat_fail(e, "out of memory");
 done:
-  sqlite3_free(chosen);
+  for (int i = 0; i < n; i++) sqlite3_free(v[i].text);
+  sqlite3_free(v);
   return rc;
 }
 

@@ -114,9 +114,11 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
                               " rights_hash = CASE WHEN ?8 THEN ?10 ELSE rights_hash END"
                               " WHERE id = ?1",
     [PAT_STMT_TOKEN_DELETE] = "DELETE FROM main.pat_store_tokens WHERE id = ?1",
-    /* A right's name and how many tokens hold it. */
+    /* A right's name and how many tokens hold it, on any resource or none
+    ** ("NAME" or "NAME@resource" in their lists). */
     [PAT_STMT_RIGHT_HELD] = "SELECT r.name, (SELECT count(*) FROM main.pat_store_tokens AS t"
-                            "  WHERE instr(t.rights, '\"' || r.name || '\"') > 0)"
+                            "  WHERE instr(t.rights, '\"' || r.name || '\"') > 0"
+                            "     OR instr(t.rights, '\"' || r.name || '@') > 0)"
                             " FROM main.pat_store_rights AS r WHERE r.rowid = ?1",
     [PAT_STMT_RIGHT_EXISTS] = "SELECT 1 FROM main.pat_store_rights WHERE name = ?1",
     [PAT_STMT_RIGHT_INSERT] = "INSERT INTO main.pat_store_rights(name, category, description)"

@@ -47,6 +47,20 @@ void pat_right_show(char *dst, size_t cap, const char *s, size_t n);
 ** list) into items, which may still hold wildcards. 0, or -1 and err. */
 int pat_rights_parse(const char *in, size_t n, pat_strlist *out, pat_err *e);
 
+/* One entry of a rights list, "RIGHT" or "RIGHT@resource", split at its
+** first '@' (INTERFACE.md, Rights on resources); res is NULL without '@'.
+** Points into the text it was split from. */
+typedef struct pat_entry {
+  const char *name, *res;
+  size_t name_len, res_len;
+} pat_entry;
+
+void pat_entry_split(const char *s, size_t n, pat_entry *out);
+/* Checks an entry's resource, if any: 1..PAT_RESOURCE_MAX bytes of
+** [A-Za-z0-9_.:/-], and where wildcard_ok a '*' as its last byte. 0, or -1
+** and err naming the right and the problem. */
+int pat_resource_check(const pat_entry *en, int wildcard_ok, pat_err *e);
+
 /* One right of the catalog and whether the owner's role may grant it. */
 typedef struct pat_catalog_entry {
   const char *name;
@@ -54,8 +68,11 @@ typedef struct pat_catalog_entry {
 } pat_catalog_entry;
 
 /* Expands wildcards and checks every item against the catalog and the
-** role. `catalog` is sorted in byte order. `out` receives a sorted JSON
-** array without duplicates (sqlite3_malloc'd). 0, or -1 and err. */
+** role. `catalog` is sorted in byte order. `out` receives a JSON array of
+** the entries, sorted in byte order, without duplicates and without an
+** entry another one covers (an unscoped right covers its scoped entries, a
+** resource wildcard the resources it begins) (sqlite3_malloc'd). 0, or -1
+** and err. */
 int pat_rights_expand(const pat_strlist *items, const pat_catalog_entry *catalog,
                       int ncatalog, const char *role, char **out, pat_err *e);
 /* Text checks shared by pat_create and the tables' writes: 0 or -1 and err

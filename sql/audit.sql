@@ -33,7 +33,8 @@ SELECT DISTINCT t.id, t.owner, t.name, t.rights, t.status
 -- Tokens whose stored rights exceed what their owner's current role grants
 -- (after a demotion, or a right taken from a role). pat_has_right already
 -- refuses those rights; this shows which tokens to trim. An owner not in
--- pat_owners has the role of the setting default_role.
+-- pat_owners has the role of the setting default_role. An entry on a
+-- resource (DATA_FETCH@project:42) counts as its right, the part before '@'.
 SELECT t.id, t.owner, t.name, coalesce(o.role, s.value) AS role,
        json_group_array(r.value) AS not_granted
   FROM pat_tokens AS t
@@ -41,7 +42,8 @@ SELECT t.id, t.owner, t.name, coalesce(o.role, s.value) AS role,
   LEFT JOIN pat_owners AS o ON o.owner = t.owner
   JOIN pat_settings AS s ON s.key = 'default_role'
  WHERE NOT EXISTS (SELECT 1 FROM pat_roles AS g
-                    WHERE g.role = coalesce(o.role, s.value) AND g.right = r.value)
+                    WHERE g.role = coalesce(o.role, s.value)
+                      AND g.right = substr(r.value, 1, instr(r.value || '@', '@') - 1))
  GROUP BY t.id
  ORDER BY t.id;
 

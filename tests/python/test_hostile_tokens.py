@@ -181,8 +181,30 @@ class HostileTokenArgumentsTest(hostile.HostileInputTest):
             ("'DATA_*'", "DATA_*", unknown("DATA_*")),
             ("'_*'", "_*", unknown("_*")),
             ("'FOO_*'", "FOO_*", unknown("FOO_*")),
-            ("a list of rights", "DATA_FETCH,DATA_CREATE", unknown("DATA_FETCH,DATA_CREATE")),
-            ("a JSON array", '["DATA_FETCH"]', unknown('["DATA_FETCH"]')),
+            # rights on resources (INTERFACE.md, Rights on resources)
+            ("a resource with a space", "DATA_FETCH@proj ect",
+             "resource 'proj ect' of DATA_FETCH holds a character that is not allowed"),
+            ("a NUL in a resource", "DATA_FETCH@a\x00b",
+             "resource 'a?b' of DATA_FETCH holds a character that is not allowed"),
+            ("an empty resource", "DATA_FETCH@", "resource '' of DATA_FETCH is empty"),
+            ("a resource wildcard", "DATA_FETCH@project:*",
+             "resource 'project:*' of DATA_FETCH is a wildcard: a check asks about one "
+             "resource"),
+            ("'*' as the resource", "DATA_FETCH@*",
+             "resource '*' of DATA_FETCH is a wildcard: a check asks about one resource"),
+            ("a resource of 129 bytes", "DATA_FETCH@" + "a" * 129,
+             "resource of DATA_FETCH is longer than 128 bytes"),
+            ("a wildcard right on a resource", "DATA_*@x", unknown("DATA_*")),
+            ("an unknown right on a resource", "DATA_FECTH@x", unknown("DATA_FECTH")),
+            ("two '@'", "DATA_FETCH@a@b",
+             "resource 'a@b' of DATA_FETCH holds a character that is not allowed"),
+            ("a list with an unknown right", "DATA_FETCH, DATA_FECTH", unknown("DATA_FECTH")),
+            ("a list with a bad resource", '["DATA_FETCH", "DATA_FETCH@a b"]',
+             "resource 'a b' of DATA_FETCH holds a character that is not allowed"),
+            ("a list with an empty entry", "DATA_FETCH,,DATA_CREATE",
+             "rights has an empty name"),
+            ("a JSON array that is not one", '["DATA_FETCH"', 
+             "rights is not a valid JSON array of strings"),
             ("SQL injection", SQL_INJECTION, unknown(SQL_INJECTION)),
             ("SQL injection after a right", "DATA_FETCH' OR '1'='1",
              unknown("DATA_FETCH' OR '1'='1")),
@@ -217,6 +239,20 @@ class HostileTokenArgumentsTest(hostile.HostileInputTest):
                               call(H, junk, v), exp))
             cases.append(case("pat_has_right right (valid token, explicit at): " + label,
                               call(H, self.T, v, self.at), exp))
+        # lists and resources: T holds DATA_FETCH, unscoped
+        for label, right, want in [
+            ("a list of rights, one not held", "DATA_FETCH,DATA_CREATE", 0),
+            ("a JSON array of one right held", '["DATA_FETCH"]', 1),
+            ("a right held, on a resource", "DATA_FETCH@project:42", 1),
+            ("a list: the right held, on a resource and not", "DATA_FETCH@a, DATA_FETCH", 1),
+            ("a right not held, on a resource", "DATA_CREATE@project:42", 0),
+        ]:
+            cases.append(case("pat_has_right right (valid token): " + label,
+                              call(H, self.T, right), Is(want, changes=bool(want))))
+            cases.append(case("pat_has_right right (valid token, explicit at): " + label,
+                              call(H, self.T, right, self.at), Is(want)))
+            cases.append(case("pat_has_right right (malformed token): " + label,
+                              call(H, junk, right), Is(0)))
         # rights the role does not grant
         for label, tok, right, want in [
             ("right the token does not hold", self.T, "USER_DELETE", 0),
