@@ -24,7 +24,9 @@
 **     byte for byte a minted, undeleted token, and then it is that token's
 **     id; a minted token valid at the time asked always verifies;
 **   - pat_has_right is 1 only when pat_verify (same token and at) is not
-**     NULL and the token holds the right.
+**     NULL and the token holds the right, or every entry of a list of
+**     them, each on its resource if it names one (one token holds rights
+**     on resources only).
 */
 #include "fuzz_common.h"
 
@@ -37,8 +39,9 @@ typedef struct minted {
   const char *rights; /* as given to pat_create; the catalog check below */
 } minted;
 
-#define NMINTED 8
-#define EVE 4 /* tokens[EVE]: its owner's role no longer grants its right */
+#define NMINTED 9
+#define EVE 4    /* tokens[EVE]: its owner's role no longer grants its right */
+#define SCOPED 8 /* tokens[SCOPED]: rights on resources only */
 static minted tokens[NMINTED];
 static sqlite3 *db;
 static fz_template tmpl;
@@ -59,6 +62,8 @@ static void setup_store(sqlite3 *d) {
       {"pat_", "alice", "DATA_FETCH", now - 3000, now - 2000, 0},   /* expired */
       {"pat_", "alice", "DATA_FETCH", now + 20000000, now + 20001000, 0}, /* pending */
       {"pat_", "bob", "DATA_FETCH", now - 1000, now + 20000000, 1}, /* deleted */
+      {"pat_", "frank", "DATA_FETCH@project:42,DATA_CREATE@repo:a/*", now - 1000,
+       now + 20000000, 0},
   };
   fz_exec(d, "UPDATE pat_settings SET value = 'all' WHERE key = 'audit'");
   fz_exec(d, "INSERT INTO pat_owners VALUES ('eve', 'VIEWER')");
@@ -158,11 +163,67 @@ static int64_t verified_id(const result *r, const char *what) {
 
 static int holds(const minted *m, const char *right) {
   /* The rights the setup gave each token, expanded by hand. */
+  if (m == &tokens[SCOPED]) return 0; /* nothing unscoped */
   if (strcmp(m->rights, "*") == 0) return 1;
   if (strcmp(m->rights, "DATA_*") == 0) return strncmp(right, "DATA_", 5) == 0;
   if (strcmp(m->rights, "USER_FETCH,DATA_CREATE") == 0)
     return strcmp(right, "USER_FETCH") == 0 || strcmp(right, "DATA_CREATE") == 0;
   return strcmp(m->rights, right) == 0;
+}
+
+/* Whether m holds one entry, "NAME" or "NAME@resource", as the contract
+** says: an unscoped right on any resource; the scoped token's entries on
+** their resource or stem only. */
+static int holds_entry(const minted *m, const char *e, size_t n) {
+  const char *at = memchr(e, '@', n);
+  size_t nl = at ? (size_t)(at - e) : n;
+  char name[80];
+  if (nl >= sizeof name || memchr(e, 0, n) != NULL) return 0;
+  memcpy(name, e, nl);
+  name[nl] = '\0';
+  if (m != &tokens[SCOPED]) return holds(m, name);
+  if (at == NULL) return 0;
+  const char *res = at + 1;
+  size_t rl = n - nl - 1;
+  if (strcmp(name, "DATA_FETCH") == 0) return rl == 10 && memcmp(res, "project:42", 10) == 0;
+  if (strcmp(name, "DATA_CREATE") == 0) return rl >= 7 && memcmp(res, "repo:a/", 7) == 0;
+  return 0;
+}
+
+static int is_ws(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+/* Whether m holds every entry of a right argument: one entry as it is, a
+** comma list (entries trimmed), or a JSON array of strings; -1 where this
+** oracle can not tell (a JSON escape). */
+static int holds_all(const minted *m, const uint8_t *r, size_t n) {
+  size_t a = 0;
+  while (a < n && is_ws(r[a])) a++;
+  if (memchr(r, ',', n) == NULL && memchr(r, '[', n) == NULL)
+    return holds_entry(m, (const char *)r, n);
+  if (a < n && r[a] == '[') {
+    if (memchr(r, '\\', n) != NULL) return -1;
+    int any = 0;
+    for (size_t i = a + 1; i < n; i++) {
+      if (r[i] != '"') continue;
+      size_t j = i + 1;
+      while (j < n && r[j] != '"') j++;
+      if (j >= n) return 0;
+      if (!holds_entry(m, (const char *)r + i + 1, j - i - 1)) return 0;
+      any = 1;
+      i = j;
+    }
+    return any;
+  }
+  for (size_t i = 0; i <= n;) {
+    size_t j = i;
+    while (j < n && r[j] != ',') j++;
+    size_t b = i, e = j;
+    while (b < e && is_ws(r[b])) b++;
+    while (e > b && is_ws(r[e - 1])) e--;
+    if (!holds_entry(m, (const char *)r + b, e - b)) return 0;
+    i = j + 1;
+  }
+  return 1;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -181,7 +242,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   uint8_t *spliced = NULL;
   if (ttype == FZ_OMIT) { /* splice a minted token in place of each "%T" */
     const char *tok = tokens[(flags >> 6) & 3].text;
-    if ((flags >> 6) == 3) tok = tokens[3 + (tn % 5)].text;
+    if ((flags >> 6) == 3) tok = tokens[3 + (tn % 6)].text;
     size_t tl = strlen(tok);
     spliced = malloc(tn * (tl + 1) + 1);
     if (spliced == NULL) abort();
@@ -250,19 +311,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       fz_fail("pat_has_right answered something other than 0 or 1");
     if (r3.v == 1) {
       if (idx < 0) fz_fail("pat_has_right is 1 for a text that is no minted token");
-      char right[80];
-      if (rn >= sizeof right) fz_fail("pat_has_right is 1 for an over-long right");
-      memcpy(right, rp, rn);
-      right[rn] = '\0';
-      if (!holds(&tokens[idx], right)) fz_fail("pat_has_right is 1 for a right not held");
+      if (holds_all(&tokens[idx], rp, rn) == 0)
+        fz_fail("pat_has_right is 1 for a right not held");
       if (idx == EVE) fz_fail("pat_has_right is 1 for a right the owner's role no longer grants");
       if (!has_at && id_now == 0) fz_fail("pat_has_right is 1 where pat_verify is NULL");
-    } else if (!has_at && idx >= 0 && idx != EVE && id_now != 0 && rn < 80) {
-      char right[80];
-      memcpy(right, rp, rn);
-      right[rn] = '\0';
-      if (strlen(right) == rn && holds(&tokens[idx], right))
-        fz_fail("pat_has_right is 0 for a valid token that holds '%s'", right);
+    } else if (!has_at && idx >= 0 && idx != EVE && id_now != 0 && rn < 80 &&
+               memchr(rp, ',', rn) == NULL && memchr(rp, '[', rn) == NULL &&
+               holds_entry(&tokens[idx], (const char *)rp, rn)) {
+      fz_fail("pat_has_right is 0 for a valid token that holds '%.*s'", (int)rn, rp);
     }
   } else if (strncmp(r3.err, "pat_has_right: ", 15) != 0) {
     fz_fail("pat_has_right failed without naming itself: %s", r3.err);

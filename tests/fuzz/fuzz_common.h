@@ -267,9 +267,29 @@ FZ_FN void fz_check_invariants(sqlite3 *db, const char *after) {
   if (fz_int(db, "SELECT count(*) FROM pat_tokens WHERE json_valid(rights) = 0 "
                  "OR json_type(rights) <> 'array' OR json_array_length(rights) = 0") != 0)
     fz_fail("after %s: a token whose rights are not a non-empty JSON array", after);
+  /* An entry is "RIGHT" or "RIGHT@resource" (INTERFACE.md, Rights on
+  ** resources): its right in the catalog, its resource 1..128 bytes of
+  ** [A-Za-z0-9_.:/-] with at most a final '*'. */
   if (fz_int(db, "SELECT count(*) FROM pat_tokens t, json_each(t.rights) j "
-                 "WHERE j.value NOT IN (SELECT name FROM pat_rights)") != 0)
+                 "WHERE substr(j.value, 1, instr(j.value || '@', '@') - 1)"
+                 " NOT IN (SELECT name FROM pat_rights)") != 0)
     fz_fail("after %s: a token holds a right that is not in the catalog", after);
+  if (fz_int(db, "SELECT count(*) FROM (SELECT substr(j.value, instr(j.value, '@') + 1) AS r"
+                 " FROM pat_tokens t, json_each(t.rights) j WHERE instr(j.value, '@') > 0)"
+                 " WHERE length(r) NOT BETWEEN 1 AND 128 OR r GLOB '*[^A-Za-z0-9_.:/*-]*'"
+                 " OR substr(r, 1, length(r) - 1) GLOB '*[*]*'") != 0)
+    fz_fail("after %s: a token holds an entry whose resource is not allowed", after);
+  /* Sorted in byte order, each once, none covered by another. */
+  if (fz_int(db, "SELECT count(*) FROM pat_tokens t, json_each(t.rights) a,"
+                 " json_each(t.rights) b WHERE b.key = a.key + 1 AND NOT (a.value < b.value)") != 0)
+    fz_fail("after %s: a token's entries are not sorted and unique", after);
+  if (fz_int(db, "SELECT count(*) FROM pat_tokens t, json_each(t.rights) a,"
+                 " json_each(t.rights) b WHERE a.key <> b.key AND"
+                 " (substr(a.value, 1, length(b.value) + 1) = b.value || '@' OR"
+                 "  (substr(b.value, -1) = '*' AND"
+                 "   substr(a.value, 1, length(b.value) - 1) = substr(b.value, 1, length(b.value) - 1)))")
+      != 0)
+    fz_fail("after %s: a token keeps an entry that another covers", after);
   if (fz_int(db, "SELECT count(*) FROM pat_tokens WHERE length(name) = 0 "
                  "OR length(CAST(name AS BLOB)) > 255 OR length(owner) = 0") != 0)
     fz_fail("after %s: a token with an empty or over-long name or owner", after);

@@ -155,6 +155,15 @@ class CheckTest(PatTestCase):
         self.assertEqual(self.has_right(self.T, "DATA_FETCH@project:42"), 1)
         self.assertEqual(self.has_right(self.T, "DATA_CREATE@repo:acme/x"), 0)
 
+    def test_every_right_of_a_list_must_still_be_granted(self):
+        # in byte order the right the role still grants comes first
+        tok = self.create(owner="u2", rights="DATA_FETCH@project:42, PROJECT_UPDATE")
+        self.assertEqual(self.has_right(tok, "DATA_FETCH@project:42, PROJECT_UPDATE"), 1)
+        self.conn.execute("INSERT INTO pat_owners(owner, role) VALUES ('u2', 'VIEWER')")
+        self.assertEqual(self.has_right(tok, "DATA_FETCH@project:42"), 1)
+        self.assertEqual(self.has_right(tok, "DATA_FETCH@project:42, PROJECT_UPDATE"), 0)
+        self.assertEqual(self.has_right(tok, '["PROJECT_UPDATE", "DATA_FETCH@project:42"]'), 0)
+
     def test_a_list_passes_when_every_entry_holds(self):
         for rights, want in [
             ("DATA_FETCH@project:42, PROJECT_FETCH", 1),
