@@ -6,10 +6,24 @@
 
 Routes (each names the right its token must hold):
 
-    GET    /items      DATA_FETCH    list the items
+    GET    /items      DATA_FETCH    list the items of every collection
     POST   /items      DATA_CREATE   {"name": "..."} -> 201 and the new item
     GET    /items/N    DATA_FETCH    one item
     DELETE /items/N    DATA_DELETE   204
+
+Items live in collections (an item made through /items is in "default"),
+and each collection is a resource: a token may hold a right on one
+collection only (README, Rights on resources).
+
+    GET    /collections/C/items      DATA_FETCH@collection:C    its items
+    POST   /collections/C/items      DATA_CREATE@collection:C   a new item in C
+    GET    /collections/C/items/N    DATA_FETCH@collection:C    one item of C
+    DELETE /collections/C/items/N    DATA_DELETE@collection:C   204
+
+A token made with DATA_FETCH@collection:reports reads the collection
+"reports" and nothing else: not another collection, and not /items, which
+needs DATA_FETCH on every collection (unscoped). A token holding DATA_FETCH
+unscoped reads every collection.
 
 Errors are JSON {"status": <code>, "message": "..."}: 401 for a missing,
 malformed, unknown, expired or deleted token, 403 for a missing right, 400 for
@@ -102,6 +116,8 @@ def authenticate(db, authorization, right):
 # body) or (status, body, headers); body None sends no content, a Raw sends
 # itself as it is. Add routes here; right=None leaves authentication to the
 # handler (the web page's routes below use a session instead of a token).
+# A right may name a resource from the path: "{0}" is the path's first group
+# (its pattern admits only bytes a resource may hold).
 # ---------------------------------------------------------------------------
 ROUTES = []
 
@@ -127,11 +143,24 @@ def find_route(method, path):
     raise HttpError(404, f"no such path: {path}")
 
 
-ITEM = "SELECT id, name, owner, created_at FROM items"
+ITEM = "SELECT id, name, owner, created_at, collection FROM items"
+COLLECTION = r"/collections/([A-Za-z0-9_.-]{1,64})"
 
 
 def item(row):
-    return dict(zip(("id", "name", "owner", "created_at"), row))
+    return dict(zip(("id", "name", "owner", "created_at", "collection"), row))
+
+
+def new_item(req, collection):
+    body = req.json()
+    name = body.get("name") if isinstance(body, dict) else None
+    if not isinstance(name, str) or not name.strip():
+        raise HttpError(400, 'the body must be a JSON object {"name": "<non-empty text>"}')
+    row = req.db.execute(
+        "INSERT INTO items(name, owner, collection) VALUES (?, ?, ?)"
+        " RETURNING id, name, owner, created_at, collection",
+        (name, auth.token_owner(req.db, req.token_id), collection)).fetchone()
+    return 201, item(row)
 
 
 @route("GET", r"/items", "DATA_FETCH")
@@ -141,14 +170,7 @@ def list_items(req):
 
 @route("POST", r"/items", "DATA_CREATE")
 def create_item(req):
-    body = req.json()
-    name = body.get("name") if isinstance(body, dict) else None
-    if not isinstance(name, str) or not name.strip():
-        raise HttpError(400, 'the body must be a JSON object {"name": "<non-empty text>"}')
-    row = req.db.execute(
-        "INSERT INTO items(name, owner) VALUES (?, ?) RETURNING id, name, owner, created_at",
-        (name, auth.token_owner(req.db, req.token_id))).fetchone()
-    return 201, item(row)
+    return new_item(req, "default")
 
 
 @route("GET", r"/items/(\d+)", "DATA_FETCH")
@@ -163,6 +185,34 @@ def get_item(req, item_id):
 def delete_item(req, item_id):
     if req.db.execute("DELETE FROM items WHERE id = ?", (int(item_id),)).rowcount == 0:
         raise HttpError(404, f"no item {item_id}")
+    return 204, None
+
+
+@route("GET", COLLECTION + r"/items", "DATA_FETCH@collection:{0}")
+def list_collection(req, collection):
+    rows = req.db.execute(ITEM + " WHERE collection = ? ORDER BY id", (collection,))
+    return 200, {"items": [item(r) for r in rows]}
+
+
+@route("POST", COLLECTION + r"/items", "DATA_CREATE@collection:{0}")
+def create_in_collection(req, collection):
+    return new_item(req, collection)
+
+
+@route("GET", COLLECTION + r"/items/(\d+)", "DATA_FETCH@collection:{0}")
+def get_in_collection(req, collection, item_id):
+    row = req.db.execute(ITEM + " WHERE collection = ? AND id = ?",
+                         (collection, int(item_id))).fetchone()
+    if row is None:
+        raise HttpError(404, f"no item {item_id} in {collection}")
+    return 200, item(row)
+
+
+@route("DELETE", COLLECTION + r"/items/(\d+)", "DATA_DELETE@collection:{0}")
+def delete_in_collection(req, collection, item_id):
+    if req.db.execute("DELETE FROM items WHERE collection = ? AND id = ?",
+                      (collection, int(item_id))).rowcount == 0:
+        raise HttpError(404, f"no item {item_id} in {collection}")
     return 204, None
 
 
@@ -501,7 +551,8 @@ class Handler(BaseHTTPRequestHandler):
             right, handler, args = find_route(self.command, path)
             with contextlib.closing(connect(self.server.db_path, self.server.ext)) as self.db:
                 if right is not None:
-                    self.token_id = authenticate(self.db, self.headers.get("Authorization"), right)
+                    self.token_id = authenticate(self.db, self.headers.get("Authorization"),
+                                                 right.format(*args))
                 self.body = body
                 status, payload, *rest = handler(self, *args)
             headers = rest[0] if rest else {}
@@ -615,7 +666,11 @@ def main():
         with contextlib.closing(connect(args.db, args.ext)) as db:
             db.execute("PRAGMA journal_mode = WAL")  # readers and pat's bookkeeping never wait
             db.execute("CREATE TABLE IF NOT EXISTS items(id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-                       " owner TEXT, created_at TEXT NOT NULL DEFAULT (datetime('now')))")
+                       " owner TEXT, created_at TEXT NOT NULL DEFAULT (datetime('now')),"
+                       " collection TEXT NOT NULL DEFAULT 'default')")
+            # A database made before items had collections: theirs is "default".
+            if "collection" not in [r[1] for r in db.execute("PRAGMA table_info(items)")]:
+                db.execute("ALTER TABLE items ADD COLUMN collection TEXT NOT NULL DEFAULT 'default'")
             users.ensure_schema(db)  # the web page's users and sessions
             users.sync_owners(db)
     except sqlite3.Error as e:

@@ -153,6 +153,28 @@ new=$(tokens rotate "$(token_id rotating)")
 check "old value after tokens.py rotate" 401 "" -H "$(auth "$old")" "$url/items"
 check "new value after tokens.py rotate" 200 "" -H "$(auth "$new")" "$url/items"
 
+# ---- rights on resources: a collection per resource (README, Rights on resources)
+scoped=$(tokens create carol "reports only" DATA_FETCH@collection:reports,DATA_CREATE@collection:reports)
+case $scoped in pat_?*) ;; *) give_up "tokens.py create (scoped) failed: $(cat "$work/tokens.err")" ;; esac
+check "POST /collections/reports/items, token for reports" 201 \
+  "d['name'] == 'q3' and d['collection'] == 'reports' and d['owner'] == 'carol'" \
+  -H "$(auth "$scoped")" -d '{"name": "q3"}' "$url/collections/reports/items"
+check "GET /collections/reports/items, token for reports" 200 "[i['name'] for i in d['items']] == ['q3']" \
+  -H "$(auth "$scoped")" "$url/collections/reports/items"
+check "GET /collections/sales/items, token for reports" 403 "'DATA_FETCH@collection:sales' in d['message']" \
+  -H "$(auth "$scoped")" "$url/collections/sales/items"
+check "POST /collections/sales/items, token for reports" 403 "'DATA_CREATE@collection:sales' in d['message']" \
+  -H "$(auth "$scoped")" -d '{"name": "no"}' "$url/collections/sales/items"
+check "GET /items (every collection), token for reports" 403 "d['message'].endswith('DATA_FETCH')" \
+  -H "$(auth "$scoped")" "$url/items"
+check "DELETE in reports, token without DATA_DELETE there" 403 "'DATA_DELETE@collection:reports' in d['message']" \
+  -X DELETE -H "$(auth "$scoped")" "$url/collections/reports/items/3"
+check "GET /collections/reports/items, unscoped DATA_FETCH" 200 "[i['name'] for i in d['items']] == ['q3']" \
+  -H "$(auth "$reader")" "$url/collections/reports/items"
+check "GET /collections/sales/items, unscoped DATA_FETCH" 200 "d == {'items': []}" \
+  -H "$(auth "$reader")" "$url/collections/sales/items"
+check "GET /collections/bad name/items" 404 "" -H "$(auth "$full")" "$url/collections/bad%20name/items"
+
 # ---- a token sent in the path or the query string: answered, never logged
 # (plain, and spelt with %XX escapes, which the log shows decoded)
 pct() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n' | sed 's/../%&/g'; }
