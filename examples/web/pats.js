@@ -50,10 +50,34 @@ function editButton(t, field, label) {
   }, icon('pencil'));
 }
 
+// A token's entries by right: name -> [] (the right everywhere) or the
+// resources it is limited to (README, Rights on resources).
+function entriesByRight(list) {
+  const by = new Map();
+  for (const e of list) {
+    const at = e.indexOf('@');
+    const name = at < 0 ? e : e.slice(0, at);
+    if (at < 0) by.set(name, []);
+    else if (!by.has(name)) by.set(name, [e.slice(at + 1)]);
+    else if (by.get(name).length > 0) by.get(name).push(e.slice(at + 1));
+  }
+  return by;
+}
+
+function scopedChip(name, res, description, lost) {
+  return h('span', {
+    class: lost ? 'chip scoped lost' : 'chip scoped',
+    title: lost ? 'Your role no longer grants this permission: the token can not use it'
+      : `${description || name}, on ${res} only`,
+  }, name, h('span', { class: 'res' }, `@${res}`));
+}
+
 function rightsChips(t) {
-  const held = new Set(t.rights);
+  const by = entriesByRight(t.rights);
+  const held = new Set([...by].filter(([, res]) => res.length === 0).map(([n]) => n));
   const mayGrant = grantable();
   const chips = [];
+  const known = new Set(catalog.flatMap((c) => c.rights.map((r) => r.name)));
   for (const category of catalog) {
     const names = category.rights.map((r) => r.name);
     const mine = names.filter((n) => held.has(n));
@@ -72,6 +96,15 @@ function rightsChips(t) {
     }
   }
   for (const n of held) chips.push(h('span', { class: 'chip lost', title: 'Not in the catalog any more' }, n));
+  // rights held on resources only: shown apart, one chip per resource
+  for (const category of catalog) {
+    for (const r of category.rights) {
+      for (const res of by.get(r.name) || []) chips.push(scopedChip(r.name, res, r.description, !mayGrant.has(r.name)));
+    }
+  }
+  for (const [n, res] of by) {
+    if (!known.has(n)) for (const x of res) chips.push(scopedChip(n, x, '', true));
+  }
   return h('span', { class: 'chips' }, chips);
 }
 
@@ -156,8 +189,11 @@ function editInPlace(t, field, label, td) {
 // ---- permissions, grouped by category -------------------------------------------------
 // Only what the role may grant, plus (when editing) rights the token holds that
 // the role no longer grants, so that they can be taken away.
-function renderPicker(fieldset, selected, idPrefix) {
+// Each right may be limited to resources: the text box beside it takes them,
+// separated by commas or spaces (blank: everywhere).
+function renderPicker(fieldset, entries, idPrefix) {
   const mayGrant = grantable();
+  const selected = entriesByRight(entries);
   const groups = [];
   for (const category of catalog) {
     const rights = category.rights.filter((r) => r.grantable || selected.has(r.name));
@@ -165,15 +201,26 @@ function renderPicker(fieldset, selected, idPrefix) {
     const boxes = rights.map((r) => {
       const id = `${idPrefix}-${r.name}`;
       const lost = !mayGrant.has(r.name);
-      return h('label', { class: lost ? 'check lost' : 'check', for: id },
-        h('input', { type: 'checkbox', id, name: 'rights', value: r.name, checked: selected.has(r.name) }),
-        h('span', {}, h('span', { class: 'rname' }, r.name),
-          h('span', { class: 'rdesc' }, lost ? 'Your role no longer grants this: uncheck it to save' : r.description)));
+      const resources = h('input', {
+        type: 'text', class: 'res', id: `${id}-res`, 'data-right': r.name, autocomplete: 'off',
+        placeholder: 'everywhere', spellcheck: 'false', maxlength: 1000,
+        'aria-label': `Limit ${r.name} to these resources (comma-separated; blank: everywhere)`,
+        title: 'Limit to resources, for example project:42 or repo:acme/* (blank: everywhere)',
+        // typing a resource picks the right
+        oninput: (e) => { if (e.target.value.trim()) document.getElementById(id).checked = true; },
+      });
+      resources.value = (selected.get(r.name) || []).join(', ');
+      return h('div', { class: 'check-row' },
+        h('label', { class: lost ? 'check lost' : 'check', for: id },
+          h('input', { type: 'checkbox', id, name: 'rights', value: r.name, checked: selected.has(r.name) }),
+          h('span', {}, h('span', { class: 'rname' }, r.name),
+            h('span', { class: 'rdesc' }, lost ? 'Your role no longer grants this: uncheck it to save' : r.description))),
+        resources);
     });
     const toggle = h('button', {
       type: 'button', class: 'link', 'aria-label': `Select all of ${category.name}`,
       onclick: () => {
-        const inputs = [...group.querySelectorAll('input:not(:disabled)')];
+        const inputs = [...group.querySelectorAll('input[type=checkbox]:not(:disabled)')];
         const all = inputs.every((i) => i.checked);
         inputs.forEach((i) => { i.checked = !all; });
       },
@@ -186,8 +233,14 @@ function renderPicker(fieldset, selected, idPrefix) {
   return `Your role, ${me.role}, may grant these ${n} permission${n === 1 ? '' : 's'}. Give the token only what it needs.`;
 }
 
+// The entries to send: each checked right, on each resource typed beside it
+// (RIGHT@resource), or everywhere (RIGHT) when none is.
 function checkedRights(fieldset) {
-  return [...fieldset.querySelectorAll('input[name=rights]:checked')].map((i) => i.value);
+  return [...fieldset.querySelectorAll('input[name=rights]:checked')].flatMap((i) => {
+    const box = fieldset.querySelector(`input.res[data-right="${i.value}"]`);
+    const res = box ? box.value.split(/[\s,]+/).filter(Boolean) : [];
+    return res.length ? res.map((x) => `${i.value}@${x}`) : [i.value];
+  });
 }
 
 // showFieldError(form, err): next to the field pat's refusal is about, else at the form's foot
@@ -208,7 +261,7 @@ function openCreate() {
   now.setSeconds(0, 0);
   $('create-from').value = localInput(now);
   $('create-to').value = localInput(new Date(now.getTime() + (me.default_lifetime || 2592000) * 1000));
-  $('create-rights-hint').textContent = renderPicker($('create-rights'), new Set(), 'create');
+  $('create-rights-hint').textContent = renderPicker($('create-rights'), [], 'create');
   $('create-dialog').showModal();
   $('create-name').focus();
 }
@@ -297,7 +350,7 @@ function openRights(t) {
   const form = $('rights-form');
   clearErrors(form);
   $('rights-title').textContent = `Permissions of “${t.name}”`;
-  $('rights-hint').textContent = renderPicker($('rights-picker'), new Set(t.rights), 'edit');
+  $('rights-hint').textContent = renderPicker($('rights-picker'), t.rights, 'edit');
   $('rights-dialog').showModal();
   $('rights-picker').querySelector('input')?.focus();
 }

@@ -422,6 +422,53 @@ async function run(context, page, problems) {
     equal(await callApi('GET', '/items', fresh), 401, 'GET /items with the deleted token');
   });
 
+  // rights on resources (README, Rights on resources): the example API has a collection per resource
+  let scopedId;
+  let scoped;
+  await step('create a token for one collection: a resource beside its right (screenshot of the form)', async () => {
+    await page.click('[data-action="create"]');
+    await page.locator('#create-dialog[open]').waitFor();
+    await page.fill('#create-name', 'reports reader');
+    await page.fill('#create-DATA_FETCH-res', 'collection:reports');
+    assert(await page.isChecked('#create-DATA_FETCH'), 'typing a resource does not pick its right');
+    await page.locator('#create-dialog').screenshot({ path: path.join(SHOTS, 'pats-create-scoped.png') });
+    await page.click('#create-submit');
+    await page.locator('#token-dialog[open]').waitFor();
+    scoped = (await page.innerText('#token-value')).trim();
+    assert(TOKEN_RE.test(scoped), `not a token: ${scoped}`);
+    await page.click('#token-done');
+    await page.locator('#token-dialog').waitFor({ state: 'hidden' });
+    scopedId = Number(await page.locator('#token-rows tr', { hasText: 'reports reader' }).getAttribute('data-token-id'));
+    equal(tokenRow(scopedId).rights, '["DATA_FETCH@collection:reports"]', 'rights in pat_tokens');
+    equal(await callApi('GET', '/collections/reports/items', scoped), 200, 'GET its collection');
+    equal(await callApi('GET', '/collections/sales/items', scoped), 403, 'GET another collection');
+    equal(await callApi('GET', '/items', scoped), 403, 'GET every collection');
+    const chip = row(scopedId).locator('.chip.scoped');
+    equal((await chip.innerText()).trim(), 'DATA_FETCH@collection:reports', 'the scoped chip');
+  });
+
+  await step('edit it with the star control: a second collection; a bad resource is refused (screenshot)', async () => {
+    await row(scopedId).locator('[data-action="edit-rights"]').click();
+    await page.locator('#rights-dialog[open]').waitFor();
+    equal(await page.inputValue('#edit-DATA_FETCH-res'), 'collection:reports', 'the resource shown for editing');
+    await page.fill('#edit-DATA_FETCH-res', 'collection:reports collection:sa#les');
+    await page.click('#rights-form button[type=submit]');
+    const error = page.locator('#rights-error');
+    await until(async () => (await error.innerText()).includes('may hold only letters'), 'the error');
+    equal(tokenRow(scopedId).rights, '["DATA_FETCH@collection:reports"]', 'rights unchanged after the refusal');
+    await page.fill('#edit-DATA_FETCH-res', 'collection:reports, collection:sales');
+    await page.click('#rights-form button[type=submit]');
+    await page.locator('#rights-dialog').waitFor({ state: 'hidden' });
+    await until(async () => (await row(scopedId).locator('.chip.scoped').count()) === 2, 'two scoped chips');
+    equal(tokenRow(scopedId).rights, '["DATA_FETCH@collection:reports","DATA_FETCH@collection:sales"]', 'rights in pat_tokens');
+    equal(await callApi('GET', '/collections/sales/items', scoped), 200, 'GET the second collection');
+    equal(await callApi('GET', '/items', scoped), 403, 'GET every collection, still');
+    await page.waitForTimeout(1700); // let the row highlight fade
+    await page.setViewportSize({ width: 1280, height: 560 });
+    await shot('pats-scoped.png');
+    await page.setViewportSize({ width: 1280, height: 860 });
+  });
+
   await step('the audit view is for ROOT only', async () => {
     const res = await page.goto(URL_ + '/web/audit');
     equal(res.status(), 403, '/web/audit as AUTHOR');
