@@ -56,3 +56,23 @@ bench-concurrency: $(BENCH_CONC_BIN) dist/pat.so
 	cat bench/out/concurrency.md; \
 	if [ $$rc -ne 0 ]; then echo "make bench-concurrency: FAILED (exit $$rc, see above)"; fi; \
 	exit $$rc
+
+# bench-create-parts: not part of make bench. Where pat_create's time over
+# its floor goes (issue 19, bench/README.md): the floor INSERT, the same
+# INSERT into pat's store, pat's own INSERT, the token made as pat makes it
+# (ext/token.c and ext/crypto.c linked in), a minimal SQL function doing all
+# that, and pat_create itself, alternating in one run (bench/create_parts.c).
+# About 25 s here; CP_N, CP_MODES, CP_REPS, CP_ONLY: see the source.
+.PHONY: bench-create-parts
+BENCH_PARTS_BIN := dist/bench_create_parts
+
+$(BENCH_PARTS_BIN): bench/create_parts.c dist/core/token.o dist/core/crypto.o dist/schema_sql.h
+	@mkdir -p dist
+	$(CC) -std=c11 -D_DEFAULT_SOURCE -DSQLITE_CORE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Idist -Iext \
+	  -o $@ $< dist/core/token.o dist/core/crypto.o $(BENCH_LIBS)
+
+bench-create-parts: $(BENCH_PARTS_BIN) dist/pat.so
+	@mkdir -p bench/out
+	cp dist/pat.so bench/out/pat.so
+	BENCH_EXT=bench/out/pat ./$(BENCH_PARTS_BIN) > bench/out/create_parts.md
+	@cat bench/out/create_parts.md
