@@ -46,6 +46,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define BENCH_PROG "bench"
+#include "bench_util.h"
+
 #define TOK_CAP 64 /* room for one token: prefix + 38 characters */
 #define MAX_LEVELS 8
 #define MAX_REPS 64
@@ -63,19 +66,6 @@ static const char right_not_held[] = "USER_DELETE";
 static const char right_scoped[] = "DATA_FETCH@project:42";
 #define SCOPED_MANY 50
 
-static const char floor_schema[] =
-    "CREATE TABLE IF NOT EXISTS floor_tokens("
-    " id INTEGER PRIMARY KEY,"
-    " digest BLOB NOT NULL UNIQUE,"
-    " owner TEXT NOT NULL,"
-    " name TEXT NOT NULL,"
-    " valid_from INTEGER NOT NULL,"
-    " valid_to INTEGER NOT NULL,"
-    " rights TEXT NOT NULL,"
-    " created_at INTEGER NOT NULL)";
-static const char floor_insert_sql[] =
-    "INSERT INTO floor_tokens(digest, owner, name, valid_from, valid_to, rights,"
-    " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 static const char floor_lookup_sql[] =
     "SELECT id, valid_from, valid_to FROM floor_tokens WHERE digest = ?1";
 static const char floor_lookup_rights_sql[] =
@@ -89,17 +79,6 @@ static const char pat_create_sql[] = "SELECT pat_create(?1, ?2, ?3, ?4, ?5)";
 
 /* ------------------------------------------------------------ utilities */
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fputs("bench: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputc('\n', stderr);
-  exit(2);
-}
-
 static void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void progress(const char *fmt, ...) {
   va_list ap;
@@ -107,33 +86,6 @@ static void progress(const char *fmt, ...) {
   vfprintf(stderr, fmt, ap);
   va_end(ap);
   fputc('\n', stderr);
-}
-
-static int64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static void exec(sqlite3 *db, const char *sql) {
-  char *msg = NULL;
-  if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-    die("%s: %s", sql, msg ? msg : sqlite3_errmsg(db));
-}
-
-static sqlite3_stmt *prepare(sqlite3 *db, const char *sql) {
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
-    die("prepare %s: %s", sql, sqlite3_errmsg(db));
-  return st;
-}
-
-static int64_t query_int(sqlite3 *db, const char *sql) {
-  sqlite3_stmt *st = prepare(db, sql);
-  if (sqlite3_step(st) != SQLITE_ROW) die("%s: %s", sql, sqlite3_errmsg(db));
-  int64_t v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  return v;
 }
 
 static sqlite3 *open_db(const char *path) {
@@ -158,15 +110,6 @@ static void load_pat(sqlite3 *db) {
 static void close_db(sqlite3 *db) {
   if (db != NULL && sqlite3_close(db) != SQLITE_OK)
     die("close: %s", sqlite3_errmsg(db));
-}
-
-static long env_long(const char *name, long def, long lo, long hi) {
-  const char *s = getenv(name);
-  if (s == NULL || *s == '\0') return def;
-  char *end = NULL;
-  long v = strtol(s, &end, 10);
-  if (*end != '\0' || v < lo || v > hi) die("%s must be an integer in [%ld, %ld]", name, lo, hi);
-  return v;
 }
 
 /* 1 when `key` is in the comma list `list` (NULL or empty: everything). */

@@ -77,6 +77,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#define BENCH_PROG "create_parts"
+#include "bench_util.h"
+
 /* The one source of pat's DDL, as the extension compiles it in. */
 static const char pat_schema[] =
 #include "schema_sql.h"
@@ -86,19 +89,6 @@ static const char rights_arg[] = "DATA_FETCH, DATA_CREATE, PROJECT_FETCH";
 static const char rights_json[] = "[\"DATA_CREATE\",\"DATA_FETCH\",\"PROJECT_FETCH\"]";
 
 /* bench.c's floor, as it is there. */
-static const char floor_schema[] =
-    "CREATE TABLE IF NOT EXISTS floor_tokens("
-    " id INTEGER PRIMARY KEY,"
-    " digest BLOB NOT NULL UNIQUE,"
-    " owner TEXT NOT NULL,"
-    " name TEXT NOT NULL,"
-    " valid_from INTEGER NOT NULL,"
-    " valid_to INTEGER NOT NULL,"
-    " rights TEXT NOT NULL,"
-    " created_at INTEGER NOT NULL)";
-static const char floor_insert_sql[] =
-    "INSERT INTO floor_tokens(digest, owner, name, valid_from, valid_to, rights,"
-    " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
 
 /* pat's statements, copied from ext/store.c (keep them in step). */
 #define IF_POLICY(x)                                                               \
@@ -149,53 +139,6 @@ static const char *const part_what[NPARTS] = {
 #define MAX_LEVELS 8
 
 /* ------------------------------------------------------------ utilities */
-
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fputs("create_parts: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputc('\n', stderr);
-  exit(2);
-}
-
-static int64_t now_ns(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static void exec(sqlite3 *db, const char *sql) {
-  char *msg = NULL;
-  if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-    die("%.60s: %s", sql, msg ? msg : sqlite3_errmsg(db));
-}
-
-static sqlite3_stmt *prepare(sqlite3 *db, const char *sql) {
-  sqlite3_stmt *st = NULL;
-  if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
-    die("prepare %.60s: %s", sql, sqlite3_errmsg(db));
-  return st;
-}
-
-static int64_t query_int(sqlite3 *db, const char *sql) {
-  sqlite3_stmt *st = prepare(db, sql);
-  if (sqlite3_step(st) != SQLITE_ROW) die("%s: %s", sql, sqlite3_errmsg(db));
-  int64_t v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  return v;
-}
-
-static long env_long(const char *name, long def, long lo, long hi) {
-  const char *s = getenv(name);
-  if (s == NULL || *s == '\0') return def;
-  char *end = NULL;
-  long v = strtol(s, &end, 10);
-  if (*end != '\0' || v < lo || v > hi) die("%s must be an integer in [%ld, %ld]", name, lo, hi);
-  return v;
-}
 
 static int listed(const char *list, const char *key) {
   if (list == NULL || *list == '\0') return 1;

@@ -17,7 +17,7 @@
 BENCH_BIN  := dist/bench
 BENCH_LIBS  = $(shell pkg-config --libs sqlite3 libsodium 2>/dev/null || echo -lsqlite3 -lsodium)
 
-$(BENCH_BIN): bench/bench.c
+$(BENCH_BIN): bench/bench.c bench/bench_util.h
 	@mkdir -p dist
 	$(CC) -std=c11 -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BENCH_LIBS)
 
@@ -43,7 +43,7 @@ bench-py: dist/pat.so
 
 BENCH_CONC_BIN := dist/bench_concurrency
 
-$(BENCH_CONC_BIN): bench/concurrency.c
+$(BENCH_CONC_BIN): bench/concurrency.c bench/bench_util.h
 	@mkdir -p dist
 	$(CC) -std=c11 -D_DEFAULT_SOURCE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -o $@ $< $(BENCH_LIBS)
 
@@ -66,7 +66,7 @@ bench-concurrency: $(BENCH_CONC_BIN) dist/pat.so
 .PHONY: bench-create-parts
 BENCH_PARTS_BIN := dist/bench_create_parts
 
-$(BENCH_PARTS_BIN): bench/create_parts.c dist/core/token.o dist/core/crypto.o dist/schema_sql.h
+$(BENCH_PARTS_BIN): bench/create_parts.c bench/bench_util.h dist/core/token.o dist/core/crypto.o dist/schema_sql.h
 	@mkdir -p dist
 	$(CC) -std=c11 -D_DEFAULT_SOURCE -DSQLITE_CORE $(WARN) $(CFLAGS) $(PKG_CFLAGS) -Idist -Iext \
 	  -o $@ $< dist/core/token.o dist/core/crypto.o $(BENCH_LIBS)
