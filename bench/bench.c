@@ -88,43 +88,6 @@ static void progress(const char *fmt, ...) {
   fputc('\n', stderr);
 }
 
-static sqlite3 *open_db(const char *path) {
-  sqlite3 *db = NULL;
-  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-      SQLITE_OK)
-    die("open %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
-  return db;
-}
-
-static const char *ext_path = "dist/pat";
-
-/* What an application does to use pat. */
-static void load_pat(sqlite3 *db) {
-  char *msg = NULL;
-  if (sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 1, NULL) != SQLITE_OK ||
-      sqlite3_load_extension(db, ext_path, NULL, &msg) != SQLITE_OK)
-    die("load %s: %s", ext_path, msg ? msg : sqlite3_errmsg(db));
-  sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
-}
-
-static void close_db(sqlite3 *db) {
-  if (db != NULL && sqlite3_close(db) != SQLITE_OK)
-    die("close: %s", sqlite3_errmsg(db));
-}
-
-/* 1 when `key` is in the comma list `list` (NULL or empty: everything). */
-static int listed(const char *list, const char *key) {
-  if (list == NULL || *list == '\0') return 1;
-  size_t n = strlen(key);
-  for (const char *p = list; *p;) {
-    const char *e = strchr(p, ',');
-    size_t len = e ? (size_t)(e - p) : strlen(p);
-    if (len == n && memcmp(p, key, n) == 0) return 1;
-    p += len + (e != NULL);
-  }
-  return 0;
-}
-
 /* ------------------------------------------------------------ the tokens */
 
 /* Every token the bench made (the plaintexts, in the order of their ids). */

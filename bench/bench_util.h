@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #ifndef BENCH_PROG
@@ -82,5 +83,45 @@ static inline long env_long(const char *name, long def, long lo, long hi) {
   if (*end != '\0' || v < lo || v > hi) die("%s must be an integer in [%ld, %ld]", name, lo, hi);
   return v;
 }
+
+/* 1 when `key` is in the comma list `list` (NULL or empty: everything). */
+static inline int listed(const char *list, const char *key) {
+  if (list == NULL || *list == '\0') return 1;
+  size_t n = strlen(key);
+  for (const char *p = list; *p;) {
+    const char *e = strchr(p, ',');
+    size_t len = e ? (size_t)(e - p) : strlen(p);
+    if (len == n && memcmp(p, key, n) == 0) return 1;
+    p += len + (e != NULL);
+  }
+  return 0;
+}
+
+static inline sqlite3 *open_db(const char *path) {
+  sqlite3 *db = NULL;
+  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+      SQLITE_OK)
+    die("open %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+  return db;
+}
+
+static inline void close_db(sqlite3 *db) {
+  if (db != NULL && sqlite3_close(db) != SQLITE_OK) die("close: %s", sqlite3_errmsg(db));
+}
+
+/* The extension the benches load (BENCH_EXT); what an application does to
+** use it. */
+static const char *ext_path = "dist/pat";
+
+static inline void load_pat_at(sqlite3 *db, const char *path) {
+  char *msg = NULL;
+  if (sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 1, NULL) != SQLITE_OK ||
+      sqlite3_load_extension(db, path, NULL, &msg) != SQLITE_OK)
+    die("load %s: %s", path, msg ? msg : sqlite3_errmsg(db));
+  sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
+}
+
+static inline void load_pat(sqlite3 *db) { load_pat_at(db, ext_path); }
+
 
 #endif

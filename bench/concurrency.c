@@ -126,28 +126,6 @@ static usage usage_now(void) {
   return u;
 }
 
-static sqlite3 *open_db(const char *path) {
-  sqlite3 *db = NULL;
-  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-      SQLITE_OK)
-    die("open %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
-  return db;
-}
-
-static const char *ext_path = "dist/pat";
-
-static void load_pat(sqlite3 *db) {
-  char *msg = NULL;
-  if (sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 1, NULL) != SQLITE_OK ||
-      sqlite3_load_extension(db, ext_path, NULL, &msg) != SQLITE_OK)
-    die("load %s: %s", ext_path, msg ? msg : sqlite3_errmsg(db));
-  sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
-}
-
-static void close_db(sqlite3 *db) {
-  if (db != NULL && sqlite3_close(db) != SQLITE_OK) die("close: %s", sqlite3_errmsg(db));
-}
-
 static char dir[512] = "bench/out";
 static char pat_path[600], floor_path[600];
 

@@ -140,19 +140,6 @@ static const char *const part_what[NPARTS] = {
 
 /* ------------------------------------------------------------ utilities */
 
-static int listed(const char *list, const char *key) {
-  if (list == NULL || *list == '\0') return 1;
-  size_t n = strlen(key);
-  for (const char *p = list; *p;) {
-    const char *e = strchr(p, ',');
-    size_t len = e ? (size_t)(e - p) : strlen(p);
-    if (len == n && memcmp(p, key, n) == 0) return 1;
-    p += len + (e != NULL);
-  }
-  return 0;
-}
-
-static const char *ext_path = "dist/pat";
 static char dir[512] = "bench/out";
 
 static void remove_db(const char *path) {
@@ -164,23 +151,7 @@ static void remove_db(const char *path) {
   }
 }
 
-static sqlite3 *open_db(const char *path) {
-  sqlite3 *db = NULL;
-  if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-      SQLITE_OK)
-    die("open %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
-  return db;
-}
-
 static const char *ext2_path;
-
-static void load_pat(sqlite3 *db, const char *path) {
-  char *msg = NULL;
-  if (sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 1, NULL) != SQLITE_OK ||
-      sqlite3_load_extension(db, path, NULL, &msg) != SQLITE_OK)
-    die("load %s: %s", path, msg ? msg : sqlite3_errmsg(db));
-  sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_LOAD_EXTENSION, 0, NULL);
-}
 
 /* ------------------------------------------------------------ the parts */
 
@@ -407,7 +378,7 @@ static void setup(part *p, int kind, int wal, int64_t n) {
   exec(db, "PRAGMA cache_size = -524288");
   int is_pat = kind == P_D || kind == P_D2;
   const char *ext = kind == P_D2 ? ext2_path : ext_path;
-  if (is_pat) load_pat(db, ext);
+  if (is_pat) load_pat_at(db, ext);
   exec(db, kind == P_A ? floor_schema : is_pat ? "SELECT 1" : pat_schema);
   if (kind == P_BN)
     exec(db, "DROP INDEX pat_store_tokens_digest;"
@@ -453,7 +424,7 @@ static void setup(part *p, int kind, int wal, int64_t n) {
     exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
     if (sqlite3_close(db) != SQLITE_OK) die("close: %s", sqlite3_errmsg(db));
     db = open_db(path);
-    if (is_pat) load_pat(db, ext);
+    if (is_pat) load_pat_at(db, ext);
   } else {
     /* A copy, as bench.c's memory stores are (backup API), on a fresh
     ** connection with the defaults. */
@@ -465,7 +436,7 @@ static void setup(part *p, int kind, int wal, int64_t n) {
     if (rc != SQLITE_DONE) die("backup: %s", sqlite3_errstr(rc));
     if (sqlite3_close(db) != SQLITE_OK) die("close: %s", sqlite3_errmsg(db));
     db = copy;
-    if (is_pat) load_pat(db, ext);
+    if (is_pat) load_pat_at(db, ext);
   }
   p->db = db;
   if (kind != P_A && !is_pat) {
