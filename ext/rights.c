@@ -281,40 +281,18 @@ int pat_resource_check(const pat_entry *en, int wildcard_ok, pat_err *e) {
 
 /* One entry of the list a token stores: "NAME" or "NAME@resource". */
 typedef struct stored_entry {
-  char *text; /* first: pat_search keys on it */
-  int absorbed;
+  char *text;
+  int k;        /* its right's place in the catalog */
+  size_t stem;  /* bytes of text before the resource's '*' (0: not a wildcard) */
+  int absorbed; /* covered by another entry: not stored */
 } stored_entry;
 
 static int entry_cmp(const void *a, const void *b) {
   return strcmp(((const stored_entry *)a)->text, ((const stored_entry *)b)->text);
 }
 
-/* Whether `key` (n bytes) is an entry of the sorted list. */
-static int listed(const stored_entry *v, int count, const char *key, size_t n) {
-  return pat_search(v, count, sizeof v[0], key, n) >= 0;
-}
-
-/* Whether entry t ("NAME@res") is covered by another of the list: NAME
-** unscoped, or NAME@stem* for a stem that begins res (a shorter one, when
-** t is itself a wildcard). */
-static int absorbed(const stored_entry *v, int count, const char *t) {
-  char key[PAT_RIGHT_MAX + PAT_RESOURCE_MAX + 3];
-  const char *at = strchr(t, '@');
-  if (at == NULL) return 0;
-  size_t name_len = (size_t)(at - t), res_len = strlen(at + 1);
-  if (listed(v, count, t, name_len)) return 1;
-  size_t stems = at[res_len] == '*' ? res_len - 1 : res_len + 1;
-  memcpy(key, t, name_len + 1);
-  for (size_t k = 0; k < stems && k <= PAT_RESOURCE_MAX; k++) {
-    memcpy(key + name_len + 1, at + 1, k);
-    key[name_len + 1 + k] = '*';
-    if (listed(v, count, key, name_len + k + 2)) return 1;
-  }
-  return 0;
-}
-
-/* Adds "NAME" or "NAME@res" to the entries. 0, or -1 out of memory. */
-static int add_entry(stored_entry **v, int *n, int *cap, const char *name,
+/* Adds "NAME@res" to the entries. 0, or -1 out of memory. */
+static int add_entry(stored_entry **v, int *n, int *cap, int k, const char *name,
                      const pat_entry *en) {
   if (*n == *cap) {
     int c = *cap ? *cap * 2 : 32;
@@ -323,23 +301,59 @@ static int add_entry(stored_entry **v, int *n, int *cap, const char *name,
     *v = w;
     *cap = c;
   }
-  char *t = en->res ? sqlite3_mprintf("%s@%.*s", name, (int)en->res_len, en->res)
-                    : sqlite3_mprintf("%s", name);
+  char *t = sqlite3_mprintf("%s@%.*s", name, (int)en->res_len, en->res);
   if (t == NULL) return -1;
-  (*v)[(*n)++] = (stored_entry){t, 0};
+  size_t len = strlen(t);
+  (*v)[(*n)++] = (stored_entry){t, k, t[len - 1] == '*' ? len - 1 : 0, 0};
   return 0;
 }
 
-static char *to_json(const stored_entry *v, int n) {
-  sqlite3_str *s = sqlite3_str_new(NULL);
-  sqlite3_str_appendchar(s, 1, '[');
-  int first = 1;
+/* Marks each scoped entry that another covers, in one pass over the entries
+** sorted in byte order: its right is chosen unscoped, or an earlier
+** wildcard of the same right has a stem that begins it. '*' sorts below
+** every byte a resource may hold, so "R@s*" comes right after "R@s" (which it
+** covers) and before everything else that begins with "R@s". */
+static void absorb(stored_entry *v, int n, const char *chosen) {
+  const stored_entry *wild = NULL; /* the last wildcard kept */
   for (int i = 0; i < n; i++) {
-    if (v[i].absorbed) continue;
-    if (!first) sqlite3_str_appendchar(s, 1, ',');
-    sqlite3_str_appendchar(s, 1, '"');
-    sqlite3_str_appendall(s, v[i].text);
-    sqlite3_str_appendchar(s, 1, '"');
+    stored_entry *e = &v[i];
+    if (chosen[e->k]) {
+      e->absorbed = 1;
+      continue;
+    }
+    if (wild != NULL && wild->k == e->k && strncmp(e->text, wild->text, wild->stem) == 0) {
+      e->absorbed = 1;
+      continue;
+    }
+    wild = NULL;
+    if (e->stem > 0) {
+      wild = e;
+      if (i > 0 && !v[i - 1].absorbed && v[i - 1].k == e->k &&
+          strlen(v[i - 1].text) == e->stem && strncmp(v[i - 1].text, e->text, e->stem) == 0)
+        v[i - 1].absorbed = 1;
+    }
+  }
+}
+
+/* The stored list: the unscoped rights chosen and the entries kept, in byte
+** order (both are; "R" sorts before every "R@..." but maybe not next to
+** them, so the two are merged). */
+static char *to_json(const pat_catalog_entry *catalog, int ncatalog, const char *chosen,
+                     const stored_entry *v, int n) {
+  sqlite3_str *s = sqlite3_str_new(NULL);
+  int k = 0, i = 0, first = 1;
+  sqlite3_str_appendchar(s, 1, '[');
+  while (k < ncatalog || i < n) {
+    while (k < ncatalog && !chosen[k]) k++;
+    while (i < n && v[i].absorbed) i++;
+    const char *t;
+    if (k < ncatalog && (i >= n || strcmp(catalog[k].name, v[i].text) < 0))
+      t = catalog[k++].name;
+    else if (i < n)
+      t = v[i++].text;
+    else
+      break;
+    sqlite3_str_appendf(s, "%s\"%s\"", first ? "" : ",", t);
     first = 0;
   }
   sqlite3_str_appendchar(s, 1, ']');
@@ -350,16 +364,47 @@ static char *to_json(const stored_entry *v, int n) {
   return sqlite3_str_finish(s);
 }
 
+typedef struct item_ref {
+  const char *s;
+  int i; /* its place in the list given */
+} item_ref;
+
+static int item_cmp(const void *a, const void *b) {
+  const item_ref *x = a, *y = b;
+  int r = strcmp(x->s, y->s);
+  return r != 0 ? r : (x->i > y->i) - (x->i < y->i);
+}
+
+/* Which items repeat an earlier one (out[i] = 1): a list that names the same
+** item many times costs what it stores, not items x catalog. 0, or -1 out
+** of memory. */
+static int repeated_items(const pat_strlist *items, char *out) {
+  item_ref *r = sqlite3_malloc64((sqlite3_uint64)items->n * sizeof *r + 1);
+  if (r == NULL) return -1;
+  for (int i = 0; i < items->n; i++) r[i] = (item_ref){items->v[i], i};
+  qsort(r, (size_t)items->n, sizeof *r, item_cmp);
+  memset(out, 0, (size_t)items->n);
+  for (int i = 1; i < items->n; i++)
+    if (strcmp(r[i - 1].s, r[i].s) == 0) out[r[i].i] = 1;
+  sqlite3_free(r);
+  return 0;
+}
+
 int pat_rights_expand(const pat_strlist *items, const pat_catalog_entry *catalog,
                       int ncatalog, const char *role, char **out, pat_err *e) {
   char shown[PAT_RIGHT_MAX + 1], role_shown[PAT_RIGHT_MAX + 1];
   stored_entry *v = NULL;
   int n = 0, cap = 0, rc = -1;
+  char *chosen = sqlite3_malloc64((sqlite3_uint64)ncatalog + 1);
+  char *repeat = sqlite3_malloc64((sqlite3_uint64)items->n + 1);
   *out = NULL;
+  if (chosen == NULL || repeat == NULL || repeated_items(items, repeat) != 0) goto oom;
+  memset(chosen, 0, (size_t)ncatalog + 1);
   show(role_shown, sizeof role_shown, role);
   for (int i = 0; i < items->n; i++) {
     pat_entry en;
     size_t plen;
+    if (repeat[i]) continue;
     pat_entry_split(items->v[i], strlen(items->v[i]), &en);
     pat_right_show(shown, sizeof shown, en.name, en.name_len);
     if (pat_resource_check(&en, 1, e) != 0) goto done;
@@ -367,7 +412,8 @@ int pat_rights_expand(const pat_strlist *items, const pat_catalog_entry *catalog
       int hits = 0;
       for (int k = 0; k < ncatalog; k++) {
         if (!catalog[k].grantable || strncmp(catalog[k].name, en.name, plen) != 0) continue;
-        if (add_entry(&v, &n, &cap, catalog[k].name, &en) != 0) goto oom;
+        if (en.res == NULL) chosen[k] = 1;
+        else if (add_entry(&v, &n, &cap, k, catalog[k].name, &en) != 0) goto oom;
         hits++;
       }
       if (hits == 0) {
@@ -387,7 +433,8 @@ int pat_rights_expand(const pat_strlist *items, const pat_catalog_entry *catalog
       pat_fail(e, "role '%s' may not grant '%s'", role_shown, shown);
       goto done;
     }
-    if (add_entry(&v, &n, &cap, catalog[k].name, &en) != 0) goto oom;
+    if (en.res == NULL) chosen[k] = 1;
+    else if (add_entry(&v, &n, &cap, k, catalog[k].name, &en) != 0) goto oom;
   }
   /* Sorted in byte order, without duplicates; then what another entry
   ** covers goes. */
@@ -401,8 +448,8 @@ int pat_rights_expand(const pat_strlist *items, const pat_catalog_entry *catalog
     v[kept++] = v[i];
   }
   n = kept;
-  for (int i = 0; i < n; i++) v[i].absorbed = absorbed(v, n, v[i].text);
-  if ((*out = to_json(v, n)) == NULL) goto oom;
+  absorb(v, n, chosen);
+  if ((*out = to_json(catalog, ncatalog, chosen, v, n)) == NULL) goto oom;
   rc = 0;
   goto done;
 oom:
@@ -410,6 +457,8 @@ oom:
 done:
   for (int i = 0; i < n; i++) sqlite3_free(v[i].text);
   sqlite3_free(v);
+  sqlite3_free(chosen);
+  sqlite3_free(repeat);
   return rc;
 }
 

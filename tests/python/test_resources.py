@@ -43,6 +43,9 @@ class StoredFormTest(PatTestCase):
             self.stored("DATA_FETCH@repo:acme/x, DATA_FETCH@repo:acme/*,"
                         " DATA_FETCH@repo:acme/y*, DATA_FETCH@repo:acme, DATA_FETCH@repo:b"),
             ["DATA_FETCH@repo:acme", "DATA_FETCH@repo:acme/*", "DATA_FETCH@repo:b"])
+        # a wildcard covers the resource that is its stem itself
+        self.assertEqual(self.stored("DATA_FETCH@p:1, DATA_FETCH@p:1*, DATA_FETCH@p:10"),
+                         ["DATA_FETCH@p:1*"])
         # '*' alone covers any resource, and only of its own right
         self.assertEqual(self.stored("DATA_FETCH@a, DATA_FETCH@*, DATA_CREATE@a"),
                          ["DATA_CREATE@a", "DATA_FETCH@*"])
