@@ -96,6 +96,43 @@ static int pool_n, pool_cap;
 static unsigned char *pool_used; /* 1 once a check may have written last_used_at */
 
 static int expired_index(int i) { return i % 10 == 9; }
+/* Two tokens in 100 hold rights on resources only (issue 15), spread over
+** the table as the others are, so that pat and the floor see them with the
+** same locality: kind 1 holds right_scoped, kind 2 SCOPED_MANY entries. */
+static int pool_kind(int i) { return i % 100 == 3 ? 1 : i % 100 == 4 ? 2 : 0; }
+
+static int str_cmp(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The rights of the tokens with scoped entries (see pool_kind): as
+** pat_create takes them and as pat stores them (sorted in byte order),
+** for 1 entry (right_scoped) and SCOPED_MANY (project:1 to project:50). */
+static char scoped_arg[2][SCOPED_MANY * 32], scoped_json[2][SCOPED_MANY * 32];
+
+static void make_scoped_lists(void) {
+  for (int kind = 0; kind < 2; kind++) {
+    int entries = kind ? SCOPED_MANY : 1;
+    char names[SCOPED_MANY][32];
+    const char *sorted[SCOPED_MANY];
+    for (int i = 0; i < entries; i++) {
+      if (entries == 1) snprintf(names[i], sizeof names[i], "%s", right_scoped);
+      else snprintf(names[i], sizeof names[i], "DATA_FETCH@project:%d", i + 1);
+      sorted[i] = names[i];
+    }
+    qsort(sorted, (size_t)entries, sizeof sorted[0], str_cmp);
+    size_t a = 0, j = 0;
+    scoped_json[kind][j++] = '[';
+    for (int i = 0; i < entries; i++) {
+      a += (size_t)snprintf(scoped_arg[kind] + a, sizeof scoped_arg[kind] - a, "%s%s",
+                            i ? "," : "", names[i]);
+      j += (size_t)snprintf(scoped_json[kind] + j, sizeof scoped_json[kind] - j, "%s\"%s\"",
+                            i ? "," : "", sorted[i]);
+    }
+    snprintf(scoped_json[kind] + j, sizeof scoped_json[kind] - j, "]");
+  }
+}
+
 
 typedef struct tokset {
   char (*tok)[TOK_CAP];
@@ -180,7 +217,8 @@ static void populate(int64_t *rows, int64_t target, int64_t now) {
       int64_t to = expired_index(i) ? now - 10 * 86400 : now + 30 * 86400;
       sqlite3_bind_text(pc, 1, owner, -1, SQLITE_STATIC);
       sqlite3_bind_text(pc, 2, name, -1, SQLITE_STATIC);
-      sqlite3_bind_text(pc, 3, rights_arg, -1, SQLITE_STATIC);
+      int kind = pool_kind(i);
+      sqlite3_bind_text(pc, 3, kind ? scoped_arg[kind - 1] : rights_arg, -1, SQLITE_STATIC);
       sqlite3_bind_int64(pc, 4, from);
       sqlite3_bind_int64(pc, 5, to);
       if (sqlite3_step(pc) != SQLITE_ROW || sqlite3_column_type(pc, 0) != SQLITE_TEXT)
@@ -199,7 +237,7 @@ static void populate(int64_t *rows, int64_t target, int64_t now) {
       sqlite3_bind_text(fi, 3, name, -1, SQLITE_STATIC);
       sqlite3_bind_int64(fi, 4, from);
       sqlite3_bind_int64(fi, 5, to);
-      sqlite3_bind_text(fi, 6, rights_json, -1, SQLITE_STATIC);
+      sqlite3_bind_text(fi, 6, kind ? scoped_json[kind - 1] : rights_json, -1, SQLITE_STATIC);
       sqlite3_bind_int64(fi, 7, now);
       if (sqlite3_step(fi) != SQLITE_DONE) die("floor insert: %s", sqlite3_errmsg(f));
       sqlite3_reset(fi);
@@ -243,7 +281,8 @@ static void make_unknown(tokset *s, int n) {
 static void pick(tokset *s, int n, int want_expired, int fresh) {
   int cands = 0;
   for (int i = 0; i < pool_n; i++)
-    if (expired_index(i) == want_expired && (!fresh || !pool_used[i])) cands++;
+    if (expired_index(i) == want_expired && pool_kind(i) == 0 && (!fresh || !pool_used[i]))
+      cands++;
   if (cands < n) n = cands;
   if (n == 0) die("no token to sample: BENCH_N too small");
   tokset_alloc(s, n, !want_expired);
@@ -251,10 +290,28 @@ static void pick(tokset *s, int n, int want_expired, int fresh) {
     int i;
     do {
       i = (int)randombytes_uniform((uint32_t)pool_n);
-    } while (expired_index(i) != want_expired || (fresh && pool_used[i]));
+    } while (expired_index(i) != want_expired || pool_kind(i) != 0 || (fresh && pool_used[i]));
     pool_used[i] = 1;
     tokset_put(s, k, pool[i]);
   }
+}
+
+/* Up to n tokens of a scoped kind (pool_kind), in a random order. */
+static void pick_kind(tokset *s, int n, int kind) {
+  int *idx = malloc((size_t)pool_n * sizeof *idx + 1), cands = 0;
+  if (idx == NULL) die("out of memory");
+  for (int i = 0; i < pool_n; i++)
+    if (pool_kind(i) == kind) idx[cands++] = i;
+  if (cands == 0) die("no token of kind %d to sample: BENCH_N too small", kind);
+  for (int i = cands - 1; i > 0; i--) {
+    int j = (int)randombytes_uniform((uint32_t)i + 1), t = idx[i];
+    idx[i] = idx[j];
+    idx[j] = t;
+  }
+  if (cands < n) n = cands;
+  tokset_alloc(s, n, 1);
+  for (int k = 0; k < n; k++) tokset_put(s, k, pool[idx[k]]);
+  free(idx);
 }
 
 /* The same tokens with their last character (part of the checksum) changed. */
@@ -593,85 +650,11 @@ static void measure(row *r, const job *pat, const job *fl, int txn, int k, int o
   print_row_progress(r);
 }
 
-static int str_cmp(const void *a, const void *b) {
-  return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* Adds n tokens holding `entries` scoped entries of DATA_FETCH (1: only
-** right_scoped) to both stores, as populate does, into *set. The floor
-** stores the list as pat does: sorted in byte order. */
-static void add_scoped(tokset *set, int n, int entries) {
-  char arg[SCOPED_MANY * 32], json[SCOPED_MANY * 32];
-  char names[SCOPED_MANY][32];
-  const char *sorted[SCOPED_MANY];
-  for (int i = 0; i < entries; i++) {
-    if (entries == 1) snprintf(names[i], sizeof names[i], "%s", right_scoped);
-    else snprintf(names[i], sizeof names[i], "DATA_FETCH@project:%d", i + 1);
-    sorted[i] = names[i];
-  }
-  qsort(sorted, (size_t)entries, sizeof sorted[0], str_cmp);
-  size_t a = 0, j = 0;
-  json[j++] = '[';
-  for (int i = 0; i < entries; i++) {
-    a += (size_t)snprintf(arg + a, sizeof arg - a, "%s%s", i ? "," : "", names[i]);
-    j += (size_t)snprintf(json + j, sizeof json - j, "%s\"%s\"", i ? "," : "", sorted[i]);
-  }
-  snprintf(json + j, sizeof json - j, "]");
-  sqlite3 *p = open_db(pat_path), *f = open_db(floor_path);
-  load_pat(p);
-  sqlite3_stmt *pc = prepare(p, pat_create_sql);
-  sqlite3_stmt *fi = prepare(f, floor_insert_sql);
-  int64_t from = bench_now - 3600, to = bench_now + 30 * 86400;
-  tokset_free(set);
-  tokset_alloc(set, n, 1);
-  exec(p, "BEGIN");
-  exec(f, "BEGIN");
-  for (int i = 0; i < n; i++) {
-    char owner[32], name[48];
-    snprintf(owner, sizeof owner, "user%d", i % 1000);
-    snprintf(name, sizeof name, "scoped %d of %d", i, entries);
-    sqlite3_bind_text(pc, 1, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(pc, 2, name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(pc, 3, arg, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(pc, 4, from);
-    sqlite3_bind_int64(pc, 5, to);
-    if (sqlite3_step(pc) != SQLITE_ROW || sqlite3_column_type(pc, 0) != SQLITE_TEXT)
-      die("pat_create: %s", sqlite3_errmsg(p));
-    tokset_put(set, i, (const char *)sqlite3_column_text(pc, 0));
-    sqlite3_reset(pc);
-    unsigned char d[32];
-    crypto_generichash(d, sizeof d, (const unsigned char *)set->tok[i], (size_t)set->len[i],
-                       NULL, 0);
-    sqlite3_bind_blob(fi, 1, d, sizeof d, SQLITE_STATIC);
-    sqlite3_bind_text(fi, 2, owner, -1, SQLITE_STATIC);
-    sqlite3_bind_text(fi, 3, name, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(fi, 4, from);
-    sqlite3_bind_int64(fi, 5, to);
-    sqlite3_bind_text(fi, 6, json, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(fi, 7, bench_now);
-    if (sqlite3_step(fi) != SQLITE_DONE) die("floor insert: %s", sqlite3_errmsg(f));
-    sqlite3_reset(fi);
-  }
-  exec(p, "COMMIT");
-  exec(f, "COMMIT");
-  /* pat stored the list the floor has. */
-  sqlite3_stmt *chk = prepare(p, "SELECT rights = ?1 FROM pat_store_tokens"
-                                 " WHERE id = (SELECT max(id) FROM pat_store_tokens)");
-  sqlite3_bind_text(chk, 1, json, -1, SQLITE_STATIC);
-  if (sqlite3_step(chk) != SQLITE_ROW || sqlite3_column_int(chk, 0) != 1)
-    die("pat stored another list than %s", json);
-  sqlite3_finalize(chk);
-  sqlite3_finalize(pc);
-  sqlite3_finalize(fi);
-  close_db(p);
-  close_db(f);
-}
-
 /* ------------------------------------------------------------ the run */
 
 typedef struct samples {
   tokset hit, expired, unknown, badck;
-  tokset scoped1, scoped50; /* made by add_scoped, at every level */
+  tokset scoped1, scoped50; /* tokens with rights on resources (pool_kind) */
 } samples;
 
 static const char *only;
@@ -881,10 +864,10 @@ static void run_level(int64_t n, int64_t *have, samples *sm, int first) {
   pick(&sm->hit, ns, 0, 1);
   pick(&sm->expired, ns, 1, 0);
   bad_checksums(&sm->badck, &sm->hit);
-  if (want("has_right_resource")) {
-    add_scoped(&sm->scoped1, ns, 1);
-    add_scoped(&sm->scoped50, ns, SCOPED_MANY);
-  }
+  tokset_free(&sm->scoped1);
+  tokset_free(&sm->scoped50);
+  pick_kind(&sm->scoped1, ns, 1);
+  pick_kind(&sm->scoped50, ns, 2);
 
   int want_wal = listed(modes, "wal_auto") || listed(modes, "wal_txn");
   int want_mem = listed(modes, "mem_auto") || listed(modes, "mem_txn");
@@ -1051,6 +1034,7 @@ int main(void) {
   }
 
   if (sodium_init() < 0) die("sodium_init failed");
+  make_scoped_lists();
   if (mkdir(dir, 0777) != 0 && errno != EEXIST) die("mkdir %s: %s", dir, strerror(errno));
   snprintf(pat_path, sizeof pat_path, "%s/bench_pat.db", dir);
   snprintf(floor_path, sizeof floor_path, "%s/bench_floor.db", dir);

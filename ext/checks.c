@@ -332,12 +332,13 @@ static void answer_without_token(sqlite3_context *ctx, pat_conn *c, int which, a
 /* Whether the token's stored rights (a sorted JSON array of entries, NUL-
 ** terminated) hold the entry asked: its right unscoped ("NAME"), or, for an
 ** entry with a resource, "NAME@resource" or "NAME@stem*" for a stem that
-** begins it. Whole names only: the quotes around a name are part of what is
-** searched for. */
+** begins it. Whole entries only: the quotes around one are part of what is
+** searched for. The first two are one search each, as the floor's; a token
+** without any wildcard entry is not looked at again. */
 static int holds(const unsigned char *rights, const pat_entry *en) {
-  char needle[PAT_RIGHT_MAX + 3];
+  char needle[PAT_RIGHT_MAX + PAT_RESOURCE_MAX + 4];
   size_t rn = en->name_len;
-  if (rights == NULL || rn > PAT_RIGHT_MAX) return 0;
+  if (rights == NULL || rn > PAT_RIGHT_MAX || en->res_len > PAT_RESOURCE_MAX) return 0;
   const char *text = (const char *)rights;
   needle[0] = '"';
   memcpy(needle + 1, en->name, rn);
@@ -346,10 +347,15 @@ static int holds(const unsigned char *rights, const pat_entry *en) {
   if (strstr(text, needle) != NULL) return 1;
   if (en->res == NULL) return 0;
   needle[rn + 1] = '@';
+  memcpy(needle + rn + 2, en->res, en->res_len);
+  needle[rn + 2 + en->res_len] = '"';
+  needle[rn + 3 + en->res_len] = '\0';
+  if (strstr(text, needle) != NULL) return 1;
+  if (strchr(text, '*') == NULL) return 0;
+  needle[rn + 2] = '\0';
   for (const char *p = strstr(text, needle); p != NULL; p = strstr(p + 1, needle)) {
     const char *sr = p + rn + 2, *q = strchr(sr, '"');
     size_t sl = q != NULL ? (size_t)(q - sr) : strlen(sr);
-    if (sl == en->res_len && memcmp(sr, en->res, sl) == 0) return 1;
     if (sl > 0 && sr[sl - 1] == '*' && sl - 1 <= en->res_len &&
         memcmp(sr, en->res, sl - 1) == 0)
       return 1;
