@@ -93,12 +93,15 @@ static size_t utf8_put(char *o, unsigned cp) {
 
 /* One JSON string at j->p (the opening quote), unescaped into a buffer of
 ** the same size as the input, which is always enough. */
+/* Out of memory, told apart from a malformed list (-1) and a NUL (-2). */
+#define PARSE_NOMEM (-3)
+
 static int json_string(json_in *j, pat_strlist *out) {
   const char *p = j->p + 1;
   char *buf = sqlite3_malloc64((sqlite3_uint64)(j->end - j->p) + 1);
   size_t n = 0;
   int rc = -1;
-  if (buf == NULL) return -1;
+  if (buf == NULL) return PARSE_NOMEM;
   while (p < j->end && *p != '"') {
     unsigned char ch = (unsigned char)*p;
     if (ch < 0x20) goto done;
@@ -138,7 +141,9 @@ static int json_string(json_in *j, pat_strlist *out) {
   if (p >= j->end) goto done;
   j->p = p + 1;
   /* A NUL would end the name early for every C string function after us. */
-  rc = memchr(buf, 0, n) != NULL ? -2 : pat_strlist_add(out, buf, n);
+  rc = memchr(buf, 0, n) != NULL        ? -2
+       : pat_strlist_add(out, buf, n) != 0 ? PARSE_NOMEM
+                                           : 0;
 done:
   sqlite3_free(buf);
   return rc;
@@ -176,7 +181,7 @@ static int parse_csv(const char *in, size_t n, pat_strlist *out) {
     while (a < b && is_ws(in[a])) a++;
     while (b > a && is_ws(in[b - 1])) b--;
     if (memchr(in + a, 0, b - a) != NULL) return -2;
-    if (pat_strlist_add(out, in + a, b - a) != 0) return -1;
+    if (pat_strlist_add(out, in + a, b - a) != 0) return PARSE_NOMEM;
     start = i + 1;
   }
   return 0;
@@ -194,9 +199,9 @@ int pat_rights_parse(const char *in, size_t n, pat_strlist *out, pat_err *e) {
   if (rc != 0) {
     pat_strlist_free(out);
     pat_fail(e, "%s",
-             rc == -2 ? "rights has a name with a NUL byte"
-             : json   ? "rights is not a valid JSON array of strings"
-                      : "out of memory");
+             rc == -2            ? "rights has a name with a NUL byte"
+             : rc == PARSE_NOMEM ? "out of memory"
+                                 : "rights is not a valid JSON array of strings");
     return -1;
   }
   if (out->n == 0) {
