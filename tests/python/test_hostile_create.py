@@ -220,6 +220,42 @@ class HostileCreateTest(hostile.HostileInputTest):
             ("backslash", "\\", unknown("\\")),
             ("quoted right", "'DATA_FETCH'", unknown("'DATA_FETCH'")),
         ]
+        # rights on resources (INTERFACE.md, Rights on resources)
+        def res_bad(res, right="DATA_FETCH"):
+            return "resource '%s' of %s holds a character that is not allowed" % (res, right)
+        n_scoped = (1 << 20) // len("DATA_FETCH@p,")
+        v += [
+            ("a right on a resource", "DATA_FETCH@project:42", ["DATA_FETCH@project:42"]),
+            ("every byte a resource may hold", "DATA_FETCH@aZ09_.:/-", ["DATA_FETCH@aZ09_.:/-"]),
+            ("a resource wildcard", "DATA_FETCH@repo:a/*", ["DATA_FETCH@repo:a/*"]),
+            ("'*' as the resource", "DATA_FETCH@*", ["DATA_FETCH@*"]),
+            ("a category wildcard on a resource", "DATA_*@p", [r + "@p" for r in DATA_RIGHTS]),
+            ("'*' on a resource", "*@p", [r + "@p" for r in ALL_RIGHTS]),
+            ("unscoped absorbs scoped", "DATA_FETCH@p, DATA_FETCH", ["DATA_FETCH"]),
+            ("a wildcard absorbs what begins with its stem",
+             "DATA_FETCH@p:1, DATA_FETCH@p:*, DATA_FETCH@q", ["DATA_FETCH@p:*", "DATA_FETCH@q"]),
+            ("a resource of 128 bytes", "DATA_FETCH@" + "r" * 128, ["DATA_FETCH@" + "r" * 128]),
+            ("a resource of 129 bytes", "DATA_FETCH@" + "r" * 129,
+             "resource of DATA_FETCH is longer than 128 bytes"),
+            ("an empty resource", "DATA_FETCH@", "resource '' of DATA_FETCH is empty"),
+            ("a space in a resource", "DATA_FETCH@a b", res_bad("a b")),
+            ("'*' inside a resource", "DATA_FETCH@a*b",
+             "resource 'a*b' of DATA_FETCH holds a '*' before its end"),
+            ("two '*' ending a resource", "DATA_FETCH@a**",
+             "resource 'a**' of DATA_FETCH holds a '*' before its end"),
+            ("two '@'", "DATA_FETCH@a@b", res_bad("a@b")),
+            ("a quote in a JSON resource", '["DATA_FETCH@a\\"b"]', res_bad('a"b')),
+            ("a wildcard right on a bad resource", "DATA_*@a b", res_bad("a b", "DATA_*")),
+            ("an unknown right on a resource", "DATA_FECTH@a", unknown("DATA_FECTH")),
+            ("a token-like run in a resource", "DATA_FETCH@" + "x" * 40 + "!",
+             res_bad("(a token)!")),
+            ("invalid UTF-8 in a resource", bad_utf8(b"DATA_FETCH@caf\xc3"), res_bad("caf?")),
+            ("NUL in a resource", "DATA_FETCH@a\x00b", NUL),
+            ("1 MiB list of one scoped entry, duplicated", ",".join(["DATA_FETCH@p"] * n_scoped),
+             ["DATA_FETCH@p"]),
+            ("1 MiB list of '*@p', duplicated", ",".join(["*@p"] * (n_scoped * 3)),
+             [r + "@p" for r in ALL_RIGHTS]),
+        ]
         out = [(label, val, want, "u1") for label, val, want in v]
         out += [
             ("role does not grant it", "DATA_CREATE",
@@ -229,6 +265,9 @@ class HostileCreateTest(hostile.HostileInputTest):
             ("wildcard outside the role", "USER_*", nomatch("USER_*", "VIEWER"), "viewer"),
             ("'*' within the role", "*", ROLES["VIEWER"], "viewer"),
             ("'DATA_*' within the role", "DATA_*", ["DATA_FETCH"], "viewer"),
+            ("'DATA_*' on a resource, within the role", "DATA_*@p", ["DATA_FETCH@p"], "viewer"),
+            ("a right on a resource the role does not grant", "DATA_CREATE@p",
+             "role 'VIEWER' may not grant 'DATA_CREATE'", "viewer"),
             ("role that no longer exists", "DATA_FETCH",
              "role 'GHOST' may not grant 'DATA_FETCH'", "ghost"),
             ("'*' for a role that no longer exists", "*", nomatch("*", "GHOST"), "ghost"),

@@ -221,6 +221,8 @@ class HostileTableWritesTest(hostile.HostileInputTest):
             ("'_*'", "_*", unknown("_*")),
             ("SQL injection", SQL_INJECTION, unknown(SQL_INJECTION)),
             ("a list of rights", "DATA_FETCH,DATA_CREATE", unknown("DATA_FETCH,DATA_CREATE")),
+            # a role grants a right everywhere: the resource is the token's
+            ("a right on a resource", "DATA_CREATE@x", unknown("DATA_CREATE@x")),
             ("duplicate", "DATA_FETCH",
              Err("pat_roles: role 'VIEWER' grants 'DATA_FETCH' already")),
         ]
