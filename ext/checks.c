@@ -509,7 +509,9 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   char *detail = audit_all && f.found
                      ? has_right_detail(&q, &f, a.at, valid, missing, refused, role)
                      : NULL;
-  bookkeeping(c, p, &f, a.at, passed, detail);
+  /* Without memory for its detail the use is not recorded at all, as a
+  ** write that fails: never an event that says less than it should. */
+  if (detail != NULL || !audit_all) bookkeeping(c, p, &f, a.at, passed, detail);
   sqlite3_free(detail);
 out:
   asked_free(&q);

@@ -443,7 +443,7 @@ int pat_rights_expand(const pat_strlist *items, const pat_catalog_entry *catalog
   }
   /* Sorted in byte order, without duplicates; then what another entry
   ** covers goes. */
-  qsort(v, (size_t)n, sizeof v[0], entry_cmp);
+  if (n > 1) qsort(v, (size_t)n, sizeof v[0], entry_cmp);
   int kept = 0;
   for (int i = 0; i < n; i++) {
     if (kept > 0 && strcmp(v[kept - 1].text, v[i].text) == 0) {

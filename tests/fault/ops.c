@@ -41,6 +41,9 @@ const fault_op fault_ops[] = {
     {"create_warm", BASE_STORE, WARM_CREATE,
      "SELECT pat_create('carol', 'new', 'DATA_FETCH, MEDIA_FETCH')", RES_TOKEN, 0, 0},
     /* The owner's listed role limits the wildcard. */
+    {"create_resource", BASE_STORE, NULL,
+     "SELECT pat_create('carol', 'new', 'DATA_FETCH@project:42, DATA_*@repo:a/*, MEDIA_FETCH')",
+     RES_TOKEN, 0, 0},
     {"create_role", BASE_STORE, NULL, "SELECT pat_create('alice', 'new', 'DATA_*')", RES_TOKEN,
      0, 0},
     /* Refused without faults: no fault may turn it into a grant. */
@@ -67,9 +70,18 @@ const fault_op fault_ops[] = {
      RES_VALUE, 1, 0},
     {"has_right_at", BASE_STORE, NULL, "SELECT pat_has_right(:t2, 'DATA_UPDATE', :T0)",
      RES_VALUE, 0, 0},
+    /* Rights on resources (issue 15): an entry, and a list of them. */
+    {"has_right_resource", BASE_STORE, NULL,
+     "SELECT pat_has_right(:t2, 'DATA_UPDATE@project:42')", RES_VALUE, 1, 0},
+    {"has_right_list", BASE_STORE, NULL,
+     "SELECT pat_has_right(:t2, '[\"DATA_UPDATE@project:42\", \"DATA_FETCH\"]')", RES_VALUE,
+     1, 0},
 
     /* Changes through pat_tokens. */
     {"update_rights", BASE_STORE, NULL, "UPDATE pat_tokens SET rights = 'DATA_FETCH' WHERE id = :id2",
+     RES_NONE, 0, 0},
+    {"update_rights_resource", BASE_STORE, NULL,
+     "UPDATE pat_tokens SET rights = 'DATA_FETCH@p:1, DATA_FETCH@p:*, DATA_*@q' WHERE id = :id2",
      RES_NONE, 0, 0},
     {"update_rights_denied", BASE_STORE, NULL,
      "UPDATE pat_tokens SET rights = 'USER_DELETE' WHERE id = :id1", RES_NONE, 0, 0},
