@@ -79,15 +79,6 @@ static const char pat_create_sql[] = "SELECT pat_create(?1, ?2, ?3, ?4, ?5)";
 
 /* ------------------------------------------------------------ utilities */
 
-static void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void progress(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputc('\n', stderr);
-}
-
 /* ------------------------------------------------------------ the tokens */
 
 /* Every token the bench made (the plaintexts, in the order of their ids). */

@@ -48,6 +48,16 @@ static void die(const char *fmt, ...) {
   exit(2);
 }
 
+/* A line on stderr about how the run goes (the results go to stdout). */
+static inline void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static inline void progress(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+}
+
 static inline int64_t now_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -100,15 +100,6 @@ static const char pat_verify_sql[] = "SELECT pat_verify(?1)";
 
 /* ------------------------------------------------------------ utilities */
 
-static void progress(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void progress(const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputc('\n', stderr);
-}
-
 /* CPU time used, and how often the process gave up the CPU on its own (to
 ** wait: a sleep, a disk write, a lock) and was made to (preempted). */
 typedef struct usage {

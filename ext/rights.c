@@ -258,28 +258,40 @@ static int resource_byte_ok(unsigned char ch) {
          ch == '_' || ch == '.' || ch == ':' || ch == '/' || ch == '-';
 }
 
-int pat_resource_check(const pat_entry *en, int wildcard_ok, pat_err *e) {
-  char right[PAT_RIGHT_MAX + 1], res[PAT_RESOURCE_MAX + 16];
-  if (en->res == NULL) return 0;
-  pat_right_show(right, sizeof right, en->name, en->name_len);
-  pat_quote(res, sizeof res, en->res, en->res_len, PAT_RESOURCE_MAX);
-  if (en->res_len == 0) return pat_fail(e, "resource '' of %s is empty", right);
-  if (en->res_len > PAT_RESOURCE_MAX)
-    return pat_fail(e, "resource of %s is longer than %d bytes", right, PAT_RESOURCE_MAX);
+/* What can be wrong with an entry's resource. */
+enum { RES_OK, RES_TOO_LONG, RES_EMPTY, RES_STAR, RES_WILD, RES_BYTE };
+
+static int resource_problem(const pat_entry *en, int wildcard_ok) {
+  if (en->res_len > PAT_RESOURCE_MAX) return RES_TOO_LONG;
+  if (en->res_len == 0) return RES_EMPTY;
   for (size_t i = 0; i < en->res_len; i++) {
     unsigned char ch = (unsigned char)en->res[i];
     if (ch == '*' && i + 1 == en->res_len && wildcard_ok) continue;
-    if (ch == '*')
-      return pat_fail(e,
-                      wildcard_ok ? "resource '%s' of %s holds a '*' before its end"
-                                  : "resource '%s' of %s is a wildcard: a check asks about "
-                                    "one resource",
+    if (ch == '*') return wildcard_ok ? RES_STAR : RES_WILD;
+    if (!resource_byte_ok(ch)) return RES_BYTE;
+  }
+  return RES_OK;
+}
+
+int pat_resource_check(const pat_entry *en, int wildcard_ok, pat_err *e) {
+  char right[PAT_RIGHT_MAX + 1], res[PAT_RESOURCE_MAX + 16];
+  int problem = en->res == NULL ? RES_OK : resource_problem(en, wildcard_ok);
+  if (problem == RES_OK) return 0;
+  /* Quoted only for the message: a check on a good resource does none of it. */
+  pat_right_show(right, sizeof right, en->name, en->name_len);
+  pat_quote(res, sizeof res, en->res, en->res_len, PAT_RESOURCE_MAX);
+  switch (problem) {
+    case RES_TOO_LONG:
+      return pat_fail(e, "resource of %s is longer than %d bytes", right, PAT_RESOURCE_MAX);
+    case RES_EMPTY: return pat_fail(e, "resource '' of %s is empty", right);
+    case RES_STAR: return pat_fail(e, "resource '%s' of %s holds a '*' before its end", res, right);
+    case RES_WILD:
+      return pat_fail(e, "resource '%s' of %s is a wildcard: a check asks about one resource",
                       res, right);
-    if (!resource_byte_ok(ch))
+    default:
       return pat_fail(e, "resource '%s' of %s holds a character that is not allowed", res,
                       right);
   }
-  return 0;
 }
 
 /* ------------------------------------------------------------- expansion */
