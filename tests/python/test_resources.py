@@ -141,6 +141,12 @@ class CheckTest(PatTestCase):
     def test_resources_are_compared_byte_for_byte(self):
         self.assertEqual(self.has_right(self.T, "DATA_FETCH@Project:42"), 0)
 
+    def test_a_stem_is_plain_bytes_in_a_check(self):
+        tok = self.create(rights="DATA_FETCH@repo:acme*")
+        self.assertEqual(self.has_right(tok, "DATA_FETCH@repo:acme-evil/x"), 1)
+        self.assertEqual(self.has_right(tok, "DATA_FETCH@repo:acme"), 1)
+        self.assertEqual(self.has_right(tok, "DATA_FETCH@repo:acm"), 0)
+
     def test_the_same_on_a_fresh_connection_and_with_owners_listed(self):
         # the three paths a check takes: the row, the cached set, the owner's role
         for setup in (None, "INSERT INTO pat_owners(owner, role) VALUES ('u1', 'ROOT')"):
