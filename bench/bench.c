@@ -770,6 +770,53 @@ static void bench_first_use(store *s, int64_t n, samples *sm) {
   sqlite3_finalize(fv);
 }
 
+/* Issue 19's target for first uses: a run in which every check is a
+** different token's first use, long enough that pat folds pat_store_uses
+** into the rows as it goes (sql/schema.sql). An untimed pass first records
+** uses until the table stops growing (a fold ran: the state of a store in
+** use), then reps of `k` first uses each are timed, each rep's flush
+** included (J_VERIFY_WRITTEN), against the floor's lookups of the same
+** tokens. Tokens come from the pool, never used before. */
+static void bench_first_use_folded(store *s, int64_t n) {
+  if (!want("verify_first_use")) return;
+  int avail = 0;
+  for (int i = 0; i < pool_n; i++)
+    avail += !expired_index(i) && pool_kind(i) == 0 && !pool_used[i];
+  int want_n = avail < 400000 ? avail : 400000;
+  if (want_n < 2 * (reps + 1)) return;
+  tokset set;
+  pick(&set, want_n, 0, 1);
+  sqlite3_stmt *v = prepare(s->pat, "SELECT pat_verify(?1)");
+  int warm = 0;
+  int64_t most = 0;
+  for (;;) {
+    int chunk = 1000;
+    if (warm + chunk > set.n / 2) break; /* the rest is for the timing */
+    total_wrong += loop_pat_verify(v, &set, warm, chunk);
+    warm += chunk;
+    query_int(s->pat, "SELECT count(*) FROM pat_tokens WHERE id = -1"); /* writes what is held */
+    int64_t logged = query_int(s->pat, "SELECT count(*) FROM pat_store_uses");
+    if (logged < most) break; /* folded */
+    most = logged;
+  }
+  tokset timed = set;
+  timed.tok += warm;
+  timed.len += warm;
+  timed.n -= warm;
+  int k = timed.n / (reps + 1);
+  if (k > 10000) k = 10000;
+  sqlite3_stmt *fv = prepare(s->floor, floor_lookup_sql);
+  job pj = {J_VERIFY_WRITTEN, s->pat, v, &timed, NULL, NULL};
+  job fj = {J_FLOOR_VERIFY, s->floor, fv, &timed, NULL, NULL};
+  row *r = add_row("first use, folds included", n, s->name, "auto");
+  snprintf(r->note, sizeof r->note, "  (%d uses before; %s)", warm,
+           most > 0 && warm < set.n / 2 ? "folding" : "no fold yet");
+  measure(r, &pj, &fj, 0, k, 1);
+  sqlite3_finalize(v);
+  sqlite3_finalize(fv);
+  tokset_free(&set);
+}
+
 static void bench_create(store *s, int64_t n) {
   sqlite3_stmt *pc = prepare(s->pat, pat_create_sql);
   sqlite3_stmt *fi = prepare(s->floor, floor_insert_sql);
@@ -874,6 +921,9 @@ static void run_level(int64_t n, int64_t *have, samples *sm, int first) {
   for (int m = 0; m < 2; m++) {
     store *s = m == 0 ? &wal : &mem;
     if (m == 0 ? !want_wal : !want_mem) continue;
+    /* Before the sample's first uses, which it could make forgotten (a
+    ** connection remembers PAT_BOOK_REMEMBER uses). */
+    bench_first_use_folded(s, n);
     bench_first_use(s, n, sm);
     if (want("has_right_resource")) warm_scoped(s->pat, sm);
     if (m == 0) {
@@ -971,8 +1021,9 @@ static void print_targets(const int64_t *levels, int nlevels) {
   /* Issue 19: a check that is each token's first use holds its bookkeeping
   ** and writes it in batches: amortized, at most 1.5x the verify floor. */
   for (int m = 0; m < 4; m += 2) {
-    const row *r = find("verify hit, writes last_used", big, st[m], "auto");
-    if (r) verdict("pat_verify first use / verify floor", st[m], ratio(r), 1.5, "");
+    const row *r = find("first use, folds included", big, st[m], "auto");
+    if (r) verdict("pat_verify first use, folds included / verify floor", st[m], ratio(r), 1.5,
+                   "");
   }
   for (int m = 0; m < 4; m += 2) {
     const row *r = find("create, 1 txn", big, st[m], "1 txn");

@@ -1,6 +1,13 @@
 /*
-** bookkeeping.c: what a check writes on the side: a token's last_used_at,
-** and under `audit = all` the use and deny events.
+** bookkeeping.c: what a check writes on the side: a token's use (shown as
+** its last_used_at), and under `audit = all` the use and deny events.
+**
+** A connection records the first use of each token in each
+** last_used_interval: it remembers the uses it recorded (PAT_BOOK_REMEMBER
+** of them at most), so the check reads no last use from the store. Uses go
+** to pat_store_uses, and each write that finds that table grown past the
+** store's size folds a range of them into their rows (fold_uses, and
+** sql/schema.sql for why).
 **
 ** A connection holds it in memory and writes it later, in one transaction
 ** (INTERFACE.md, Security properties): at its first check once
@@ -45,6 +52,16 @@
 /* What one connection holds at most before it writes (INTERFACE.md). */
 #define PAT_BOOK_ITEMS 1000
 #define PAT_BOOK_EVENTS_MAX 10000
+/* Recorded uses a connection remembers, to record the next use of the same
+** token only once its interval has passed. Past it, those older than their
+** interval go, then all that are written: a use forgotten early is recorded
+** once more, nothing else. */
+#define PAT_BOOK_REMEMBER 65536
+/* pat_store_uses is folded once it holds more uses than the store has
+** pages, and at least this many; each write then folds about
+** PAT_FOLD_PER_USE times the uses it added. */
+#define PAT_USES_MIN 10000
+#define PAT_FOLD_PER_USE 2
 
 typedef struct held_event {
   int64_t id, at, valid_from;
@@ -58,10 +75,12 @@ enum { BOOK_UNKNOWN, BOOK_MEMORY, BOOK_AUX, BOOK_NONE };
 
 struct pat_book {
   int mode;          /* BOOK_*; BOOK_NONE also once the second connection failed */
-  /* Each token's use to write as its last_used_at: open addressing on the
-  ** id (ids are positive; 0 marks a free slot). */
+  /* Each token's latest recorded use, written or still to write
+  ** (touch_pending): open addressing on the id (ids are positive; 0 marks a
+  ** free slot). */
   int64_t *touch_id, *touch_at, *touch_from;
-  int touch_cap, touch_n;
+  unsigned char *touch_pending;
+  int touch_cap, touch_n, pend_n;
   int64_t interval;  /* last_used_interval of the latest check */
   held_event *ev;
   int ev_n, ev_cap;
@@ -72,16 +91,33 @@ struct pat_book {
   sqlite3_file *file; /* main's file when it began to hold: what is held is
                       ** about that file (a deserialize replaces it) */
   int writable;       /* the application's connection may write, as last asked */
+  int row_uses;       /* the store, as the last check found it, predates
+                      ** pat_store_uses: uses go to the rows (store.c) */
 };
 
-static void forget_held(pat_book *b) {
+static void forget_events(pat_book *b) {
   for (int i = 0; i < b->ev_n; i++) sqlite3_free(b->ev[i].detail);
   b->ev_n = 0;
+  b->since_ms = 0;
+}
+
+/* What is held, and the uses remembered: nothing of it will be written. */
+static void forget_held(pat_book *b) {
+  forget_events(b);
   if (b->touch_n > 0) {
     memset(b->touch_id, 0, (size_t)b->touch_cap * sizeof *b->touch_id);
     b->touch_n = 0;
+    b->pend_n = 0;
   }
-  b->since_ms = 0;
+}
+
+/* What is held was written: the uses stay remembered, no longer pending. */
+static void held_written(pat_book *b) {
+  forget_events(b);
+  if (b->pend_n > 0) {
+    memset(b->touch_pending, 0, (size_t)b->touch_cap);
+    b->pend_n = 0;
+  }
 }
 
 static void book_free(pat_book *b) {
@@ -89,6 +125,7 @@ static void book_free(pat_book *b) {
   sqlite3_free(b->touch_id);
   sqlite3_free(b->touch_at);
   sqlite3_free(b->touch_from);
+  sqlite3_free(b->touch_pending);
   sqlite3_free(b->ev);
   sqlite3_free(b);
 }
@@ -112,56 +149,90 @@ static int touch_slot(const pat_book *b, int64_t id) {
   return i;
 }
 
-static int touch_grow(pat_book *b) {
-  int cap = b->touch_cap ? b->touch_cap * 2 : 64;
+/* Moves the remembered uses into a table of `cap` slots, keeping those
+** still pending and those written at or after `older` (INT64_MIN: all of
+** them, INT64_MAX: none). 0, or -1 without memory (nothing changed). */
+static int touch_rehash(pat_book *b, int cap, int64_t older) {
   int64_t *ids = sqlite3_malloc64((sqlite3_uint64)cap * sizeof *ids);
   int64_t *ats = sqlite3_malloc64((sqlite3_uint64)cap * sizeof *ats);
   int64_t *froms = sqlite3_malloc64((sqlite3_uint64)cap * sizeof *froms);
-  if (ids == NULL || ats == NULL || froms == NULL) {
+  unsigned char *pend = sqlite3_malloc64((sqlite3_uint64)cap);
+  if (ids == NULL || ats == NULL || froms == NULL || pend == NULL) {
     sqlite3_free(ids);
     sqlite3_free(ats);
     sqlite3_free(froms);
+    sqlite3_free(pend);
     return -1;
   }
   memset(ids, 0, (size_t)cap * sizeof *ids);
+  memset(pend, 0, (size_t)cap);
   pat_book old = *b;
   b->touch_id = ids;
   b->touch_at = ats;
   b->touch_from = froms;
+  b->touch_pending = pend;
   b->touch_cap = cap;
+  b->touch_n = 0;
   for (int i = 0; i < old.touch_cap; i++) {
     if (old.touch_id[i] == 0) continue;
+    if (!old.touch_pending[i] && (older == INT64_MAX || old.touch_at[i] < older)) continue;
     int k = touch_slot(b, old.touch_id[i]);
     b->touch_id[k] = old.touch_id[i];
     b->touch_at[k] = old.touch_at[i];
     b->touch_from[k] = old.touch_from[i];
+    b->touch_pending[k] = old.touch_pending[i];
+    b->touch_n++;
   }
   sqlite3_free(old.touch_id);
   sqlite3_free(old.touch_at);
   sqlite3_free(old.touch_from);
+  sqlite3_free(old.touch_pending);
   return 0;
 }
 
-/* Holds a use of token id at `at`, unless one held is within the interval
-** (as the row's own last_used_at would be: the first use of each interval
-** is what is written). 0, or -1 without memory. */
-static int hold_touch(pat_book *b, int64_t id, int64_t at, int64_t interval,
-                      int64_t valid_from) {
-  if (b->touch_cap > 0) {
-    int k = touch_slot(b, id);
-    if (b->touch_id[k] == id) {
-      if (b->touch_at[k] <= at - interval) b->touch_at[k] = at;
-      b->touch_from[k] = valid_from;
-      return 0;
-    }
+/* Room for one more use: the table grows to PAT_BOOK_REMEMBER; past that
+** the written uses older than `older` go, then all written ones, and only
+** if that leaves it full (what is pending can not go) does it grow. */
+static int touch_room(pat_book *b, int64_t older) {
+  if ((b->touch_n + 1) * 2 <= b->touch_cap) return 0; /* at most half full */
+  if (b->touch_cap < 2 * PAT_BOOK_REMEMBER)
+    return touch_rehash(b, b->touch_cap ? b->touch_cap * 2 : 64, INT64_MIN);
+  if (touch_rehash(b, b->touch_cap, older) != 0) return -1;
+  if ((b->touch_n + 1) * 4 <= b->touch_cap) return 0; /* room to spare */
+  if (touch_rehash(b, b->touch_cap, INT64_MAX) != 0) return -1;
+  if ((b->touch_n + 1) * 2 <= b->touch_cap) return 0;
+  return touch_rehash(b, b->touch_cap * 2, INT64_MIN);
+}
+
+/* Whether this connection recorded a use of the entry's token, as the
+** check found it, within the interval before the entry's. */
+static int remembered(const pat_book *b, const pat_book_entry *entry) {
+  if (b->touch_cap == 0) return 0;
+  int k = touch_slot(b, entry->id);
+  /* Compared without a difference: a time may be anything. */
+  return b->touch_id[k] == entry->id && b->touch_from[k] == entry->valid_from &&
+         b->touch_at[k] > entry->now - entry->interval;
+}
+
+/* Records the entry's use, unless this connection recorded one of the same
+** token within the interval (the first use of each interval is what is
+** written; a token given a new valid_from is a new one). 0, or -1 without
+** memory. */
+static int hold_touch(pat_book *b, const pat_book_entry *entry) {
+  if (remembered(b, entry)) return 0;
+  int k = b->touch_cap > 0 ? touch_slot(b, entry->id) : -1;
+  if (k < 0 || b->touch_id[k] != entry->id) {
+    if (touch_room(b, entry->now - entry->interval) != 0) return -1;
+    k = touch_slot(b, entry->id);
+    b->touch_id[k] = entry->id;
+    b->touch_n++;
   }
-  /* At most half full. */
-  if ((b->touch_n + 1) * 2 > b->touch_cap && touch_grow(b) != 0) return -1;
-  int k = touch_slot(b, id);
-  b->touch_id[k] = id;
-  b->touch_at[k] = at;
-  b->touch_from[k] = valid_from;
-  b->touch_n++;
+  b->touch_at[k] = entry->now;
+  b->touch_from[k] = entry->valid_from;
+  if (!b->touch_pending[k]) {
+    b->touch_pending[k] = 1;
+    b->pend_n++;
+  }
   return 0;
 }
 
@@ -204,23 +275,79 @@ static void hold_event(pat_book *b, const pat_book_entry *entry, char *detail) {
 
 /* ------------------------------------------------------------ writing */
 
+/* One integer from a statement of one row: 1 with *out, 0 without a row,
+** -1 failed. */
+static int query_int(pat_conn *c, int which, pat_stmt_id id, const pat_arg *args, int n,
+                     int64_t *out) {
+  pat_err e;
+  sqlite3_stmt *st;
+  int r = pat_store_query(c, which, id, args, n, &st, &e);
+  if (r > 0) {
+    *out = sqlite3_column_int64(st, 0);
+    pat_store_done(st);
+  }
+  return r;
+}
+
+/* Once pat_store_uses holds more uses than the store has pages (and at
+** least PAT_USES_MIN), folds the uses of the next range of token ids, about
+** `n` of them, into their rows, in the caller's transaction on `which`
+** (sql/schema.sql says why by ranges). 0, or -1. */
+static int fold_uses(pat_conn *c, int which, int64_t n) {
+  pat_err e;
+  int64_t count = 0, pages = 0, from = 0, to = INT64_MAX;
+  if (query_int(c, which, PAT_STMT_USES_COUNT, NULL, 0, &count) < 0 ||
+      query_int(c, which, PAT_STMT_PAGE_COUNT, NULL, 0, &pages) < 0)
+    return -1;
+  if (count <= (pages > PAT_USES_MIN ? pages : PAT_USES_MIN)) return 0;
+  int r = query_int(c, which, PAT_STMT_FOLD_FROM, NULL, 0, &from);
+  if (r < 0) return -1;
+  if (r == 0 || from < 0) from = 0;
+  r = query_int(c, which, PAT_STMT_FOLD_END, PAT_ARGS(PAT_INT(from), PAT_INT(n)), &to);
+  if (r < 0) return -1;
+  /* No use that far on: the range runs to the end, and the next starts
+  ** over; a range holds one token at least, however many its uses. */
+  if (r == 0) to = INT64_MAX;
+  else if (to <= from) to = from + 1;
+  return pat_store_exec(c, which, PAT_STMT_FOLD_ROWS, PAT_ARGS(PAT_INT(from), PAT_INT(to)),
+                        &e) == 0 &&
+                 pat_store_exec(c, which, PAT_STMT_FOLD_DELETE,
+                                PAT_ARGS(PAT_INT(from), PAT_INT(to)), &e) == 0 &&
+                 pat_store_exec(c, which, PAT_STMT_FOLD_SET_FROM,
+                                PAT_ARGS(PAT_INT(to == INT64_MAX ? 0 : to)), &e) == 0
+             ? 0
+             : -1;
+}
+
 /* Writes what is held on `which` (main or the second connection), inside
-** the transaction the caller opened. 0, or -1. */
+** the transaction the caller opened: each use to pat_store_uses, or on an
+** older store read as it is to its row's last_used_at. 0, or -1. */
 static int write_held(pat_conn *c, pat_book *b, int which) {
   pat_err e;
-  int ok = 1;
-  for (int i = 0; ok && i < b->touch_cap; i++)
-    if (b->touch_id[i] != 0)
-      ok = pat_store_exec(c, which, PAT_STMT_BOOK_TOUCH,
-                          PAT_ARGS(PAT_INT(b->touch_id[i]), PAT_INT(b->touch_at[i]),
-                                   PAT_INT(b->interval), PAT_INT(b->touch_from[i])),
-                          &e) == 0;
+  int log = !b->row_uses;
+  /* On its own connection no other statement reads: what an upgrade from
+  ** version 4 left of the older digest index goes (store.c). */
+  int ok = !log || which != PAT_DB_AUX ||
+           pat_store_exec(c, which, PAT_STMT_DROP_OLD_INDEX, NULL, 0, &e) == 0;
+  int64_t uses = 0;
+  for (int i = 0; ok && i < b->touch_cap; i++) {
+    if (b->touch_id[i] == 0 || !b->touch_pending[i]) continue;
+    int64_t id = b->touch_id[i], at = b->touch_at[i], from = b->touch_from[i];
+    ok = (log ? pat_store_exec(c, which, PAT_STMT_BOOK_USE,
+                               PAT_ARGS(PAT_INT(id), PAT_INT(at), PAT_INT(from)), &e)
+              : pat_store_exec(c, which, PAT_STMT_BOOK_TOUCH,
+                               PAT_ARGS(PAT_INT(id), PAT_INT(at), PAT_INT(from),
+                                        PAT_INT(b->interval)),
+                               &e)) == 0;
+    uses++;
+  }
   for (int i = 0; ok && i < b->ev_n; i++)
     ok = pat_store_exec(c, which, PAT_STMT_BOOK_EVENT,
                         PAT_ARGS(PAT_INT(b->ev[i].id), PAT_INT(b->ev[i].at),
                                  PAT_TEXT(b->ev[i].event), PAT_TEXT(b->ev[i].detail),
                                  PAT_INT(b->ev[i].valid_from)),
                         &e) == 0;
+  if (ok && log && uses > 0) ok = fold_uses(c, which, uses * PAT_FOLD_PER_USE) == 0;
   return ok ? 0 : -1;
 }
 
@@ -324,7 +451,7 @@ static int wal(pat_conn *c) {
 ** held the last item (and at close no statement of main's may run: the
 ** connection is being taken apart); a read asks again. */
 static void flush(pat_conn *c, pat_book *b, int when, int64_t now_ms) {
-  if (b->touch_n == 0 && b->ev_n == 0) return;
+  if (b->pend_n == 0 && b->ev_n == 0) return;
   int mode = book_mode(c, b), r = -1;
   if (mode == BOOK_NONE || (mode == BOOK_MEMORY && when == FLUSH_CLOSE) ||
       pat_conn_main_file(c) != b->file ||
@@ -338,7 +465,7 @@ static void flush(pat_conn *c, pat_book *b, int when, int64_t now_ms) {
   else
     r = write_aux(c, b);
   if (r == 0) {
-    forget_held(b);
+    held_written(b);
     b->failed_ms = 0;
   } else {
     b->failed_ms = now_ms; /* one more delay before the next try */
@@ -351,39 +478,51 @@ static void flush(pat_conn *c, pat_book *b, int when, int64_t now_ms) {
 ** a write that could not be made, not before one more delay (the lock is
 ** taken at most that often). */
 static int due(const pat_book *b, int64_t now_ms) {
-  int ripe = now_ms - b->since_ms >= b->delay_ms || b->touch_n + b->ev_n >= PAT_BOOK_ITEMS;
+  int ripe = now_ms - b->since_ms >= b->delay_ms || b->pend_n + b->ev_n >= PAT_BOOK_ITEMS;
   return ripe && (b->failed_ms == 0 || now_ms - b->failed_ms >= b->delay_ms);
 }
 
 
 static void book_write(pat_conn *c, const pat_book_entry *entry) {
   pat_book *b = book_get(c);
+  /* Most checks: a use of a token this connection recorded within the
+  ** interval, and no event. Nothing to hold, nothing to ask. */
+  if (b != NULL && entry->event == NULL &&
+      (!entry->touch || remembered(b, entry)) && b->file == pat_conn_main_file(c))
+    return;
   if (b == NULL || !sqlite3_get_autocommit(c->db) ||
       sqlite3_txn_state(c->db, "main") == SQLITE_TXN_WRITE)
     return;
   if (book_mode(c, b) == BOOK_NONE) return;
   int64_t now_ms = pat_now_ms_vfs(c->vfs);
-  int held = b->touch_n > 0 || b->ev_n > 0;
   /* Held only where it may be written (read-only, query_only: asked at
   ** every use, since the application may set it at any time). */
   if (!may_write(c, b)) return;
+  /* What it holds and remembers is about main's file as it was: a
+  ** deserialize replaces the file, and what it knew goes. */
+  sqlite3_file *file = pat_conn_main_file(c);
+  if (b->file != file) {
+    forget_held(b);
+    b->file = file;
+  }
+  /* Known here: the check found its token in the store (a failure since
+  ** may have cleared the connection's idea of it). */
+  if (c->store_version >= PAT_SCHEMA_READS_FROM)
+    b->row_uses = c->store_version < PAT_SCHEMA_USES;
+  int held = b->pend_n > 0 || b->ev_n > 0;
   /* A check's last_used_at and its event are held together or not at all
   ** (never a row that says less than it should): without memory for both,
   ** the use is not recorded, as a write that fails. */
   char *detail = NULL;
   if (entry->event != NULL && event_room(b, entry->detail, &detail) != 0) return;
-  if (entry->touch &&
-      hold_touch(b, entry->id, entry->now, entry->interval, entry->valid_from) != 0) {
+  if (entry->touch && hold_touch(b, entry) != 0) {
     sqlite3_free(detail);
     return;
   }
   if (entry->event != NULL) hold_event(b, entry, detail);
   b->interval = entry->interval;
   b->delay_ms = entry->delay_ms;
-  if (!held) {
-    b->since_ms = now_ms;
-    b->file = pat_conn_main_file(c);
-  }
+  if (!held) b->since_ms = now_ms;
   if (due(b, now_ms)) flush(c, b, FLUSH_CHECK, now_ms);
 }
 
@@ -398,7 +537,7 @@ void pat_book_write(pat_conn *c, const pat_book_entry *entry) {
 
 static void book_before_read(pat_conn *c, int shows_it) {
   pat_book *b = c->book;
-  if (b == NULL || (b->touch_n == 0 && b->ev_n == 0)) return;
+  if (b == NULL || (b->pend_n == 0 && b->ev_n == 0)) return;
   int64_t now_ms = pat_now_ms_vfs(c->vfs);
   if (!shows_it && !due(b, now_ms)) return;
   /* After a write that could not be made, one more delay first (a read
@@ -425,7 +564,7 @@ void pat_book_before_read(pat_conn *c, int shows_it) {
 }
 
 int64_t pat_book_dropped(pat_conn *c) { return c->book ? c->book->dropped : 0; }
-int pat_book_held(pat_conn *c) { return c->book ? c->book->touch_n + c->book->ev_n : 0; }
+int pat_book_held(pat_conn *c) { return c->book ? c->book->pend_n + c->book->ev_n : 0; }
 
 void pat_book_discard(pat_conn *c) {
   if (c->book == NULL) return;

@@ -64,30 +64,32 @@ static int read_args(sqlite3_context *ctx, const char *fn, sqlite3_value *token,
   return 0;
 }
 
+/* The columns of a lookup row (PAT_STMT_VERIFY, PAT_STMT_HAS_RIGHT): the
+** token's id, window and digest, then its rights (their hash for verify,
+** the text for has_right), then for has_right the owner's listed role; the
+** last column is the store's policy version. */
+enum { LOOK_ID, LOOK_FROM, LOOK_TO, LOOK_DIGEST, LOOK_RIGHTS, LOOK_ROLE };
+
 /* What the lookup found of a token, when it found one. */
 typedef struct found_token {
   int found;
   int64_t id, from, to;
-  int never_used;
-  int64_t last_used;
   int book; /* bookkeeping owed: a check without `at` */
 } found_token;
 
-/* Reads the token's columns from a lookup row (id, valid_from, valid_to,
-** digest, last_used_at), after a constant-time compare of the digest. */
+/* Reads the token's columns from a lookup row, after a constant-time
+** compare of the digest. */
 static void read_found(sqlite3_stmt *st, const unsigned char *digest,
                        const check_args *a, found_token *f) {
-  const void *stored = sqlite3_column_blob(st, 3);
+  const void *stored = sqlite3_column_blob(st, LOOK_DIGEST);
   memset(f, 0, sizeof *f);
-  if (stored == NULL || sqlite3_column_bytes(st, 3) != PAT_DIGEST_LEN ||
+  if (stored == NULL || sqlite3_column_bytes(st, LOOK_DIGEST) != PAT_DIGEST_LEN ||
       !pat_digest_equal(stored, digest))
     return;
   f->found = 1;
-  f->id = sqlite3_column_int64(st, 0);
-  f->from = sqlite3_column_int64(st, 1);
-  f->to = sqlite3_column_int64(st, 2);
-  f->never_used = sqlite3_column_type(st, 4) == SQLITE_NULL;
-  f->last_used = sqlite3_column_int64(st, 4);
+  f->id = sqlite3_column_int64(st, LOOK_ID);
+  f->from = sqlite3_column_int64(st, LOOK_FROM);
+  f->to = sqlite3_column_int64(st, LOOK_TO);
   f->book = !a->explicit_at;
 }
 
@@ -102,8 +104,9 @@ static void bookkeeping(pat_conn *c, const pat_policy *p, const found_token *f,
   pat_book_entry e = {.id = f->id, .now = at, .interval = pat_policy_interval(p),
                       .valid_from = f->from, .delay_ms = pat_policy_book_delay(p),
                       .detail = detail};
-  /* Compared without a difference: a stored time may be anything. */
-  e.touch = passed && (f->never_used || f->last_used <= at - e.interval);
+  /* Whether this use is the first of its interval is the connection's
+  ** question (bookkeeping.c): the check reads no last use. */
+  e.touch = passed;
   if (pat_policy_audit(p) == PAT_AUDIT_ALL) e.event = passed ? "use" : "deny";
   if (e.touch || e.event != NULL) pat_book_write(c, &e);
 }
@@ -473,13 +476,13 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (has_row) {
     read_found(st, c->digest, &a, &f);
     if (id == PAT_STMT_HAS_RIGHT) {
-      missing = first_not_held(sqlite3_column_text(st, 5), &q);
-      role = pat_policy_role(p, (const char *)sqlite3_column_text(st, 6));
+      missing = first_not_held(sqlite3_column_text(st, LOOK_RIGHTS), &q);
+      role = pat_policy_role(p, (const char *)sqlite3_column_text(st, LOOK_ROLE));
     } else if (f.found) {
       /* The index names the rights by hash: usually a set seen before. */
       int n = 0;
-      hashed = sqlite3_column_type(st, 5) == SQLITE_INTEGER;
-      hash = sqlite3_column_int64(st, 5);
+      hashed = sqlite3_column_type(st, LOOK_RIGHTS) == SQLITE_INTEGER;
+      hash = sqlite3_column_int64(st, LOOK_RIGHTS);
       const char *set = hashed ? pat_policy_set_get(p, hash, &n) : NULL;
       if (set != NULL) missing = first_not_held((const unsigned char *)set, &q);
       else from_row = 1;

@@ -72,7 +72,7 @@ typedef struct pat_book_entry {
                       ** written to must be that token (not another that
                       ** took its id in a restored copy) */
   int64_t delay_ms;   /* bookkeeping_delay */
-  int touch;          /* write last_used_at = now (if the interval passed) */
+  int touch;          /* a use to record (the first of its interval) */
   const char *event;  /* "use", "deny" or NULL */
   const char *detail;
 } pat_book_entry;

@@ -38,23 +38,24 @@ const char *pat_schema_sql(void) { return schema_sql; }
 static const char *const stmt_sql[PAT_STMT_COUNT] = {
     /* Answered from the digest index alone (it holds these columns, and
     ** id is the rowid): one B-tree descent. Also pat_has_right's while no
-    ** owner is listed. */
+    ** owner is listed. Not INDEXED BY: a store upgraded from version 4 may
+    ** hold the older digest index too until it is dropped (store.c), and
+    ** either answers. */
     /* The last column, the store's policy version, is read only for a row
     ** found, in the same read: the policy the answer needs (policy.c). */
     [PAT_STMT_VERIFY] =
-        "SELECT id, valid_from, valid_to, digest, last_used_at, rights_hash,"
+        "SELECT id, valid_from, valid_to, digest, rights_hash,"
         " (SELECT value FROM main.pat_store_meta WHERE key = 'policy_version')"
-        " FROM main.pat_store_tokens INDEXED BY pat_store_tokens_digest WHERE digest = ?1",
+        " FROM main.pat_store_tokens WHERE digest = ?1",
     /* A token's rights, when their hash is not in the cache. */
     [PAT_STMT_RIGHTS] = "SELECT rights, rights_hash FROM main.pat_store_tokens WHERE id = ?1",
     /* The token and its owner's listed role (NULL: default_role); whether
     ** the role grants the right is the cached policy's question. */
     [PAT_STMT_HAS_RIGHT] =
-        "SELECT t.id, t.valid_from, t.valid_to, t.digest, t.last_used_at, t.rights,"
+        "SELECT t.id, t.valid_from, t.valid_to, t.digest, t.rights,"
         " (SELECT o.role FROM main.pat_store_owners AS o WHERE o.owner = t.owner),"
         " (SELECT value FROM main.pat_store_meta WHERE key = 'policy_version')"
-        " FROM main.pat_store_tokens AS t INDEXED BY pat_store_tokens_digest"
-        " WHERE t.digest = ?1",
+        " FROM main.pat_store_tokens AS t WHERE t.digest = ?1",
     /* Naming temp's schema makes this statement re-prepare when TEMP objects
     ** change, so pat_store_validate notices a TEMP object that shadows. */
     [PAT_STMT_SETTING] =
@@ -157,16 +158,42 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
                                      " VALUES ('key_fingerprint', nullif(?1, ''))",
     [PAT_STMT_KEY_NEW_VERSION] =
         "UPDATE main.pat_store_meta SET value = random() WHERE key = 'policy_version'",
-    /* A check's bookkeeping: last_used_at once per last_used_interval (?3),
-    ** and a use or deny event. Ids are shared with tokens (sql/schema.sql). */
+    /* A check's bookkeeping: a use of token ?1 at ?2, and a use or deny
+    ** event. Ids are shared with tokens (sql/schema.sql). */
     /* Held ones are written later (bookkeeping.c): to token ?1 only while it
-    ** is the token the check found (its valid_from ?4 or ?5: a restored
+    ** is the token the check found (its valid_from ?3 or ?5: a restored
     ** copy may have given the id to another), and the event of a token
     ** deleted meanwhile with the name and owner of its last event. */
+    /* The use goes to the uses table (version 5 on), or, on an older store
+    ** read as it is, to the row itself, once per last_used_interval (?4). */
+    [PAT_STMT_BOOK_USE] = "INSERT OR REPLACE INTO main.pat_store_uses(token_id, at, valid_from)"
+                          " VALUES (?1, ?2, ?3)",
     [PAT_STMT_BOOK_TOUCH] =
         "UPDATE main.pat_store_tokens SET last_used_at = ?2"
-        " WHERE id = ?1 AND valid_from = ?4"
-        " AND (last_used_at IS NULL OR ?2 - last_used_at >= ?3)",
+        " WHERE id = ?1 AND valid_from = ?3"
+        " AND (last_used_at IS NULL OR ?2 - last_used_at >= ?4)",
+    /* Folding uses into their rows (sql/schema.sql, pat_store_uses): how
+    ** many there are against the store's pages; where the next range starts;
+    ** where it ends, ?2 uses on from ?1; then the range's uses, latest of
+    ** each token, into the rows whose valid_from they name, and out of the
+    ** table. */
+    [PAT_STMT_USES_COUNT] = "SELECT count(*) FROM main.pat_store_uses",
+    [PAT_STMT_PAGE_COUNT] = "PRAGMA main.page_count",
+    [PAT_STMT_FOLD_FROM] = "SELECT value FROM main.pat_store_meta WHERE key = 'fold_from'",
+    [PAT_STMT_FOLD_END] = "SELECT token_id FROM main.pat_store_uses WHERE token_id >= ?1"
+                          " ORDER BY token_id LIMIT 1 OFFSET ?2",
+    [PAT_STMT_FOLD_ROWS] =
+        "UPDATE main.pat_store_tokens AS t SET last_used_at = u.at"
+        " FROM (SELECT token_id, valid_from, max(at) AS at FROM main.pat_store_uses"
+        " WHERE token_id >= ?1 AND token_id < ?2 GROUP BY token_id, valid_from) AS u"
+        " WHERE t.id = u.token_id AND t.valid_from = u.valid_from"
+        " AND (t.last_used_at IS NULL OR t.last_used_at < u.at)",
+    [PAT_STMT_FOLD_DELETE] =
+        "DELETE FROM main.pat_store_uses WHERE token_id >= ?1 AND token_id < ?2",
+    [PAT_STMT_FOLD_SET_FROM] =
+        "INSERT OR REPLACE INTO main.pat_store_meta(key, value) VALUES ('fold_from', ?1)",
+    /* What an upgrade from version 4 could not drop (upgrade_v4_before). */
+    [PAT_STMT_DROP_OLD_INDEX] = "DROP INDEX IF EXISTS main.pat_store_tokens_digest",
     [PAT_STMT_BOOK_EVENT] =
         "INSERT INTO main.pat_store_events(id, at, event, token_id, token_name,"
         " owner, detail) SELECT max("
@@ -339,6 +366,14 @@ static const char upgrade_v2_before[] =
     "DROP TRIGGER IF EXISTS main.pat_store_owners_d;";
 /* Version 4 adds the setting bookkeeping_delay: schema.sql and its default
 ** row (run_schema) are all it takes. */
+/* Version 5 records uses in pat_store_uses, and its digest index
+** (pat_store_tokens_by_digest, made by schema.sql) leaves last_used_at out.
+** The older index goes here where SQLite lets it: it drops no index while
+** another statement of the connection reads (an UPDATE of a pat table is
+** one), and then the next bookkeeping write drops it, on its own
+** connection (PAT_STMT_DROP_OLD_INDEX). */
+static const char upgrade_v4_before[] = "DROP INDEX IF EXISTS main.pat_store_tokens_digest;";
+
 static const char upgrade_done[] =
     "UPDATE main.pat_store_meta SET value = random() WHERE key = 'policy_version';"
     "UPDATE main.pat_store_meta SET value = " PAT_STR(PAT_SCHEMA_VERSION)
@@ -366,6 +401,18 @@ static int fill_rights_hash(pat_conn *c, pat_err *e) {
   return r;
 }
 
+/* The old digest index goes where it can (upgrade_v4_before): SQLite's
+** refusal while another statement reads (SQLITE_LOCKED) undoes that one
+** statement alone. 0, or -1 with e for any other failure. */
+static int run_index_drop(pat_conn *c, pat_err *e) {
+  char *msg = NULL;
+  int rc = sqlite3_exec(c->db, upgrade_v4_before, NULL, NULL, &msg);
+  if (rc != SQLITE_OK && rc != SQLITE_LOCKED)
+    pat_fail(e, "%s", msg ? msg : sqlite3_errmsg(c->db));
+  sqlite3_free(msg);
+  return rc == SQLITE_OK || rc == SQLITE_LOCKED ? 0 : -1;
+}
+
 /* Brings an older store up to this version in one write of its own, the
 ** first time this pat opens it. */
 static int upgrade(pat_conn *c, int version, pat_err *e) {
@@ -379,6 +426,7 @@ static int upgrade(pat_conn *c, int version, pat_err *e) {
   if (ok && now >= 1 && now < PAT_SCHEMA_VERSION) {
     ok = (now != 1 || run_script(c->db, upgrade_v1_before, &why) == 0) &&
          (now > 2 || run_script(c->db, upgrade_v2_before, &why) == 0) &&
+         (now > 4 || run_index_drop(c, &why) == 0) &&
          run_schema(c, PAT_DB_MAIN, &why) == 0 &&
          (now != 1 || (run_script(c->db, upgrade_v1_after, &why) == 0 &&
                        fill_rights_hash(c, &why) == 0)) &&

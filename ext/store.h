@@ -56,7 +56,16 @@ typedef enum pat_stmt_id {
   PAT_STMT_UNHASHED_RIGHTS,
   PAT_STMT_SET_RIGHTS_HASH,
   /* The bookkeeping (bookkeeping.c): on main in memory, else on aux. */
+  PAT_STMT_BOOK_USE,
   PAT_STMT_BOOK_TOUCH,
+  PAT_STMT_USES_COUNT,
+  PAT_STMT_PAGE_COUNT,
+  PAT_STMT_FOLD_FROM,
+  PAT_STMT_FOLD_END,
+  PAT_STMT_FOLD_ROWS,
+  PAT_STMT_FOLD_DELETE,
+  PAT_STMT_FOLD_SET_FROM,
+  PAT_STMT_DROP_OLD_INDEX,
   PAT_STMT_BOOK_EVENT,
   PAT_STMT_QUERY_ONLY,
   PAT_STMT_PARSE_TIME,
@@ -149,7 +158,10 @@ struct pat_conn {
 
 enum { PAT_SCHEMA_UNKNOWN, PAT_SCHEMA_CLEAN, PAT_SCHEMA_REFUSED };
 
-#define PAT_SCHEMA_VERSION 4
+#define PAT_SCHEMA_VERSION 5
+/* The first version that records uses in pat_store_uses (bookkeeping.c,
+** pat_tokens). */
+#define PAT_SCHEMA_USES 5
 /* The oldest version this pat reads as it is: a store from it is upgraded
 ** by the first write of a pat table, never by a check or a read (which may
 ** not wait for the write lock, nor write at all: read-only, query_only). */

@@ -33,6 +33,9 @@ typedef struct pat_table {
   const pat_column *columns;
   int ncolumns;
   const char *select;  /* first column the rowid, then the public columns */
+  /* On a store older than PAT_SCHEMA_USES, read as it is (it has no
+  ** pat_store_uses): the select instead. NULL: `select`. */
+  const char *select_before_uses;
   const char *order;   /* "ORDER BY ..." or "" */
   int key_unique;      /* the key finds at most one row */
   int rowid_shown;     /* the rowid is the key column (id): its own checks */

@@ -180,10 +180,21 @@ static int cursor_next(sqlite3_vtab_cursor *vc) {
   return rc;
 }
 
-static int scan_end(sqlite3 *db, const pat_table *t, sqlite3_int64 *end) {
+/* The table's select on the store that answers reads (`which`): the
+** private defaults are made by this pat, main may be older. */
+static const char *table_select(const pat_vtab *v, int which) {
+  const pat_table *t = v->table;
+  return which == PAT_DB_MAIN && v->conn->store_version < PAT_SCHEMA_USES &&
+                 t->select_before_uses != NULL
+             ? t->select_before_uses
+             : t->select;
+}
+
+static int scan_end(sqlite3 *db, const pat_table *t, const char *select,
+                    sqlite3_int64 *end) {
   sqlite3_stmt *st = NULL;
   char *sql = t->end_select ? sqlite3_mprintf("%s", t->end_select)
-                            : sqlite3_mprintf("SELECT max(_rowid) FROM (%s)", t->select);
+                            : sqlite3_mprintf("SELECT max(_rowid) FROM (%s)", select);
   int rc = sql ? sqlite3_prepare_v2(db, sql, -1, &st, NULL) : SQLITE_NOMEM;
   sqlite3_free(sql);
   if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
@@ -223,7 +234,8 @@ static int cursor_filter(sqlite3_vtab_cursor *vc, int idxNum, const char *idxStr
   sqlite3 *db = pat_store_db(v->conn, which);
   int lookup = (idxNum == 1 || idxNum == 2) && argc == 1;
   cur->seek = !lookup && t->seek;
-  char *sql = lookup ? sqlite3_mprintf("SELECT * FROM (%s) WHERE %s = ?1 %s", t->select,
+  const char *select = table_select(v, which);
+  char *sql = lookup ? sqlite3_mprintf("SELECT * FROM (%s) WHERE %s = ?1 %s", select,
                                        t->columns[column_with(t, idxNum == 1
                                                                      ? PAT_COL_KEY
                                                                      : PAT_COL_INDEXED)]
@@ -232,14 +244,14 @@ static int cursor_filter(sqlite3_vtab_cursor *vc, int idxNum, const char *idxStr
               : cur->seek && t->seek_select ? sqlite3_mprintf("%s", t->seek_select)
               : cur->seek
                   ? sqlite3_mprintf("SELECT * FROM (%s) WHERE _rowid > ?1 AND _rowid <= ?2"
-                                    " ORDER BY _rowid LIMIT 1", t->select)
-                  : sqlite3_mprintf("SELECT * FROM (%s) %s", t->select, t->order);
+                                    " ORDER BY _rowid LIMIT 1", select)
+                  : sqlite3_mprintf("SELECT * FROM (%s) %s", select, t->order);
   int rc = sql ? sqlite3_prepare_v2(db, sql, -1, &cur->stmt, NULL) : SQLITE_NOMEM;
   sqlite3_free(sql);
   if (rc == SQLITE_OK && lookup) rc = sqlite3_bind_value(cur->stmt, 1, argv[0]);
   /* Rows made while the scan runs (SELECT pat_create(...) FROM pat_tokens)
   ** are not met by it, as they would be without end. */
-  if (rc == SQLITE_OK && cur->seek) rc = scan_end(db, t, &cur->seek_end);
+  if (rc == SQLITE_OK && cur->seek) rc = scan_end(db, t, select, &cur->seek_end);
   if (rc != SQLITE_OK) {
     vtab_fail_text(vc->pVtab, pat_db_reason(db, rc));
     return rc;

@@ -85,18 +85,29 @@ static int tokens_update(pat_conn *c, int which, int argc, sqlite3_value **argv,
   return rc;
 }
 
+/* The rows, given the token's last use (of the row t). */
+#define TOKENS_SELECT(last_used)                                    \
+  "SELECT id AS _rowid, id, owner, name,"                           \
+  " datetime(valid_from, 'unixepoch') AS valid_from,"               \
+  " datetime(valid_to, 'unixepoch') AS valid_to, rights,"           \
+  " CASE WHEN unixepoch('now') < valid_from THEN 'pending'"         \
+  "      WHEN unixepoch('now') >= valid_to THEN 'expired'"          \
+  "      ELSE 'active' END AS status,"                              \
+  " datetime(created_at, 'unixepoch') AS created_at,"               \
+  " datetime(" last_used ", 'unixepoch') AS last_used_at"           \
+  " FROM main.pat_store_tokens AS t"
+
 const pat_table pat_table_tokens = {
     .name = "pat_tokens",
     PAT_COLUMNS(columns),
-    .select = "SELECT id AS _rowid, id, owner, name,"
-              " datetime(valid_from, 'unixepoch') AS valid_from,"
-              " datetime(valid_to, 'unixepoch') AS valid_to, rights,"
-              " CASE WHEN unixepoch('now') < valid_from THEN 'pending'"
-              "      WHEN unixepoch('now') >= valid_to THEN 'expired'"
-              "      ELSE 'active' END AS status,"
-              " datetime(created_at, 'unixepoch') AS created_at,"
-              " datetime(last_used_at, 'unixepoch') AS last_used_at"
-              " FROM main.pat_store_tokens",
+    /* The latest of what was folded into the row and the uses recorded
+    ** since for the token as it is (sql/schema.sql, pat_store_uses); a time
+    ** stored as anything but a number stays as it is. */
+    .select = TOKENS_SELECT(
+        "coalesce((SELECT max(u.at) FROM main.pat_store_uses AS u"
+        " WHERE u.token_id = t.id AND u.valid_from = t.valid_from"
+        " AND (t.last_used_at IS NULL OR u.at > t.last_used_at)), t.last_used_at)"),
+    .select_before_uses = TOKENS_SELECT("last_used_at"),
     .order = "ORDER BY id",
     .key_unique = 1,
     .bookkept = 1,

@@ -44,7 +44,8 @@ CREATE TABLE IF NOT EXISTS main.pat_store_owners(
 -- One row per token. A check is one descent of the digest index, which
 -- holds all that pat_verify and pat_has_right need (the id is the rowid, and
 -- rights_hash names the rights). Times are unix seconds. rights is a sorted
--- JSON array of names.
+-- JSON array of names. last_used_at is what pat_store_uses folded in (see
+-- there): it is in no index, so that a fold changes the row's page alone.
 --
 -- Making a token is one INSERT of one row and its index entry, with no
 -- trigger (a trigger would make SQLite journal the statement on its own).
@@ -72,6 +73,25 @@ CREATE TABLE IF NOT EXISTS main.pat_store_tokens(
   rights_hash  INTEGER
 );
 -- Its digest index is made near the end of this file (see there).
+
+-- The uses that checks recorded and that are not yet folded into their
+-- token's last_used_at (schema version 5). A connection records the first
+-- use of each token in each last_used_interval (bookkeeping.c), in batches:
+-- an insert here lands on the few pages of a small table, where a write of
+-- last_used_at in place would change one page of the large token table per
+-- token. When this table outgrows a bound set by the store's size, each
+-- batch also folds the uses of a range of token ids into their rows (the
+-- range after fold_from in pat_store_meta, round the ids): the rows of a
+-- range share pages, so a fold changes fewer pages than it folds uses.
+-- pat_tokens shows the latest of last_used_at and the uses here; a use
+-- whose token was deleted, or whose valid_from is no longer the token's
+-- (the id given again by a restored copy), is dropped when its range folds.
+CREATE TABLE IF NOT EXISTS main.pat_store_uses(
+  token_id   INTEGER NOT NULL,
+  at         INTEGER NOT NULL,
+  valid_from INTEGER NOT NULL,
+  PRIMARY KEY (token_id, at)
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS main.pat_store_events(
   id         INTEGER PRIMARY KEY,
@@ -144,6 +164,23 @@ BEGIN
           unixepoch('now'), 'rotate', NEW.id, NEW.name, NEW.owner,
           json_object('valid_from', datetime(NEW.valid_from, 'unixepoch'),
                       'valid_to', datetime(NEW.valid_to, 'unixepoch')));
+END;
+
+-- pat_store_uses names a use's token by its id and valid_from: a token given
+-- a new valid_from (an UPDATE, a rotation) first takes the uses recorded
+-- under the old one into its row, so its last_used_at keeps them.
+CREATE TRIGGER IF NOT EXISTS main.pat_store_tokens_uses_kept
+AFTER UPDATE OF valid_from ON pat_store_tokens
+WHEN OLD.valid_from IS NOT NEW.valid_from
+BEGIN
+  UPDATE pat_store_tokens SET last_used_at = (SELECT max(at) FROM pat_store_uses
+                                              WHERE token_id = OLD.id
+                                                AND valid_from = OLD.valid_from)
+  WHERE id = NEW.id
+    AND EXISTS (SELECT 1 FROM pat_store_uses
+                WHERE token_id = OLD.id AND valid_from = OLD.valid_from
+                  AND (NEW.last_used_at IS NULL OR at > NEW.last_used_at));
+  DELETE FROM pat_store_uses WHERE token_id = OLD.id AND valid_from = OLD.valid_from;
 END;
 
 -- A deleted token's id is never handed out again, so its events stay its own.
@@ -237,6 +274,7 @@ INSERT OR IGNORE INTO main.pat_store_roles(role, right) VALUES
   ('VIEWER', 'ROUTING_FETCH');
 
 INSERT OR IGNORE INTO main.pat_store_meta(key, value) VALUES ('id_floor', 0);
+INSERT OR IGNORE INTO main.pat_store_meta(key, value) VALUES ('fold_from', 0);
 INSERT OR IGNORE INTO main.pat_store_meta(key, value) VALUES ('policy_version', random());
 -- The indexes come last, just before the version: making an index expires
 -- every prepared statement of the connection, the undo that pat prepared
@@ -244,7 +282,8 @@ INSERT OR IGNORE INTO main.pat_store_meta(key, value) VALUES ('policy_version', 
 -- memory to run again. Made last, they leave the shortest stretch in which
 -- running out of memory could leave pat's transaction open.
 -- rights_hash names the rights for pat_has_right (NULL: read them from the
--- row); pat writes it with rights.
-CREATE INDEX IF NOT EXISTS main.pat_store_tokens_digest
-  ON pat_store_tokens(digest, valid_from, valid_to, last_used_at, rights_hash);
+-- row); pat writes it with rights. Until version 5 the digest index was
+-- pat_store_tokens_digest, with last_used_at in it (store.c drops it).
+CREATE INDEX IF NOT EXISTS main.pat_store_tokens_by_digest
+  ON pat_store_tokens(digest, valid_from, valid_to, rights_hash);
 CREATE INDEX IF NOT EXISTS main.pat_store_events_token ON pat_store_events(token_id);

@@ -325,7 +325,7 @@ static int build_bases(void) {
                  sizeof v) != 0)
         return fail_build(db, "policy_version");
       known_pv = atoll(v);
-      if (query1(db, "SELECT last_used_at FROM pat_store_tokens WHERE id = :id3", v,
+      if (query1(db, "SELECT unixepoch(last_used_at) FROM pat_tokens WHERE id = :id3", v,
                  sizeof v) != 0 || atoll(v) != FAULT_T0)
         return fail_build(db, "the bookkeeping of the start (t3 not marked used)");
     }

@@ -30,7 +30,7 @@ TAIL_LEN = RANDOM_LEN + CHECKSUM_LEN
 TOKEN_RE = re.compile(r"^pat_[0-9A-Za-z]{38}$")
 
 # The store's schema version this pat writes (sql/schema.sql).
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 DEFAULT_LIFETIME = 2592000
 MAX_LIFETIME = 31622400
@@ -155,6 +155,25 @@ def connect(path, load=True, timeout=5.0, **kw):
 def raw_connect(path, timeout=5.0):
     """A connection without pat: sees the file as it is."""
     return sqlite3.connect(path, isolation_level=None, timeout=timeout)
+
+
+# Each token's recorded last use, read without pat (unix seconds or None),
+# by the token's `key` column: the latest of what was folded into its row and
+# the uses recorded since for the token as it is (sql/schema.sql,
+# pat_store_uses). pat_tokens shows the same as text.
+LAST_USES_SQL = (
+    "SELECT t.{key}, coalesce((SELECT max(u.at) FROM pat_store_uses AS u"
+    " WHERE u.token_id = t.id AND u.valid_from = t.valid_from"
+    " AND (t.last_used_at IS NULL OR u.at > t.last_used_at)), t.last_used_at)"
+    " FROM pat_store_tokens AS t")
+
+
+def recorded_last_uses(conn, key="id"):
+    return dict(conn.execute(LAST_USES_SQL.format(key=key)))
+
+
+def recorded_last_use(conn, token_id):
+    return recorded_last_uses(conn).get(token_id)
 
 
 def schema_rows(path):

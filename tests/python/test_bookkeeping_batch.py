@@ -40,7 +40,7 @@ class HeldBookkeepingTest(PatTestCase):
         holds them, read without pat."""
         raw = helpers.raw_connect(path)
         try:
-            used = dict(raw.execute("SELECT id, last_used_at FROM pat_store_tokens"))
+            used = helpers.recorded_last_uses(raw)
             events = [r[0] for r in raw.execute(
                 "SELECT event FROM pat_store_events WHERE event IN ('use', 'deny') ORDER BY id")]
             return used, events
@@ -219,12 +219,15 @@ class HeldBookkeepingTest(PatTestCase):
         c.close()
         raw = helpers.raw_connect(path)
         try:
-            self.assertIsNone(raw.execute("SELECT last_used_at FROM pat_store_tokens WHERE id = ?",
-                                          (mid,)).fetchone()[0])
+            self.assertIsNone(helpers.recorded_last_use(raw, mid))
             self.assertEqual(raw.execute("SELECT count(*) FROM pat_store_events WHERE owner = 'bob'"
                                          " AND event = 'use'").fetchone()[0], 0)
         finally:
             raw.close()
+        # the use is in the store (pat_store_uses), named by mallory's
+        # valid_from: pat_tokens shows none for bob
+        self.assertIsNone(self.one("SELECT last_used_at FROM pat_tokens WHERE id = ?", (mid,),
+                                   conn=self.connect(path=path)))
         self.assertTrue(bob)
 
     def test_what_was_held_for_a_file_replaced_by_deserialize_goes_nowhere(self):

@@ -15,6 +15,7 @@
   named like one), while the table the name lives in shows what was stored.
 """
 import json
+import functools
 import os
 import sqlite3
 
@@ -56,7 +57,7 @@ class BookkeepingWhereTest(PatTestCase):
         """(last_used_at by token name, the use/deny events), read without pat."""
         raw = helpers.raw_connect(path)
         try:
-            used = dict(raw.execute("SELECT name, last_used_at FROM pat_store_tokens"))
+            used = helpers.recorded_last_uses(raw, key="name")
             events = raw.execute("SELECT event, token_id, detail FROM pat_store_events"
                                  " WHERE event IN ('use', 'deny') ORDER BY id").fetchall()
             self.assertEqual(raw.execute("PRAGMA integrity_check").fetchall(), [("ok",)])
@@ -162,15 +163,17 @@ class OldestLastUsedTest(PatTestCase):
         self.raw = self.connect(load=False)
 
     def recorded(self):
-        return self.one("SELECT last_used_at FROM pat_store_tokens WHERE id = ?",
-                        (self.tid,), conn=self.raw)
+        return helpers.recorded_last_use(self.raw, self.tid)
 
     def test_a_passing_check_replaces_the_oldest_last_used_at_with_now(self):
-        checks = {"pat_verify": lambda: self.verify(self.tok) == self.tid,
-                  "pat_has_right": lambda: self.has_right(self.tok, "DATA_FETCH") == 1}
+        # Each on a connection of its own: one that recorded a use remembers
+        # it for its interval, whatever the row says.
+        checks = {"pat_verify": lambda c: self.verify(self.tok, conn=c) == self.tid,
+                  "pat_has_right": lambda c: self.has_right(self.tok, "DATA_FETCH", conn=c) == 1}
         for interval in (60, 0, helpers.MAX_LIFETIME):
-            for name, check in checks.items():
+            for name, check_on in checks.items():
                 with self.subTest(check=name, interval=interval):
+                    check = functools.partial(check_on, self.connect())
                     self.set_setting("last_used_interval", interval)
                     self.raw.execute("UPDATE pat_store_tokens SET last_used_at = ?"
                                      " WHERE id = ?", (MIN_INT64, self.tid))

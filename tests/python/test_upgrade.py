@@ -217,7 +217,7 @@ class UpgradeTestCase(PatTestCase):
         self.assertIn("create_event", cols)
         self.assertEqual(self.raw_rows(
             "SELECT type, tbl_name FROM sqlite_schema"
-            " WHERE name = 'pat_store_tokens_digest'", path=path),
+            " WHERE name = 'pat_store_tokens_by_digest'", path=path),
             [("index", "pat_store_tokens")])
         self.assertEqual(self.raw_rows(
             "SELECT name FROM sqlite_schema WHERE name LIKE 'pat_upgrade%'",

@@ -12,14 +12,16 @@ from tests.python import helpers
 from tests.python.helpers import PatTestCase
 
 V3_SQL = os.path.join(helpers.ROOT, "tests", "fixtures", "schema_v3.sql")
+V4_SQL = os.path.join(helpers.ROOT, "tests", "fixtures", "schema_v4.sql")
 
 
 class UpgradeFromV3Test(PatTestCase):
 
-    def build_v3(self):
-        """A v3 store with one token for alice and a changed setting."""
+    def build_v3(self, fixture=V3_SQL):
+        """A v3 store (or another fixture's) with one token for alice and a
+        changed setting."""
         raw = helpers.raw_connect(self.path)
-        with open(V3_SQL) as f:
+        with open(fixture) as f:
             raw.executescript(f.read())
         raw.execute("INSERT INTO pat_store_meta(key, value) VALUES ('key_fingerprint', NULL)")
         raw.execute("UPDATE pat_store_settings SET value = 'all' WHERE key = 'audit'")
@@ -76,7 +78,11 @@ class UpgradeFromV3Test(PatTestCase):
         self.assertNotEqual(self.raw_one("SELECT value FROM pat_store_meta"
                                          " WHERE key = 'policy_version'"), before)
         self.assertEqual(self.verify(token), 1)
-        self.assertIsNotNone(self.raw_one("SELECT last_used_at FROM pat_store_tokens"))
+        raw = helpers.raw_connect(self.path)
+        try:
+            self.assertIsNotNone(helpers.recorded_last_use(raw, 1))
+        finally:
+            raw.close()
 
     def test_any_write_of_a_pat_table_upgrades_it(self):
         self.build_v3()
@@ -87,16 +93,19 @@ class UpgradeFromV3Test(PatTestCase):
                                       " WHERE key = 'bookkeeping_delay'"), 1000)
 
     def test_the_fixture_is_what_version_3_wrote(self):
-        # the current schema.sql is the fixture's, statement for statement:
-        # the upgrade has nothing else to make (v3's schema.sql wrote the
-        # version row itself; pat now writes it after the file)
+        # version 4's schema.sql (tests/fixtures/schema_v4.sql) is the
+        # fixture's, statement for statement: the upgrade to 4 had nothing
+        # else to make (v3's schema.sql wrote the version row itself; pat now
+        # writes it after the file). What 5 makes: test_upgrade_v4.
         with open(V3_SQL) as f:
             fixture = f.read()
-        with open(os.path.join(helpers.ROOT, "sql", "schema.sql")) as f:
-            current = f.read()
+        with open(V4_SQL) as f:
+            v4 = f.read()
         body = lambda s: [l for l in s.splitlines()
                           if l.strip() and not l.startswith("--")]
-        self.assertEqual(body(fixture)[:len(body(current))], body(current))
-        self.assertEqual(body(fixture)[len(body(current))],
+        v4_schema = body(v4)[:body(v4).index(
+            "INSERT OR IGNORE INTO main.pat_store_meta(key, value) VALUES ('schema_version', 4);")]
+        self.assertEqual(body(fixture)[:len(v4_schema)], v4_schema)
+        self.assertEqual(body(fixture)[len(v4_schema)],
                          "INSERT OR IGNORE INTO main.pat_store_meta(key, value)"
                          " VALUES ('schema_version', 3);")

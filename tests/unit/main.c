@@ -1,6 +1,6 @@
 /*
 ** main.c: runs every unit suite (token, crypto, times, rights, store, secrets,
-** copies, settings) and exits non-zero when any check fails, so `make unit`
+** copies, settings, bookkeeping) and exits non-zero when any check fails, so `make unit`
 ** and CI can rely on it.
 **   make unit            build dist/unit_tests and run it
 **   CK_FORK=no ./dist/unit_tests   run in one process (for a debugger)
@@ -24,6 +24,7 @@ int main(void) {
   srunner_add_suite(sr, secrets_suite());
   srunner_add_suite(sr, copies_suite());
   srunner_add_suite(sr, settings_suite());
+  srunner_add_suite(sr, bookkeeping_suite());
   srunner_run_all(sr, CK_NORMAL);
   int ran = srunner_ntests_run(sr);
   int failed = srunner_ntests_failed(sr);

@@ -15,5 +15,6 @@ Suite *store_suite(void);
 Suite *secrets_suite(void);
 Suite *copies_suite(void);
 Suite *settings_suite(void);
+Suite *bookkeeping_suite(void);
 
 #endif
