@@ -646,6 +646,7 @@ static void measure(row *r, const job *pat, const job *fl, int txn, int k, int o
 typedef struct samples {
   tokset hit, expired, unknown, badck;
   tokset scoped1, scoped50; /* tokens with rights on resources (pool_kind) */
+  tokset fresh;             /* never checked: bench_first_use_folded's */
 } samples;
 
 static const char *only;
@@ -776,18 +777,12 @@ static void bench_first_use(store *s, int64_t n, samples *sm) {
 ** uses until the table stops growing (a fold ran: the state of a store in
 ** use), then reps of `k` first uses each are timed, each rep's flush
 ** included (J_VERIFY_WRITTEN), against the floor's lookups of the same
-** tokens. Tokens come from the pool, never used before. */
-static void bench_first_use_folded(store *s, int64_t n) {
-  if (!want("verify_first_use")) return;
-  int avail = 0;
-  for (int i = 0; i < pool_n; i++)
-    avail += !expired_index(i) && pool_kind(i) == 0 && !pool_used[i];
-  int want_n = avail < 400000 ? avail : 400000;
-  if (want_n < 2 * (reps + 1)) return;
-  tokset set;
-  pick(&set, want_n, 0, 1);
+** tokens: sm->fresh, never checked in either store. */
+static void bench_first_use_folded(store *s, int64_t n, const tokset *fresh) {
+  if (!want("verify_first_use") || fresh->n < 2 * (reps + 1)) return;
+  tokset set = *fresh;
   sqlite3_stmt *v = prepare(s->pat, "SELECT pat_verify(?1)");
-  int warm = 0;
+  int warm = 0, folded = 0;
   int64_t most = 0;
   for (;;) {
     int chunk = 1000;
@@ -796,7 +791,10 @@ static void bench_first_use_folded(store *s, int64_t n) {
     warm += chunk;
     query_int(s->pat, "SELECT count(*) FROM pat_tokens WHERE id = -1"); /* writes what is held */
     int64_t logged = query_int(s->pat, "SELECT count(*) FROM pat_store_uses");
-    if (logged < most) break; /* folded */
+    if (logged < most) {
+      folded = 1;
+      break;
+    }
     most = logged;
   }
   tokset timed = set;
@@ -810,11 +808,10 @@ static void bench_first_use_folded(store *s, int64_t n) {
   job fj = {J_FLOOR_VERIFY, s->floor, fv, &timed, NULL, NULL};
   row *r = add_row("first use, folds included", n, s->name, "auto");
   snprintf(r->note, sizeof r->note, "  (%d uses before; %s)", warm,
-           most > 0 && warm < set.n / 2 ? "folding" : "no fold yet");
+           folded ? "folding" : "no fold yet");
   measure(r, &pj, &fj, 0, k, 1);
   sqlite3_finalize(v);
   sqlite3_finalize(fv);
-  tokset_free(&set);
 }
 
 static void bench_create(store *s, int64_t n) {
@@ -906,6 +903,13 @@ static void run_level(int64_t n, int64_t *have, samples *sm, int first) {
   tokset_free(&sm->scoped50);
   pick_kind(&sm->scoped1, ns, 1);
   pick_kind(&sm->scoped50, ns, 2);
+  tokset_free(&sm->fresh);
+  if (want("verify_first_use")) {
+    int avail = 0;
+    for (int i = 0; i < pool_n; i++)
+      avail += !expired_index(i) && pool_kind(i) == 0 && !pool_used[i];
+    if (avail > 0) pick(&sm->fresh, avail < 400000 ? avail : 400000, 0, 1);
+  }
 
   int want_wal = listed(modes, "wal_auto") || listed(modes, "wal_txn");
   int want_mem = listed(modes, "mem_auto") || listed(modes, "mem_txn");
@@ -923,7 +927,7 @@ static void run_level(int64_t n, int64_t *have, samples *sm, int first) {
     if (m == 0 ? !want_wal : !want_mem) continue;
     /* Before the sample's first uses, which it could make forgotten (a
     ** connection remembers PAT_BOOK_REMEMBER uses). */
-    bench_first_use_folded(s, n);
+    bench_first_use_folded(s, n, &sm->fresh);
     bench_first_use(s, n, sm);
     if (want("has_right_resource")) warm_scoped(s->pat, sm);
     if (m == 0) {

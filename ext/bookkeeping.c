@@ -290,7 +290,7 @@ static int query_int(pat_conn *c, int which, pat_stmt_id id, const pat_arg *args
 }
 
 /* Once pat_store_uses holds more uses than the store has pages (and at
-** least PAT_USES_MIN), folds the uses of the next range of token ids, about
+** least PAT_USES_MIN; uses_count says how many, at most over), folds the uses of the next range of token ids, about
 ** `n` of them, into their rows, in the caller's transaction on `which`
 ** (sql/schema.sql says why by ranges). 0, or -1. */
 static int fold_uses(pat_conn *c, int which, int64_t n) {
@@ -309,12 +309,18 @@ static int fold_uses(pat_conn *c, int which, int64_t n) {
   ** over; a range holds one token at least, however many its uses. */
   if (r == 0) to = INT64_MAX;
   else if (to <= from) to = from + 1;
-  return pat_store_exec(c, which, PAT_STMT_FOLD_ROWS, PAT_ARGS(PAT_INT(from), PAT_INT(to)),
-                        &e) == 0 &&
-                 pat_store_exec(c, which, PAT_STMT_FOLD_DELETE,
-                                PAT_ARGS(PAT_INT(from), PAT_INT(to)), &e) == 0 &&
-                 pat_store_exec(c, which, PAT_STMT_FOLD_SET_FROM,
-                                PAT_ARGS(PAT_INT(to == INT64_MAX ? 0 : to)), &e) == 0
+  if (pat_store_exec(c, which, PAT_STMT_FOLD_ROWS, PAT_ARGS(PAT_INT(from), PAT_INT(to)), &e) !=
+          0 ||
+      pat_store_exec(c, which, PAT_STMT_FOLD_DELETE, PAT_ARGS(PAT_INT(from), PAT_INT(to)), &e) !=
+          0)
+    return -1;
+  int64_t folded = sqlite3_changes64(pat_store_db(c, which));
+  return pat_store_exec(c, which, PAT_STMT_FOLD_SET_FROM,
+                        PAT_ARGS(PAT_INT(to == INT64_MAX ? 0 : to)), &e) == 0 &&
+                 (to == INT64_MAX
+                      ? pat_store_exec(c, which, PAT_STMT_USES_RECOUNT, NULL, 0, &e)
+                      : pat_store_exec(c, which, PAT_STMT_USES_ADD, PAT_ARGS(PAT_INT(-folded)),
+                                       &e)) == 0
              ? 0
              : -1;
 }
@@ -347,7 +353,9 @@ static int write_held(pat_conn *c, pat_book *b, int which) {
                                  PAT_TEXT(b->ev[i].event), PAT_TEXT(b->ev[i].detail),
                                  PAT_INT(b->ev[i].valid_from)),
                         &e) == 0;
-  if (ok && log && uses > 0) ok = fold_uses(c, which, uses * PAT_FOLD_PER_USE) == 0;
+  if (ok && log && uses > 0)
+    ok = pat_store_exec(c, which, PAT_STMT_USES_ADD, PAT_ARGS(PAT_INT(uses)), &e) == 0 &&
+         fold_uses(c, which, uses * PAT_FOLD_PER_USE) == 0;
   return ok ? 0 : -1;
 }
 

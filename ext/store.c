@@ -173,11 +173,17 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
         " WHERE id = ?1 AND valid_from = ?3"
         " AND (last_used_at IS NULL OR ?2 - last_used_at >= ?4)",
     /* Folding uses into their rows (sql/schema.sql, pat_store_uses): how
-    ** many there are against the store's pages; where the next range starts;
-    ** where it ends, ?2 uses on from ?1; then the range's uses, latest of
-    ** each token, into the rows whose valid_from they name, and out of the
-    ** table. */
-    [PAT_STMT_USES_COUNT] = "SELECT count(*) FROM main.pat_store_uses",
+    ** many there are (kept in pat_store_meta: moved by ?1 with each write,
+    ** counted anew once a round of folds is done) against the store's
+    ** pages; where the next range starts; where it ends, ?2 uses on from
+    ** ?1; then the range's uses, latest of each token, into the rows whose
+    ** valid_from they name, and out of the table. */
+    [PAT_STMT_USES_COUNT] = "SELECT value FROM main.pat_store_meta WHERE key = 'uses_count'",
+    [PAT_STMT_USES_ADD] =
+        "UPDATE main.pat_store_meta SET value = value + ?1 WHERE key = 'uses_count'",
+    [PAT_STMT_USES_RECOUNT] = "UPDATE main.pat_store_meta SET value ="
+                              " (SELECT count(*) FROM main.pat_store_uses)"
+                              " WHERE key = 'uses_count'",
     [PAT_STMT_PAGE_COUNT] = "PRAGMA main.page_count",
     [PAT_STMT_FOLD_FROM] = "SELECT value FROM main.pat_store_meta WHERE key = 'fold_from'",
     [PAT_STMT_FOLD_END] = "SELECT token_id FROM main.pat_store_uses WHERE token_id >= ?1"

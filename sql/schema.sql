@@ -81,7 +81,9 @@ CREATE TABLE IF NOT EXISTS main.pat_store_tokens(
 -- last_used_at in place would change one page of the large token table per
 -- token. When this table outgrows a bound set by the store's size, each
 -- batch also folds the uses of a range of token ids into their rows (the
--- range after fold_from in pat_store_meta, round the ids): the rows of a
+-- range after fold_from in pat_store_meta, round the ids; uses_count there
+-- counts the uses, at most over: a REPLACE or a trigger's delete is not
+-- taken off, and each round of folds counts them anew): the rows of a
 -- range share pages, so a fold changes fewer pages than it folds uses.
 -- pat_tokens shows the latest of last_used_at and the uses here; a use
 -- whose token was deleted, or whose valid_from is no longer the token's
@@ -275,6 +277,7 @@ INSERT OR IGNORE INTO main.pat_store_roles(role, right) VALUES
 
 INSERT OR IGNORE INTO main.pat_store_meta(key, value) VALUES ('id_floor', 0);
 INSERT OR IGNORE INTO main.pat_store_meta(key, value) VALUES ('fold_from', 0);
+INSERT OR IGNORE INTO main.pat_store_meta(key, value) VALUES ('uses_count', 0);
 INSERT OR IGNORE INTO main.pat_store_meta(key, value) VALUES ('policy_version', random());
 -- The indexes come last, just before the version: making an index expires
 -- every prepared statement of the connection, the undo that pat prepared

@@ -102,6 +102,7 @@ class UpgradeFromV4Test(PatTestCase):
             " at INTEGER NOT NULL, valid_from INTEGER NOT NULL, PRIMARY KEY (token_id, at) )"
             " WITHOUT ROWID;",
             "INSERT OR IGNORE INTO main.pat_store_meta(key, value) VALUES ('fold_from', 0);",
+            "INSERT OR IGNORE INTO main.pat_store_meta(key, value) VALUES ('uses_count', 0);",
             "CREATE TRIGGER IF NOT EXISTS main.pat_store_tokens_uses_kept AFTER UPDATE OF"
             " valid_from ON pat_store_tokens WHEN OLD.valid_from IS NOT NEW.valid_from"
             " BEGIN UPDATE pat_store_tokens SET last_used_at = (SELECT max(at) FROM"
