@@ -65,6 +65,7 @@
 
 typedef struct held_event {
   int64_t id, at, valid_from;
+  int64_t retired_id; /* a retired value's deny: its row's seen goes up too */
   const char *event; /* "use" or "deny" (static) */
   char *detail;      /* sqlite3_malloc'd, or NULL */
 } held_event;
@@ -270,7 +271,7 @@ static void hold_event(pat_book *b, const pat_book_entry *entry, char *detail) {
   if (b->ev_n >= PAT_BOOK_EVENTS_MAX) drop_one_event(b);
   b->ev[b->ev_n++] = (held_event){.id = entry->id, .at = entry->now,
                                   .valid_from = entry->valid_from, .event = entry->event,
-                                  .detail = detail};
+                                  .detail = detail, .retired_id = entry->retired_id};
 }
 
 /* ------------------------------------------------------------ writing */
@@ -347,12 +348,21 @@ static int write_held(pat_conn *c, pat_book *b, int which) {
                                &e)) == 0;
     uses++;
   }
-  for (int i = 0; ok && i < b->ev_n; i++)
-    ok = pat_store_exec(c, which, PAT_STMT_BOOK_EVENT,
-                        PAT_ARGS(PAT_INT(b->ev[i].id), PAT_INT(b->ev[i].at),
-                                 PAT_TEXT(b->ev[i].event), PAT_TEXT(b->ev[i].detail),
-                                 PAT_INT(b->ev[i].valid_from)),
-                        &e) == 0;
+  for (int i = 0; ok && i < b->ev_n; i++) {
+    const held_event *ev = &b->ev[i];
+    if (ev->retired_id != 0)
+      ok = pat_store_exec(c, which, PAT_STMT_BOOK_RETIRED_SEEN,
+                          PAT_ARGS(PAT_INT(ev->retired_id), PAT_INT(ev->at)), &e) == 0 &&
+           pat_store_exec(c, which, PAT_STMT_BOOK_RETIRED_EVENT,
+                          PAT_ARGS(PAT_INT(ev->retired_id), PAT_INT(ev->at),
+                                   PAT_TEXT(ev->detail)),
+                          &e) == 0;
+    else
+      ok = pat_store_exec(c, which, PAT_STMT_BOOK_EVENT,
+                          PAT_ARGS(PAT_INT(ev->id), PAT_INT(ev->at), PAT_TEXT(ev->event),
+                                   PAT_TEXT(ev->detail), PAT_INT(ev->valid_from)),
+                          &e) == 0;
+  }
   if (ok && log && uses > 0)
     ok = pat_store_exec(c, which, PAT_STMT_USES_ADD, PAT_ARGS(PAT_INT(uses)), &e) == 0 &&
          fold_uses(c, which, uses * PAT_FOLD_PER_USE) == 0;

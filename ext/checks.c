@@ -111,6 +111,39 @@ static void bookkeeping(pat_conn *c, const pat_policy *p, const found_token *f,
   if (e.touch || e.event != NULL) pat_book_write(c, &e);
 }
 
+/* A value that is no token's may be a retired one (INTERFACE.md, Retired
+** tokens): a check that owes bookkeeping (no `at`) looks it up under audit
+** other than off, and holds the attempt: its row's seen and last_seen_at and
+** a deny event `retired: <why>`. The answer stays as for an unknown token;
+** this is best-effort like all bookkeeping (a failed look records nothing). */
+static void retired_attempt(pat_conn *c, const pat_policy *p, const check_args *a) {
+  if (a->explicit_at || c->store_version < PAT_SCHEMA_USES ||
+      pat_policy_audit(p) == PAT_AUDIT_OFF)
+    return;
+  unsigned char digest[PAT_DIGEST_LEN];
+  char detail[32];
+  pat_book_entry entry = {.now = a->at, .delay_ms = pat_policy_book_delay(p),
+                          .interval = pat_policy_interval(p), .event = "deny",
+                          .detail = detail};
+  pat_err e;
+  sqlite3_stmt *st;
+  if (pat_conn_digest(c, digest, a->tok, a->tok_len) == 0 &&
+      pat_store_query(c, PAT_DB_MAIN, PAT_STMT_RETIRED_FIND,
+                      PAT_ARGS(PAT_BLOB(digest, PAT_DIGEST_LEN), PAT_INT(a->at)), &st, &e) > 0) {
+    const void *stored = sqlite3_column_blob(st, 1);
+    const char *why = (const char *)sqlite3_column_text(st, 3);
+    if (stored != NULL && sqlite3_column_bytes(st, 1) == PAT_DIGEST_LEN &&
+        pat_digest_equal(stored, digest) && why != NULL) {
+      entry.retired_id = sqlite3_column_int64(st, 0);
+      entry.id = sqlite3_column_int64(st, 2);
+      snprintf(detail, sizeof detail, "retired: %.16s", why);
+    }
+    pat_store_done(st);
+  }
+  pat_wipe(digest, sizeof digest);
+  if (entry.retired_id != 0) pat_book_write(c, &entry);
+}
+
 static const char *window_denial(const found_token *f, int64_t at) {
   return at < f->from ? "not yet valid" : "expired";
 }
@@ -214,6 +247,7 @@ void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   int passed = f.found && in_window(&f, a.at);
   if (passed) sqlite3_result_int64(ctx, f.id);
   bookkeeping(c, p, &f, a.at, passed, passed ? NULL : window_denial(&f, a.at));
+  if (!f.found) retired_attempt(c, p, &a);
 }
 
 static void unknown_right(sqlite3_context *ctx, const char *right, size_t rn) {
@@ -516,6 +550,7 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   ** write that fails: never an event that says less than it should. */
   if (detail != NULL || !audit_all) bookkeeping(c, p, &f, a.at, passed, detail);
   sqlite3_free(detail);
+  if (!f.found) retired_attempt(c, p, &a);
 out:
   asked_free(&q);
 }

@@ -12,6 +12,8 @@ void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pat_fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pat_fn_rotate(sqlite3_context *ctx, int argc, sqlite3_value **argv);
+/* revoke.c */
+void pat_fn_revoke(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 
 /* The checks pat_create and the changes of pat_tokens share (lifecycle.c);
 ** each returns 0, or -1 with a message without the function's name. */

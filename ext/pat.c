@@ -83,6 +83,8 @@ static const struct {
     {"pat_rekey", 1, PAT_FN_FLAGS, pat_fn_rekey},
     {"pat_rotate", 1, PAT_FN_FLAGS, pat_fn_rotate},
     {"pat_rotate", 2, PAT_FN_FLAGS, pat_fn_rotate},
+    {"pat_revoke", 1, PAT_FN_FLAGS, pat_fn_revoke},
+    {"pat_revoke", 2, PAT_FN_FLAGS, pat_fn_revoke},
     {"pat_verify", 1, PAT_FN_FLAGS, pat_fn_verify},
     {"pat_verify", 2, PAT_FN_FLAGS, pat_fn_verify},
     {"pat_has_right", 2, PAT_FN_FLAGS, pat_fn_has_right},
@@ -105,7 +107,7 @@ static const char *function_name(int i) {
 
 static const pat_table *const tables[] = {
     &pat_table_tokens, &pat_table_owners,   &pat_table_rights,
-    &pat_table_roles,  &pat_table_settings, &pat_table_events};
+    &pat_table_roles,  &pat_table_settings, &pat_table_events, &pat_table_retired};
 
 static const char *table_name(int i) {
   return i >= 0 && (size_t)i < sizeof tables / sizeof tables[0] ? tables[i]->name : NULL;

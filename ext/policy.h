@@ -75,6 +75,8 @@ typedef struct pat_book_entry {
   int touch;          /* a use to record (the first of its interval) */
   const char *event;  /* "use", "deny" or NULL */
   const char *detail;
+  int64_t retired_id; /* a retired value presented: its pat_store_retired row
+                      ** (the event is its deny; id its token's), else 0 */
 } pat_book_entry;
 
 /* Holds a check's bookkeeping, and writes what the connection holds when it

@@ -14,6 +14,7 @@
 #include <string.h>
 
 static const char *const audit_words[] = {"off", "changes", "all", NULL};
+static const char *const reuse_words[] = {"log", "revoke", NULL};
 
 /* In key order (pat_setting_find searches it). */
 static const pat_setting_def defs[PAT_SET_COUNT] = {
@@ -58,6 +59,22 @@ static const pat_setting_def defs[PAT_SET_COUNT] = {
                         .text = "pat_",
                         .rule = "at most " PAT_STR(PAT_PREFIX_MAX)
                                 " characters of A-Z, a-z, 0-9 and _"},
+    [PAT_SET_RETIRED_KEEP] = {.key = "retired_keep",
+                              .kind = PAT_SETTING_SECONDS,
+                              .num = 7776000, /* 90 days */
+                              .min = 0,
+                              .rule = "a non-negative integer of seconds"},
+    [PAT_SET_ROTATE_GRACE] = {.key = "rotate_grace",
+                              .kind = PAT_SETTING_SECONDS,
+                              .num = 0,
+                              .min = 0,
+                              .max = 2592000,
+                              .rule = "an integer of seconds from 0 to 2592000"},
+    [PAT_SET_ROTATE_REUSE] = {.key = "rotate_reuse",
+                              .kind = PAT_SETTING_CHOICE,
+                              .text = "log",
+                              .choices = reuse_words,
+                              .rule = "'log' or 'revoke'"},
 };
 
 const pat_setting_def *pat_setting_def_of(pat_setting_id id) {

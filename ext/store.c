@@ -198,6 +198,25 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
         "DELETE FROM main.pat_store_uses WHERE token_id >= ?1 AND token_id < ?2",
     [PAT_STMT_FOLD_SET_FROM] =
         "INSERT OR REPLACE INTO main.pat_store_meta(key, value) VALUES ('fold_from', ?1)",
+    [PAT_STMT_RETIRED_DELETE] = "DELETE FROM main.pat_store_retired WHERE id = ?1",
+    /* Whether the token table exists, and has column ?1 (run_schema). */
+    [PAT_STMT_TOKENS_COLUMN] =
+        "SELECT (SELECT count(*) FROM main.sqlite_schema WHERE type = 'table'"
+        " AND name = 'pat_store_tokens'),"
+        " (SELECT count(*) FROM pragma_table_info('pat_store_tokens', 'main') WHERE name = ?1)",
+    /* pat_revoke (revoke.c): a JSON array's length (NULL: not an array), its
+    ** items; the token a value is, as its current value or one in grace
+    ** at ?2; the reason its DELETE's trigger writes (sql/schema.sql). */
+    [PAT_STMT_JSON_ARRAY_LENGTH] =
+        "SELECT CASE WHEN json_valid(?1) AND json_type(?1) = 'array'"
+        " THEN json_array_length(?1) END",
+    [PAT_STMT_JSON_ITEMS] = "SELECT type, value FROM json_each(?1)",
+    [PAT_STMT_REVOKE_FIND] =
+        "SELECT id FROM main.pat_store_tokens WHERE digest = ?1"
+        " UNION ALL SELECT id FROM main.pat_store_tokens"
+        " WHERE prev_digest = ?1 AND prev_until > ?2 LIMIT 1",
+    [PAT_STMT_REVOKE_MARK] =
+        "UPDATE main.pat_store_tokens SET revoke_reason = ?2 WHERE id = ?1",
     /* What an upgrade from version 4 could not drop (upgrade_v4_before). */
     [PAT_STMT_DROP_OLD_INDEX] = "DROP INDEX IF EXISTS main.pat_store_tokens_digest",
     [PAT_STMT_BOOK_EVENT] =
@@ -211,6 +230,25 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
         " UNION ALL SELECT * FROM (SELECT token_name, owner FROM main.pat_store_events"
         " WHERE token_id = ?1 AND NOT EXISTS (SELECT 1 FROM main.pat_store_tokens"
         " WHERE id = ?1) ORDER BY id DESC LIMIT 1) LIMIT 1) AS w",
+    /* A retired value presented (checks.c): its row, when it is retired
+    ** at ?2 and not older than retired_keep; then, held, its attempt: seen
+    ** and last_seen_at, and a deny event under its token's id, name and
+    ** owner as the row keeps them. */
+    [PAT_STMT_RETIRED_FIND] =
+        "SELECT id, digest, token_id, why FROM main.pat_store_retired WHERE digest = ?1"
+        " AND retired_at <= ?2 AND retired_at >= ?2 -"
+        " (SELECT value FROM main.pat_store_settings WHERE key = 'retired_keep')",
+    [PAT_STMT_BOOK_RETIRED_SEEN] =
+        "UPDATE main.pat_store_retired SET seen = seen + 1,"
+        " last_seen_at = max(coalesce(last_seen_at, ?2), ?2) WHERE id = ?1",
+    [PAT_STMT_BOOK_RETIRED_EVENT] =
+        "INSERT INTO main.pat_store_events(id, at, event, token_id, token_name,"
+        " owner, detail) SELECT max("
+        " coalesce((SELECT max(id) FROM main.pat_store_tokens), 0),"
+        " coalesce((SELECT max(id) FROM main.pat_store_events), 0),"
+        " coalesce((SELECT value FROM main.pat_store_meta WHERE key = 'id_floor'),"
+        " 0)) + 1, ?2, 'deny', token_id, name, owner, ?3"
+        " FROM main.pat_store_retired WHERE id = ?1",
     [PAT_STMT_QUERY_ONLY] = "PRAGMA main.query_only",
     /* SQLite's own date parser, for time arguments given as text (times.c). */
     [PAT_STMT_PARSE_TIME] = "SELECT unixepoch(?1)",
@@ -258,9 +296,34 @@ static int run_script(sqlite3 *db, const char *sql, pat_err *e) {
 /* sql/schema.sql on `which`, then each setting's row with its default where
 ** it has none yet (a setting added by a later pat comes with its upgrade),
 ** then, last, the schema_version row of a new store. 0, or -1 with e. */
+/* The columns version 5 added to pat_store_tokens, for a token table made
+** before (schema.sql's CREATE TABLE IF NOT EXISTS leaves an older one as it
+** is): an upgrade's, or an older pat's half-made store's. */
+static const struct {
+  const char *name, *sql;
+} added_columns[] = {
+    {"prev_digest", "ALTER TABLE main.pat_store_tokens ADD COLUMN prev_digest BLOB"},
+    {"prev_until", "ALTER TABLE main.pat_store_tokens ADD COLUMN prev_until INTEGER"},
+    {"revoke_reason", "ALTER TABLE main.pat_store_tokens ADD COLUMN revoke_reason TEXT"},
+};
+
+static int add_columns(pat_conn *c, int which, pat_err *e) {
+  for (size_t i = 0; i < sizeof added_columns / sizeof added_columns[0]; i++) {
+    sqlite3_stmt *st;
+    int r = pat_store_query(c, which, PAT_STMT_TOKENS_COLUMN,
+                            PAT_ARGS(PAT_TEXT(added_columns[i].name)), &st, e);
+    if (r < 0) return -1;
+    /* No table yet (schema.sql makes it whole), or the column is there. */
+    int missing = r > 0 && sqlite3_column_int(st, 0) == 1 && sqlite3_column_int(st, 1) == 0;
+    if (r > 0) pat_store_done(st);
+    if (missing && run_script(pat_store_db(c, which), added_columns[i].sql, e) != 0) return -1;
+  }
+  return 0;
+}
+
 static int run_schema(pat_conn *c, int which, pat_err *e) {
   sqlite3 *db = pat_store_db(c, which);
-  if (run_script(db, schema_sql, e) != 0) return -1;
+  if (add_columns(c, which, e) != 0 || run_script(db, schema_sql, e) != 0) return -1;
   sqlite3_stmt *st = pat_store_stmt(c, which, PAT_STMT_SETTING_DEFAULT, e);
   if (st == NULL) return -1;
   int rc = SQLITE_OK;
@@ -379,6 +442,12 @@ static const char upgrade_v2_before[] =
 ** one), and then the next bookkeeping write drops it, on its own
 ** connection (PAT_STMT_DROP_OLD_INDEX). */
 static const char upgrade_v4_before[] = "DROP INDEX IF EXISTS main.pat_store_tokens_digest;";
+/* Version 5 also remembers retired values (pat_store_retired) and rotation
+** graces: three columns of the token table (run_schema adds them), and a
+** delete trigger that retires the values and tells a revocation from a
+** delete, which keeps its name. */
+static const char upgrade_v2_to_v4_tokens[] =
+    "DROP TRIGGER IF EXISTS main.pat_store_tokens_deleted;";
 
 static const char upgrade_done[] =
     "UPDATE main.pat_store_meta SET value = random() WHERE key = 'policy_version';"
@@ -433,6 +502,7 @@ static int upgrade(pat_conn *c, int version, pat_err *e) {
     ok = (now != 1 || run_script(c->db, upgrade_v1_before, &why) == 0) &&
          (now > 2 || run_script(c->db, upgrade_v2_before, &why) == 0) &&
          (now > 4 || run_index_drop(c, &why) == 0) &&
+         (now < 2 || now > 4 || run_script(c->db, upgrade_v2_to_v4_tokens, &why) == 0) &&
          run_schema(c, PAT_DB_MAIN, &why) == 0 &&
          (now != 1 || (run_script(c->db, upgrade_v1_after, &why) == 0 &&
                        fill_rights_hash(c, &why) == 0)) &&
@@ -565,6 +635,7 @@ static int bind_args(sqlite3_stmt *st, const pat_arg *args, int n) {
     const pat_arg *a = &args[i];
     rc = a->kind == 'i'   ? sqlite3_bind_int64(st, i + 1, a->num)
          : a->kind == 't' ? sqlite3_bind_text(st, i + 1, a->text, -1, SQLITE_STATIC)
+         : a->kind == 'b' ? sqlite3_bind_blob(st, i + 1, a->text, (int)a->num, SQLITE_STATIC)
          : a->v != NULL   ? sqlite3_bind_value(st, i + 1, a->v)
                           : sqlite3_bind_null(st, i + 1);
   }

@@ -68,7 +68,16 @@ typedef enum pat_stmt_id {
   PAT_STMT_FOLD_DELETE,
   PAT_STMT_FOLD_SET_FROM,
   PAT_STMT_DROP_OLD_INDEX,
+  PAT_STMT_RETIRED_DELETE,
+  PAT_STMT_TOKENS_COLUMN,
+  PAT_STMT_JSON_ARRAY_LENGTH,
+  PAT_STMT_JSON_ITEMS,
+  PAT_STMT_REVOKE_FIND,
+  PAT_STMT_REVOKE_MARK,
   PAT_STMT_BOOK_EVENT,
+  PAT_STMT_RETIRED_FIND,
+  PAT_STMT_BOOK_RETIRED_SEEN,
+  PAT_STMT_BOOK_RETIRED_EVENT,
   PAT_STMT_QUERY_ONLY,
   PAT_STMT_PARSE_TIME,
   PAT_STMT_AUX_SYNCHRONOUS,
@@ -259,7 +268,8 @@ int pat_store_peek_setting(pat_conn *c, const char *key, char *buf, size_t n);
 sqlite3_stmt *pat_store_stmt(pat_conn *c, int which, pat_stmt_id id, pat_err *e);
 /* A value for a statement's next parameter (pat_store_query, _exec). */
 typedef struct pat_arg {
-  char kind;         /* 'v' a value (NULL binds NULL), 't' a text, 'i' an integer */
+  char kind; /* 'v' a value (NULL binds NULL), 't' a text, 'i' an integer,
+             ** 'b' a blob of num bytes at text */
   sqlite3_value *v;
   const char *text;
   int64_t num;
@@ -267,8 +277,9 @@ typedef struct pat_arg {
 #define PAT_VALUE(x) ((pat_arg){.kind = 'v', .v = (x)})
 #define PAT_TEXT(x) ((pat_arg){.kind = 't', .text = (x)})
 #define PAT_INT(x) ((pat_arg){.kind = 'i', .num = (x)})
+#define PAT_BLOB(p, n) ((pat_arg){.kind = 'b', .text = (const char *)(p), .num = (n)})
 /* The arguments of pat_store_query and _exec from a list of PAT_VALUE,
-** PAT_TEXT and PAT_INT: bound to ?1, ?2, ... in order. */
+** PAT_TEXT, PAT_INT and PAT_BLOB: bound to ?1, ?2, ... in order. */
 #define PAT_ARGS(...) \
   (const pat_arg[]){__VA_ARGS__}, (int)(sizeof((const pat_arg[]){__VA_ARGS__}) / sizeof(pat_arg))
 /* Steps cached statement `id` on `which` once, with args bound: 1 with *row

@@ -70,7 +70,7 @@ int pat_write_only(const pat_table *t, sqlite3_value **argv, pat_err *e);
 int pat_role_exists(pat_conn *c, int which, sqlite3_value *role, pat_err *e);
 
 extern const pat_table pat_table_tokens, pat_table_rights, pat_table_roles,
-    pat_table_owners, pat_table_events, pat_table_settings;
+    pat_table_owners, pat_table_events, pat_table_settings, pat_table_retired;
 /* Registers table t's module on db (eponymous: the table exists at once). */
 int pat_vtab_register(sqlite3 *db, pat_conn *c, const pat_table *t);
 

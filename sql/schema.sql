@@ -70,8 +70,15 @@ CREATE TABLE IF NOT EXISTS main.pat_store_tokens(
   created_at   INTEGER NOT NULL,
   last_used_at INTEGER,
   create_event INTEGER DEFAULT 1,
-  rights_hash  INTEGER
+  rights_hash  INTEGER,
+  prev_digest  BLOB,
+  prev_until   INTEGER,
+  revoke_reason TEXT
 );
+-- prev_digest: the value before the last pat_rotate, while its grace runs
+-- (until prev_until); it is the token's value too until then. revoke_reason:
+-- set by pat_revoke just before its DELETE, which then writes a `revoke`
+-- event with it instead of a `delete` event (version 5 added the three).
 -- Its digest index is made near the end of this file (see there).
 
 -- The uses that checks recorded and that are not yet folded into their
@@ -94,6 +101,26 @@ CREATE TABLE IF NOT EXISTS main.pat_store_uses(
   valid_from INTEGER NOT NULL,
   PRIMARY KEY (token_id, at)
 ) WITHOUT ROWID;
+
+-- Values that stopped working (schema version 5): by DELETE or pat_revoke
+-- (the token's values), by pat_rotate (the old one, at the end of its
+-- grace) or by reuse detection. Only the digest, never the value. A check
+-- of one answers as for an unknown token, and what it records of the
+-- attempt (seen, last_seen_at, a `deny` event) is bookkeeping. A row whose
+-- retired_at is still to come (a value in its grace) is not matched yet; one
+-- older than the setting retired_keep is neither shown nor matched, and goes
+-- when a later value is retired.
+CREATE TABLE IF NOT EXISTS main.pat_store_retired(
+  id           INTEGER PRIMARY KEY,
+  digest       BLOB NOT NULL,
+  token_id     INTEGER NOT NULL,
+  owner        TEXT NOT NULL,
+  name         TEXT NOT NULL,
+  why          TEXT NOT NULL,
+  retired_at   INTEGER NOT NULL,
+  seen         INTEGER NOT NULL DEFAULT 0,
+  last_seen_at INTEGER
+);
 
 CREATE TABLE IF NOT EXISTS main.pat_store_events(
   id         INTEGER PRIMARY KEY,
@@ -200,9 +227,43 @@ BEGIN
   SELECT max(coalesce((SELECT max(id) FROM pat_store_tokens), 0),
              coalesce((SELECT max(id) FROM pat_store_events), 0),
              coalesce((SELECT value FROM pat_store_meta WHERE key = 'id_floor'), 0)) + 1,
-         unixepoch('now'), 'delete', OLD.id, OLD.name, OLD.owner,
-         json_object('rights', json(OLD.rights))
+         unixepoch('now'), CASE WHEN OLD.revoke_reason IS NULL THEN 'delete' ELSE 'revoke' END,
+         OLD.id, OLD.name, OLD.owner,
+         CASE WHEN OLD.revoke_reason IS NULL THEN json_object('rights', json(OLD.rights))
+              ELSE OLD.revoke_reason END
   WHERE (SELECT value FROM pat_store_settings WHERE key = 'audit') IS NOT 'off';
+  -- Its values are remembered (the one in a grace included), its uses go.
+  DELETE FROM pat_store_uses WHERE token_id = OLD.id;
+  DELETE FROM pat_store_retired
+  WHERE retired_at < unixepoch('now') - (SELECT value FROM pat_store_settings
+                                         WHERE key = 'retired_keep');
+  UPDATE pat_store_retired
+  SET retired_at = unixepoch('now'),
+      why = CASE WHEN OLD.revoke_reason IS NULL THEN 'deleted' ELSE 'revoked' END
+  WHERE digest = OLD.prev_digest AND retired_at > unixepoch('now');
+  INSERT OR REPLACE INTO pat_store_retired(digest, token_id, owner, name, why, retired_at)
+  SELECT OLD.digest, OLD.id, OLD.owner, OLD.name,
+         CASE WHEN OLD.revoke_reason IS NULL THEN 'deleted' ELSE 'revoked' END,
+         unixepoch('now')
+  WHERE (SELECT value FROM pat_store_settings WHERE key = 'retired_keep') > 0;
+END;
+
+-- A value replaced by pat_rotate is remembered from the end of its grace
+-- (prev_until; none: at once). A rotation during a grace retires the value
+-- in grace at once.
+CREATE TRIGGER IF NOT EXISTS main.pat_store_tokens_retire_rotated
+AFTER UPDATE OF digest ON pat_store_tokens
+WHEN OLD.digest IS NOT NEW.digest
+BEGIN
+  DELETE FROM pat_store_retired
+  WHERE retired_at < unixepoch('now') - (SELECT value FROM pat_store_settings
+                                         WHERE key = 'retired_keep');
+  UPDATE pat_store_retired SET retired_at = unixepoch('now')
+  WHERE digest = OLD.prev_digest AND retired_at > unixepoch('now');
+  INSERT OR REPLACE INTO pat_store_retired(digest, token_id, owner, name, why, retired_at)
+  SELECT OLD.digest, OLD.id, OLD.owner, OLD.name, 'rotated',
+         CASE WHEN NEW.prev_digest IS OLD.digest THEN NEW.prev_until ELSE unixepoch('now') END
+  WHERE (SELECT value FROM pat_store_settings WHERE key = 'retired_keep') > 0;
 END;
 
 -- A right leaves the catalog and every role in one statement.
@@ -290,3 +351,8 @@ INSERT OR IGNORE INTO main.pat_store_meta(key, value) VALUES ('policy_version', 
 CREATE INDEX IF NOT EXISTS main.pat_store_tokens_by_digest
   ON pat_store_tokens(digest, valid_from, valid_to, rights_hash);
 CREATE INDEX IF NOT EXISTS main.pat_store_events_token ON pat_store_events(token_id);
+-- A value in its grace is found by its own digest; few tokens have one.
+CREATE INDEX IF NOT EXISTS main.pat_store_tokens_prev_digest
+  ON pat_store_tokens(prev_digest) WHERE prev_digest IS NOT NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS main.pat_store_retired_digest ON pat_store_retired(digest);
+CREATE INDEX IF NOT EXISTS main.pat_store_retired_at ON pat_store_retired(retired_at);

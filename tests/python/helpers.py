@@ -36,7 +36,7 @@ DEFAULT_LIFETIME = 2592000
 MAX_LIFETIME = 31622400
 
 PUBLIC_TABLES = ("pat_tokens", "pat_rights", "pat_roles", "pat_owners",
-                 "pat_events", "pat_settings")
+                 "pat_events", "pat_settings", "pat_retired")
 
 COLUMNS = {
     "pat_tokens": ["id", "owner", "name", "valid_from", "valid_to", "rights",
@@ -47,6 +47,8 @@ COLUMNS = {
     "pat_events": ["id", "at", "event", "token_id", "token_name", "owner",
                    "detail"],
     "pat_settings": ["key", "value"],
+    "pat_retired": ["token_id", "owner", "name", "why", "retired_at", "seen",
+                    "last_seen_at"],
 }
 
 CATALOG = {
@@ -82,6 +84,9 @@ SETTINGS = {
     "audit": "changes",
     "last_used_interval": "60",
     "bookkeeping_delay": "1000",
+    "retired_keep": "7776000",
+    "rotate_grace": "0",
+    "rotate_reuse": "log",
 }
 
 TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
