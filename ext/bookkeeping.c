@@ -74,6 +74,16 @@ typedef struct held_event {
 ** again after main's file is replaced). */
 enum { BOOK_UNKNOWN, BOOK_MEMORY, BOOK_AUX, BOOK_NONE };
 
+/* State a check changes (INTERFACE.md, Retired tokens): the early end of a
+** rotation grace, and a revocation for the reuse of a rotated value. Not
+** bookkeeping: written at once when it can be, else held and acted on by
+** this connection (pat_book_stops) until written, never dropped for want of
+** a lock. */
+typedef struct held_state {
+  int kind; /* PAT_STATE_* */
+  int64_t id, grace_end, at;
+} held_state;
+
 struct pat_book {
   int mode;          /* BOOK_*; BOOK_NONE also once the second connection failed */
   /* Each token's latest recorded use, written or still to write
@@ -85,6 +95,8 @@ struct pat_book {
   int64_t interval;  /* last_used_interval of the latest check */
   held_event *ev;
   int ev_n, ev_cap;
+  held_state *state;
+  int state_n, state_cap;
   int64_t since_ms;  /* when it began to hold what it holds */
   int64_t delay_ms;  /* bookkeeping_delay of the latest check */
   int64_t failed_ms; /* when a write last could not be made (0: never) */
@@ -115,6 +127,7 @@ static void forget_held(pat_book *b) {
 /* What is held was written: the uses stay remembered, no longer pending. */
 static void held_written(pat_book *b) {
   forget_events(b);
+  b->state_n = 0;
   if (b->pend_n > 0) {
     memset(b->touch_pending, 0, (size_t)b->touch_cap);
     b->pend_n = 0;
@@ -128,6 +141,7 @@ static void book_free(pat_book *b) {
   sqlite3_free(b->touch_from);
   sqlite3_free(b->touch_pending);
   sqlite3_free(b->ev);
+  sqlite3_free(b->state);
   sqlite3_free(b);
 }
 
@@ -337,6 +351,19 @@ static int write_held(pat_conn *c, pat_book *b, int which) {
   int ok = !log || which != PAT_DB_AUX ||
            pat_store_exec(c, which, PAT_STMT_DROP_OLD_INDEX, NULL, 0, &e) == 0;
   int64_t uses = 0;
+  for (int i = 0; ok && i < b->state_n; i++) {
+    const held_state *st = &b->state[i];
+    if (st->kind == PAT_STATE_GRACE_END)
+      ok = pat_store_exec(c, which, PAT_STMT_GRACE_END_RETIRED,
+                          PAT_ARGS(PAT_INT(st->id), PAT_INT(st->grace_end), PAT_INT(st->at)),
+                          &e) == 0 &&
+           pat_store_exec(c, which, PAT_STMT_GRACE_END,
+                          PAT_ARGS(PAT_INT(st->id), PAT_INT(st->grace_end)), &e) == 0;
+    else
+      ok = pat_store_exec(c, which, PAT_STMT_REVOKE_MARK,
+                          PAT_ARGS(PAT_INT(st->id), PAT_TEXT(PAT_REUSE_REASON)), &e) == 0 &&
+           pat_store_exec(c, which, PAT_STMT_TOKEN_DELETE, PAT_ARGS(PAT_INT(st->id)), &e) == 0;
+  }
   for (int i = 0; ok && i < b->touch_cap; i++) {
     if (b->touch_id[i] == 0 || !b->touch_pending[i]) continue;
     int64_t id = b->touch_id[i], at = b->touch_at[i], from = b->touch_from[i];
@@ -469,12 +496,18 @@ static int wal(pat_conn *c) {
 ** held the last item (and at close no statement of main's may run: the
 ** connection is being taken apart); a read asks again. */
 static void flush(pat_conn *c, pat_book *b, int when, int64_t now_ms) {
-  if (b->pend_n == 0 && b->ev_n == 0) return;
+  if (b->pend_n == 0 && b->ev_n == 0 && b->state_n == 0) return;
   int mode = book_mode(c, b), r = -1;
+  if (pat_conn_main_file(c) != b->file) {
+    /* About a file that is gone. */
+    forget_held(b);
+    b->state_n = 0;
+    return;
+  }
   if (mode == BOOK_NONE || (mode == BOOK_MEMORY && when == FLUSH_CLOSE) ||
-      pat_conn_main_file(c) != b->file ||
       (when == FLUSH_READ ? !may_write(c, b) : !b->writable)) {
-    /* Never to be written (in memory at close: the database goes too). */
+    /* Never to be written (in memory at close: the database goes too). The
+    ** state stays: this connection acts on it for itself. */
     forget_held(b);
     return;
   }
@@ -505,7 +538,7 @@ static void book_write(pat_conn *c, const pat_book_entry *entry) {
   pat_book *b = book_get(c);
   /* Most checks: a use of a token this connection recorded within the
   ** interval, and no event. Nothing to hold, nothing to ask. */
-  if (b != NULL && entry->event == NULL &&
+  if (b != NULL && entry->event == NULL && b->state_n == 0 &&
       (!entry->touch || remembered(b, entry)) && b->file == pat_conn_main_file(c))
     return;
   if (b == NULL || !sqlite3_get_autocommit(c->db) ||
@@ -521,6 +554,7 @@ static void book_write(pat_conn *c, const pat_book_entry *entry) {
   sqlite3_file *file = pat_conn_main_file(c);
   if (b->file != file) {
     forget_held(b);
+    b->state_n = 0;
     b->file = file;
   }
   /* Known here: the check found its token in the store (a failure since
@@ -555,7 +589,7 @@ void pat_book_write(pat_conn *c, const pat_book_entry *entry) {
 
 static void book_before_read(pat_conn *c, int shows_it) {
   pat_book *b = c->book;
-  if (b == NULL || (b->pend_n == 0 && b->ev_n == 0)) return;
+  if (b == NULL || (b->pend_n == 0 && b->ev_n == 0 && b->state_n == 0)) return;
   int64_t now_ms = pat_now_ms_vfs(c->vfs);
   if (!shows_it && !due(b, now_ms)) return;
   /* After a write that could not be made, one more delay first (a read
@@ -581,12 +615,59 @@ void pat_book_before_read(pat_conn *c, int shows_it) {
   c->writing--;
 }
 
+static void book_state(pat_conn *c, int kind, int64_t id, int64_t grace_end, int64_t at) {
+  pat_book *b = book_get(c);
+  if (b == NULL) return;
+  sqlite3_file *file = pat_conn_main_file(c);
+  if (b->file != file) {
+    forget_held(b);
+    b->state_n = 0;
+    b->file = file;
+  }
+  int k = 0;
+  while (k < b->state_n && !(b->state[k].kind == kind && b->state[k].id == id)) k++;
+  if (k == b->state_n) {
+    if (b->state_n == b->state_cap) {
+      int cap = b->state_cap ? b->state_cap * 2 : 8;
+      held_state *v = sqlite3_realloc64(b->state, (sqlite3_uint64)cap * sizeof *v);
+      if (v == NULL) return;
+      b->state = v;
+      b->state_cap = cap;
+    }
+    b->state[b->state_n++] = (held_state){.kind = kind, .id = id, .grace_end = grace_end,
+                                          .at = at};
+  }
+  /* At once, where the bookkeeping could be written now; whatever else is
+  ** held goes with it. */
+  if (!sqlite3_get_autocommit(c->db) || sqlite3_txn_state(c->db, "main") == SQLITE_TXN_WRITE ||
+      book_mode(c, b) == BOOK_NONE || !may_write(c, b))
+    return;
+  flush(c, b, FLUSH_CHECK, pat_now_ms_vfs(c->vfs));
+}
+
+void pat_book_state(pat_conn *c, int kind, int64_t id, int64_t grace_end, int64_t at) {
+  c->writing++;
+  book_state(c, kind, id, grace_end, at);
+  c->writing--;
+}
+
+int pat_book_stops(pat_conn *c, int64_t id, int by_old_value) {
+  const pat_book *b = c->book;
+  for (int k = 0; b != NULL && k < b->state_n; k++)
+    if (b->state[k].id == id &&
+        (b->state[k].kind == PAT_STATE_REVOKE || (by_old_value && b->state[k].kind ==
+                                                                     PAT_STATE_GRACE_END)))
+      return 1;
+  return 0;
+}
+
 int64_t pat_book_dropped(pat_conn *c) { return c->book ? c->book->dropped : 0; }
 int pat_book_held(pat_conn *c) { return c->book ? c->book->pend_n + c->book->ev_n : 0; }
 
 void pat_book_discard(pat_conn *c) {
   if (c->book == NULL) return;
   forget_held(c->book);
+  c->book->state_n = 0;
   c->book->mode = BOOK_UNKNOWN;
   c->book->failed_ms = 0;
 }

@@ -64,17 +64,24 @@ static int read_args(sqlite3_context *ctx, const char *fn, sqlite3_value *token,
   return 0;
 }
 
-/* The columns of a lookup row (PAT_STMT_VERIFY, PAT_STMT_HAS_RIGHT): the
-** token's id, window and digest, then its rights (their hash for verify,
-** the text for has_right), then for has_right the owner's listed role; the
-** last column is the store's policy version. */
-enum { LOOK_ID, LOOK_FROM, LOOK_TO, LOOK_DIGEST, LOOK_RIGHTS, LOOK_ROLE };
+/* The columns of a lookup row (PAT_STMT_VERIFY, PAT_STMT_HAS_RIGHT and
+** their _OLD, store.c): the token's id, window, the digest it was found by,
+** the end of a rotation grace that runs, whether it was found by its value
+** in that grace, then its rights (their hash for verify, the text for
+** has_right), then for has_right the owner's listed role; the last column is
+** the store's policy version. */
+enum {
+  LOOK_ID, LOOK_FROM, LOOK_TO, LOOK_DIGEST, LOOK_GRACE_END, LOOK_BY_OLD, LOOK_RIGHTS,
+  LOOK_ROLE
+};
 
 /* What the lookup found of a token, when it found one. */
 typedef struct found_token {
   int found;
   int64_t id, from, to;
-  int book; /* bookkeeping owed: a check without `at` */
+  int book;          /* bookkeeping owed: a check without `at` */
+  int by_old_value;  /* found by its value in a rotation grace */
+  int64_t grace_end; /* a rotation grace runs until then (0: none) */
 } found_token;
 
 /* Reads the token's columns from a lookup row, after a constant-time
@@ -90,7 +97,15 @@ static void read_found(sqlite3_stmt *st, const unsigned char *digest,
   f->id = sqlite3_column_int64(st, LOOK_ID);
   f->from = sqlite3_column_int64(st, LOOK_FROM);
   f->to = sqlite3_column_int64(st, LOOK_TO);
+  f->grace_end = sqlite3_column_int64(st, LOOK_GRACE_END);
+  f->by_old_value = sqlite3_column_int(st, LOOK_BY_OLD);
   f->book = !a->explicit_at;
+}
+
+/* A value this connection stopped and has not written yet (a grace it
+** ended, a token it revoked) is refused as if written (bookkeeping.c). */
+static void stopped_here(pat_conn *c, found_token *f) {
+  if (f->found && pat_book_stops(c, f->id, f->by_old_value)) f->found = 0;
 }
 
 static int in_window(const found_token *f, int64_t at) {
@@ -101,6 +116,10 @@ static int in_window(const found_token *f, int64_t at) {
 static void bookkeeping(pat_conn *c, const pat_policy *p, const found_token *f,
                         int64_t at, int passed, const char *detail) {
   if (!f->found || !f->book) return;
+  /* The first use of the new value ends a rotation grace (state, not
+  ** bookkeeping: bookkeeping.c writes it at once where it can). */
+  if (passed && !f->by_old_value && f->grace_end > at)
+    pat_book_state(c, PAT_STATE_GRACE_END, f->id, f->grace_end, at);
   pat_book_entry e = {.id = f->id, .now = at, .interval = pat_policy_interval(p),
                       .valid_from = f->from, .delay_ms = pat_policy_book_delay(p),
                       .detail = detail};
@@ -114,22 +133,25 @@ static void bookkeeping(pat_conn *c, const pat_policy *p, const found_token *f,
 /* A value that is no token's may be a retired one (INTERFACE.md, Retired
 ** tokens): a check that owes bookkeeping (no `at`) looks it up under audit
 ** other than off, and holds the attempt: its row's seen and last_seen_at and
-** a deny event `retired: <why>`. The answer stays as for an unknown token;
-** this is best-effort like all bookkeeping (a failed look records nothing). */
-static void retired_attempt(pat_conn *c, const pat_policy *p, const check_args *a) {
-  if (a->explicit_at || c->store_version < PAT_SCHEMA_USES ||
-      pat_policy_audit(p) == PAT_AUDIT_OFF)
-    return;
+** a deny event `retired: <why>`. The answer stays as for an unknown token.
+** 0, or -1 with e when the look failed: a read of the store that failed is
+** the check's error, as its lookup's is (it may have cost the application
+** its transaction). */
+static int retired_attempt(pat_conn *c, const pat_policy *p, const check_args *a, pat_err *e) {
+  int record = pat_policy_audit(p) != PAT_AUDIT_OFF, revoke = pat_policy_reuse_revokes(p);
+  if (a->explicit_at || c->store_version < PAT_SCHEMA_USES || (!record && !revoke)) return 0;
   unsigned char digest[PAT_DIGEST_LEN];
   char detail[32];
   pat_book_entry entry = {.now = a->at, .delay_ms = pat_policy_book_delay(p),
                           .interval = pat_policy_interval(p), .event = "deny",
                           .detail = detail};
-  pat_err e;
   sqlite3_stmt *st;
-  if (pat_conn_digest(c, digest, a->tok, a->tok_len) == 0 &&
-      pat_store_query(c, PAT_DB_MAIN, PAT_STMT_RETIRED_FIND,
-                      PAT_ARGS(PAT_BLOB(digest, PAT_DIGEST_LEN), PAT_INT(a->at)), &st, &e) > 0) {
+  int r = pat_conn_digest(c, digest, a->tok, a->tok_len) == 0
+              ? pat_store_query(c, PAT_DB_MAIN, PAT_STMT_RETIRED_FIND,
+                                PAT_ARGS(PAT_BLOB(digest, PAT_DIGEST_LEN), PAT_INT(a->at)), &st,
+                                e)
+              : pat_fail(e, "can not digest the token");
+  if (r > 0) {
     const void *stored = sqlite3_column_blob(st, 1);
     const char *why = (const char *)sqlite3_column_text(st, 3);
     if (stored != NULL && sqlite3_column_bytes(st, 1) == PAT_DIGEST_LEN &&
@@ -137,11 +159,21 @@ static void retired_attempt(pat_conn *c, const pat_policy *p, const check_args *
       entry.retired_id = sqlite3_column_int64(st, 0);
       entry.id = sqlite3_column_int64(st, 2);
       snprintf(detail, sizeof detail, "retired: %.16s", why);
+      /* A rotated value used after its grace: the old value was stolen,
+      ** so the token goes (rotate_reuse 'revoke'). */
+      revoke = revoke && strcmp(why, "rotated") == 0;
+    } else {
+      revoke = 0;
     }
     pat_store_done(st);
+  } else {
+    revoke = 0;
   }
   pat_wipe(digest, sizeof digest);
-  if (entry.retired_id != 0) pat_book_write(c, &entry);
+  if (r < 0) return -1;
+  if (entry.retired_id != 0 && record) pat_book_write(c, &entry);
+  if (revoke) pat_book_state(c, PAT_STATE_REVOKE, entry.id, 0, a->at);
+  return 0;
 }
 
 static const char *window_denial(const found_token *f, int64_t at) {
@@ -171,6 +203,9 @@ static sqlite3_stmt *lookup(pat_conn *c, pat_stmt_id id, const check_args *a, in
       return NULL;
     } else {
       rc = sqlite3_bind_blob(st, 1, c->digest, PAT_DIGEST_LEN, SQLITE_STATIC);
+      /* The time a value in its rotation grace is asked at. */
+      if (rc == SQLITE_OK && sqlite3_bind_parameter_count(st) > 1)
+        rc = sqlite3_bind_int64(st, 2, a->at);
       if (rc == SQLITE_OK) rc = sqlite3_step(st);
       if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         pat_store_failed(c, rc);
@@ -208,6 +243,19 @@ static sqlite3_stmt *lookup(pat_conn *c, pat_stmt_id id, const check_args *a, in
 
 /* Resets a lookup, and notices a schema change (which may have planted a
 ** shadowing object). 0, or -1 with err. */
+/* The lookups of this store: one older than version 5, read as it is,
+** knows no rotation grace (store.c). */
+static pat_stmt_id verify_lookup(const pat_conn *c) {
+  return c->store_version >= PAT_SCHEMA_USES ? PAT_STMT_VERIFY : PAT_STMT_VERIFY_OLD;
+}
+static pat_stmt_id has_right_lookup(const pat_conn *c) {
+  return c->store_version >= PAT_SCHEMA_USES ? PAT_STMT_HAS_RIGHT : PAT_STMT_HAS_RIGHT_OLD;
+}
+/* Whether the lookup brings the rights' text and the owner's role. */
+static int has_right_columns(pat_stmt_id id) {
+  return id == PAT_STMT_HAS_RIGHT || id == PAT_STMT_HAS_RIGHT_OLD;
+}
+
 static int lookup_done(pat_conn *c, pat_stmt_id id, sqlite3_stmt *st, pat_err *e) {
   sqlite3_reset(st);
   pat_wipe(c->digest, PAT_DIGEST_LEN);
@@ -233,21 +281,23 @@ void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     return;
   }
   if (which != PAT_DB_MAIN) return; /* no store, no tokens */
-  sqlite3_stmt *st = lookup(c, PAT_STMT_VERIFY, &a, &has_row, &p, &gone, &e);
+  pat_stmt_id id = verify_lookup(c);
+  sqlite3_stmt *st = lookup(c, id, &a, &has_row, &p, &gone, &e);
   if (st == NULL) {
     if (!gone) pat_error(ctx, "pat_verify", &e);
     return;
   }
   memset(&f, 0, sizeof f);
   if (has_row) read_found(st, c->digest, &a, &f);
-  if (lookup_done(c, PAT_STMT_VERIFY, st, &e) != 0) {
+  stopped_here(c, &f);
+  if (lookup_done(c, id, st, &e) != 0) {
     pat_error(ctx, "pat_verify", &e);
     return;
   }
   int passed = f.found && in_window(&f, a.at);
   if (passed) sqlite3_result_int64(ctx, f.id);
   bookkeeping(c, p, &f, a.at, passed, passed ? NULL : window_denial(&f, a.at));
-  if (!f.found) retired_attempt(c, p, &a);
+  if (!f.found && retired_attempt(c, p, &a, &e) != 0) pat_error(ctx, "pat_verify", &e);
 }
 
 static void unknown_right(sqlite3_context *ctx, const char *right, size_t rn) {
@@ -487,12 +537,12 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   ** plain lookup by digest is enough (if that changed meanwhile, look again
   ** with the owner's role). */
   pat_stmt_id id = c->policy != NULL && !pat_policy_owners_listed(c->policy)
-                       ? PAT_STMT_VERIFY
-                       : PAT_STMT_HAS_RIGHT;
+                       ? verify_lookup(c)
+                       : has_right_lookup(c);
   sqlite3_stmt *st = lookup(c, id, &a, &has_row, &p, &gone, &e);
-  if (st != NULL && id == PAT_STMT_VERIFY && pat_policy_owners_listed(p)) {
+  if (st != NULL && !has_right_columns(id) && pat_policy_owners_listed(p)) {
     sqlite3_reset(st);
-    id = PAT_STMT_HAS_RIGHT;
+    id = has_right_lookup(c);
     st = lookup(c, id, &a, &has_row, &p, &gone, &e);
   }
   if (st == NULL) {
@@ -509,7 +559,8 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   memset(&f, 0, sizeof f);
   if (has_row) {
     read_found(st, c->digest, &a, &f);
-    if (id == PAT_STMT_HAS_RIGHT) {
+    stopped_here(c, &f);
+    if (has_right_columns(id)) {
       missing = first_not_held(sqlite3_column_text(st, LOOK_RIGHTS), &q);
       role = pat_policy_role(p, (const char *)sqlite3_column_text(st, LOOK_ROLE));
     } else if (f.found) {
@@ -525,7 +576,7 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if (known) refused = first_not_granted(p, role, &q);
     /* Only a deny event names the role, and a listed role is the
     ** statement's text: keep it past the reset then, and only then. */
-    if (audit_all && role != NULL && id == PAT_STMT_HAS_RIGHT) {
+    if (audit_all && role != NULL && has_right_columns(id)) {
       snprintf(role_buf, sizeof role_buf, "%s", role);
       role = role_buf;
     }
@@ -550,7 +601,7 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   ** write that fails: never an event that says less than it should. */
   if (detail != NULL || !audit_all) bookkeeping(c, p, &f, a.at, passed, detail);
   sqlite3_free(detail);
-  if (!f.found) retired_attempt(c, p, &a);
+  if (!f.found && retired_attempt(c, p, &a, &e) != 0) pat_error(ctx, "pat_has_right", &e);
 out:
   asked_free(&q);
 }

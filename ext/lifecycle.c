@@ -7,6 +7,7 @@
 **   SELECT pat_create(42, 'nightly export', '["DATA_*"]', '2026-12-01', '2027-01-01');
 **   SELECT pat_rotate(7);                 -- a new value for token 7, same row
 **   SELECT pat_rotate(7, '2027-06-01');   -- and a new window [now, 2027-06-01)
+**   SELECT pat_rotate(7, NULL, 3600);     -- the old value works one more hour
 **
 ** Every argument is checked against the store that answers reads (the
 ** defaults when no store exists yet) before anything is written, so a
@@ -180,6 +181,7 @@ typedef struct new_token {
   const char *rights;
   int64_t rights_hash;
   int create_event; /* the row holds its create event (audit not off) */
+  int64_t grace_end; /* pat_rotate: the old value works until then (0: no grace) */
 } new_token;
 
 static int bind_insert(sqlite3_stmt *st, const void *p) {
@@ -207,6 +209,8 @@ static int bind_rotate(sqlite3_stmt *st, const void *p) {
   if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 2, t->id);
   if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 3, t->from);
   if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 4, t->to);
+  if (rc == SQLITE_OK)
+    rc = t->grace_end > 0 ? sqlite3_bind_int64(st, 5, t->grace_end) : sqlite3_bind_null(st, 5);
   return rc;
 }
 
@@ -418,7 +422,7 @@ void pat_fn_rotate(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   pat_err e = {0};
   new_token t = {0};
   int have_to = 0, which;
-  int64_t to = 0;
+  int64_t to = 0, grace = -1;
   if (pat_guard(c, 0, &e) != 0) goto fail;
   if (!pat_integral(argv[0], &t.id)) {
     pat_fail(&e, "id must be an integer");
@@ -428,6 +432,12 @@ void pat_fn_rotate(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     int rc = pat_store_time_arg(c, argv[1], "valid_to", &to, &e);
     if (rc < 0) goto fail;
     have_to = rc == 0;
+  }
+  /* The grace: seconds the old value keeps working (NULL: rotate_grace). */
+  if (argc > 2 && sqlite3_value_type(argv[2]) != SQLITE_NULL &&
+      (!pat_integral(argv[2], &grace) || grace < 0 || grace > PAT_GRACE_MAX)) {
+    pat_fail(&e, "grace must be an integer of seconds from 0 to %d", PAT_GRACE_MAX);
+    goto fail;
   }
   for (int attempt = 0; attempt < PAT_ATTEMPTS; attempt++) {
     if ((which = pat_store_validate(c, &e)) < 0) goto fail;
@@ -442,6 +452,8 @@ void pat_fn_rotate(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
     t.from = row.valid_from;
     t.to = have_to ? to : row.valid_to;
+    int64_t g = grace >= 0 ? grace : pat_policy_rotate_grace(p);
+    t.grace_end = g > 0 ? pat_now(c->db) + g : 0;
     if (have_to) {
       int64_t now = pat_now(c->db);
       if (t.from < now) t.from = now;

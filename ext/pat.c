@@ -83,6 +83,7 @@ static const struct {
     {"pat_rekey", 1, PAT_FN_FLAGS, pat_fn_rekey},
     {"pat_rotate", 1, PAT_FN_FLAGS, pat_fn_rotate},
     {"pat_rotate", 2, PAT_FN_FLAGS, pat_fn_rotate},
+    {"pat_rotate", 3, PAT_FN_FLAGS, pat_fn_rotate},
     {"pat_revoke", 1, PAT_FN_FLAGS, pat_fn_revoke},
     {"pat_revoke", 2, PAT_FN_FLAGS, pat_fn_revoke},
     {"pat_verify", 1, PAT_FN_FLAGS, pat_fn_verify},

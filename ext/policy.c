@@ -210,6 +210,10 @@ int pat_policy_owners_listed(const pat_policy *p) { return p->owners_listed; }
 int64_t pat_policy_interval(const pat_policy *p) { return p->num[PAT_SET_LAST_USED_INTERVAL]; }
 
 int64_t pat_policy_book_delay(const pat_policy *p) { return p->num[PAT_SET_BOOKKEEPING_DELAY]; }
+int64_t pat_policy_rotate_grace(const pat_policy *p) { return p->num[PAT_SET_ROTATE_GRACE]; }
+int pat_policy_reuse_revokes(const pat_policy *p) {
+  return p->num[PAT_SET_ROTATE_REUSE] == 1; /* the choices' order: settings.c */
+}
 int64_t pat_policy_default_lifetime(const pat_policy *p) {
   return p->num[PAT_SET_DEFAULT_LIFETIME];
 }

@@ -41,6 +41,10 @@ void pat_policy_set_put(const pat_policy *p, int64_t hash, const char *json, int
 int64_t pat_policy_interval(const pat_policy *p);
 /* bookkeeping_delay: milliseconds a connection may hold its bookkeeping. */
 int64_t pat_policy_book_delay(const pat_policy *p);
+/* rotate_grace: seconds a rotated value keeps working, by default. */
+int64_t pat_policy_rotate_grace(const pat_policy *p);
+/* rotate_reuse is 'revoke': a rotated value used after its grace revokes. */
+int pat_policy_reuse_revokes(const pat_policy *p);
 int64_t pat_policy_default_lifetime(const pat_policy *p);
 /* 1 and *max when max_lifetime is set, 0 for no limit. */
 int pat_policy_max_lifetime(const pat_policy *p, int64_t *max);
@@ -90,6 +94,16 @@ void pat_book_before_read(pat_conn *c, int shows_it);
 void pat_book_discard(pat_conn *c);
 /* The connection closes: writes what it holds, where it can, then frees it. */
 void pat_book_release(pat_conn *c);
+/* State a check changes (bookkeeping.c): the early end of a rotation
+** grace at the first use of the new value, and the revocation of a token
+** whose rotated value was used after its grace (rotate_reuse 'revoke').
+** Written at once where it can be, else held; either way this connection
+** acts on it at once: pat_book_stops says whether a value is stopped (any
+** value of a token revoked, the old value of a grace ended). */
+enum { PAT_STATE_GRACE_END, PAT_STATE_REVOKE };
+#define PAT_REUSE_REASON "reuse of a rotated value"
+void pat_book_state(pat_conn *c, int kind, int64_t id, int64_t grace_end, int64_t at);
+int pat_book_stops(pat_conn *c, int64_t id, int by_old_value);
 /* For pat_debug(): items held now, events dropped past the cap. */
 int pat_book_held(pat_conn *c);
 int64_t pat_book_dropped(pat_conn *c);

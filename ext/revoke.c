@@ -56,6 +56,9 @@ static int read_tokens(pat_conn *c, sqlite3_value *v, revoke_list *l, pat_err *e
   int64_t count = -1;
   int r = pat_store_query(c, PAT_DB_MAIN, PAT_STMT_JSON_ARRAY_LENGTH,
                           PAT_ARGS(PAT_VALUE(v)), &st, e);
+  /* SQLite's refusal of malformed JSON (a plain SQLITE_ERROR), told from a
+  ** failure to run the statement at all (busy, I/O, memory). */
+  if (r < 0 && sqlite3_errcode(c->db) == SQLITE_ERROR) r = 0;
   if (r < 0) return -1;
   if (r > 0) {
     if (sqlite3_column_type(st, 0) == SQLITE_INTEGER) count = sqlite3_column_int64(st, 0);

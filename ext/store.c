@@ -33,6 +33,22 @@ const char *pat_schema_sql(void) { return schema_sql; }
   "CASE WHEN (SELECT value FROM main.pat_store_meta WHERE key = 'policy_version')" \
   " IS ?11 THEN " x " END"
 
+/* A check's lookup (checks.c names the columns, LOOK_*): the token's id,
+** window, the digest it was found by, the end of a rotation grace that runs,
+** whether it was found by its value in that grace, its rights (the hash, or
+** for has_right the text and the owner's listed role), the store's policy
+** version. A value in its grace at ?2 is found after the current values,
+** and only when none is the one asked (LIMIT 1 ends the search). */
+#define PAT_SQL_POLICY_VERSION \
+  " (SELECT value FROM main.pat_store_meta WHERE key = 'policy_version')"
+#define PAT_SQL_VERIFY(digest, grace_end, by_old, where)                           \
+  "SELECT id, valid_from, valid_to, " digest ", " grace_end ", " by_old ","        \
+  " rights_hash," PAT_SQL_POLICY_VERSION " FROM main.pat_store_tokens WHERE " where
+#define PAT_SQL_HAS_RIGHT(digest, grace_end, by_old, where)                        \
+  "SELECT t.id, t.valid_from, t.valid_to, " digest ", " grace_end ", " by_old ","  \
+  " t.rights, (SELECT o.role FROM main.pat_store_owners AS o WHERE o.owner = t.owner)," \
+  PAT_SQL_POLICY_VERSION " FROM main.pat_store_tokens AS t WHERE " where
+
 /* Every statement names main explicitly, so a TEMP or attached table of the
 ** same name can not stand in for the store. */
 static const char *const stmt_sql[PAT_STMT_COUNT] = {
@@ -42,20 +58,20 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
     ** hold the older digest index too until it is dropped (store.c), and
     ** either answers. */
     /* The last column, the store's policy version, is read only for a row
-    ** found, in the same read: the policy the answer needs (policy.c). */
-    [PAT_STMT_VERIFY] =
-        "SELECT id, valid_from, valid_to, digest, rights_hash,"
-        " (SELECT value FROM main.pat_store_meta WHERE key = 'policy_version')"
-        " FROM main.pat_store_tokens WHERE digest = ?1",
+    ** found, in the same read: the policy the answer needs (policy.c).
+    ** A store older than version 5, read as it is, knows no grace (_OLD). */
+    [PAT_STMT_VERIFY] = PAT_SQL_VERIFY("digest", "prev_until", "0", "digest = ?1")
+        " UNION ALL " PAT_SQL_VERIFY("prev_digest", "prev_until", "1",
+                                     "prev_digest = ?1 AND prev_until > ?2") " LIMIT 1",
+    [PAT_STMT_VERIFY_OLD] = PAT_SQL_VERIFY("digest", "NULL", "0", "digest = ?1"),
     /* A token's rights, when their hash is not in the cache. */
     [PAT_STMT_RIGHTS] = "SELECT rights, rights_hash FROM main.pat_store_tokens WHERE id = ?1",
     /* The token and its owner's listed role (NULL: default_role); whether
     ** the role grants the right is the cached policy's question. */
-    [PAT_STMT_HAS_RIGHT] =
-        "SELECT t.id, t.valid_from, t.valid_to, t.digest, t.rights,"
-        " (SELECT o.role FROM main.pat_store_owners AS o WHERE o.owner = t.owner),"
-        " (SELECT value FROM main.pat_store_meta WHERE key = 'policy_version')"
-        " FROM main.pat_store_tokens AS t WHERE t.digest = ?1",
+    [PAT_STMT_HAS_RIGHT] = PAT_SQL_HAS_RIGHT("t.digest", "t.prev_until", "0", "t.digest = ?1")
+        " UNION ALL " PAT_SQL_HAS_RIGHT("t.prev_digest", "t.prev_until", "1",
+                                        "t.prev_digest = ?1 AND t.prev_until > ?2") " LIMIT 1",
+    [PAT_STMT_HAS_RIGHT_OLD] = PAT_SQL_HAS_RIGHT("t.digest", "NULL", "0", "t.digest = ?1"),
     /* Naming temp's schema makes this statement re-prepare when TEMP objects
     ** change, so pat_store_validate notices a TEMP object that shadows. */
     [PAT_STMT_SETTING] =
@@ -82,8 +98,12 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
         " valid_to, rights, created_at, create_event, rights_hash)"
         " VALUES (?10, " PAT_SQL_IF_POLICY("?1") ", ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     /* No row changed: the token is gone, or the policy (or key) moved. */
+    /* With a grace (?5: its end), the value replaced stays the token's
+    ** until then as prev_digest; a grace running is over (sql/schema.sql
+    ** retires its value). */
     [PAT_STMT_ROTATE_TOKEN] =
-        "UPDATE main.pat_store_tokens SET digest = ?1, valid_from = ?3, valid_to = ?4"
+        "UPDATE main.pat_store_tokens SET digest = ?1, valid_from = ?3, valid_to = ?4,"
+        " prev_digest = CASE WHEN ?5 IS NULL THEN NULL ELSE digest END, prev_until = ?5"
         " WHERE id = ?2 AND " PAT_SQL_IF_POLICY("1") " IS 1",
     /* policy.c: the version the store's triggers set to a new random value
     ** on every change of what it caches, and the key's fingerprint: read on
@@ -207,14 +227,23 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
     /* pat_revoke (revoke.c): a JSON array's length (NULL: not an array), its
     ** items; the token a value is, as its current value or one in grace
     ** at ?2; the reason its DELETE's trigger writes (sql/schema.sql). */
+    /* Malformed JSON is an error here (json_valid would answer 0 for
+    ** want of memory too). */
     [PAT_STMT_JSON_ARRAY_LENGTH] =
-        "SELECT CASE WHEN json_valid(?1) AND json_type(?1) = 'array'"
-        " THEN json_array_length(?1) END",
+        "SELECT CASE WHEN json_type(?1) = 'array' THEN json_array_length(?1) END",
     [PAT_STMT_JSON_ITEMS] = "SELECT type, value FROM json_each(?1)",
     [PAT_STMT_REVOKE_FIND] =
         "SELECT id FROM main.pat_store_tokens WHERE digest = ?1"
         " UNION ALL SELECT id FROM main.pat_store_tokens"
         " WHERE prev_digest = ?1 AND prev_until > ?2 LIMIT 1",
+    /* The early end of token ?1's grace ?2 at ?3 (bookkeeping.c): the old
+    ** value is retired from then, and the row forgets it. */
+    [PAT_STMT_GRACE_END_RETIRED] =
+        "UPDATE main.pat_store_retired SET retired_at = ?3 WHERE digest ="
+        " (SELECT prev_digest FROM main.pat_store_tokens WHERE id = ?1 AND prev_until = ?2)"
+        " AND retired_at > ?3",
+    [PAT_STMT_GRACE_END] = "UPDATE main.pat_store_tokens SET prev_digest = NULL,"
+                           " prev_until = NULL WHERE id = ?1 AND prev_until = ?2",
     [PAT_STMT_REVOKE_MARK] =
         "UPDATE main.pat_store_tokens SET revoke_reason = ?2 WHERE id = ?1",
     /* What an upgrade from version 4 could not drop (upgrade_v4_before). */

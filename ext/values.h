@@ -93,6 +93,10 @@ int pat_integral(sqlite3_value *v, int64_t *out);
 ** duration overflows. */
 #define PAT_SECONDS_MAX (PAT_TIME_MAX - PAT_TIME_MIN)
 
+/* The longest rotation grace, in seconds: pat_rotate's grace and the
+** setting rotate_grace (INTERFACE.md). */
+#define PAT_GRACE_MAX 2592000
+
 /* The settings, in the order of their rows (settings.c: keys sorted). */
 typedef enum pat_setting_id {
   PAT_SET_NONE = -1,

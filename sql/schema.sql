@@ -346,10 +346,11 @@ INSERT OR IGNORE INTO main.pat_store_meta(key, value) VALUES ('policy_version', 
 -- memory to run again. Made last, they leave the shortest stretch in which
 -- running out of memory could leave pat's transaction open.
 -- rights_hash names the rights for pat_has_right (NULL: read them from the
--- row); pat writes it with rights. Until version 5 the digest index was
+-- row); pat writes it with rights. prev_until: a rotation grace runs (its
+-- first use of the new value ends it). Until version 5 the digest index was
 -- pat_store_tokens_digest, with last_used_at in it (store.c drops it).
 CREATE INDEX IF NOT EXISTS main.pat_store_tokens_by_digest
-  ON pat_store_tokens(digest, valid_from, valid_to, rights_hash);
+  ON pat_store_tokens(digest, valid_from, valid_to, prev_until, rights_hash);
 CREATE INDEX IF NOT EXISTS main.pat_store_events_token ON pat_store_events(token_id);
 -- A value in its grace is found by its own digest; few tokens have one.
 CREATE INDEX IF NOT EXISTS main.pat_store_tokens_prev_digest

@@ -8,6 +8,7 @@
 **   :t2  id :id2  bob (not listed: ROOT)    DATA_*, never used
 **   :t3  id :id3  42 (not listed)           *, renamed once, used once
 **   :t4  id :id4  alice                     DATA_FETCH, expired 30 days ago
+**   :t5  id :id5  dave                      deleted: a retired value
 ** plus a role AUDITOR granting DATA_FETCH and an application table `app`.
 ** :tu is a well-formed token of another store, :T0 the fixed clock.
 ** The empty database holds only the application's table.
@@ -57,6 +58,10 @@ const fault_op fault_ops[] = {
     {"verify_at", BASE_STORE, NULL, "SELECT pat_verify(:t1, :T0)", RES_VALUE, 0, 0},
     {"verify_expired", BASE_STORE, NULL, "SELECT pat_verify(:t4)", RES_VALUE, 1, 0},
     {"verify_unknown", BASE_STORE, NULL, "SELECT pat_verify(:tu)", RES_VALUE, 0, 0},
+    /* A retired value: its attempt is bookkeeping (issue 16). */
+    {"verify_retired", BASE_STORE, NULL, "SELECT pat_verify(:t5)", RES_VALUE, 1, 0},
+    {"has_right_retired", BASE_STORE, NULL, "SELECT pat_has_right(:t5, 'DATA_FETCH')",
+     RES_VALUE, 1, 0},
     {"has_right", BASE_STORE, NULL, "SELECT pat_has_right(:t1, 'DATA_FETCH')", RES_VALUE, 1, 0},
     {"has_right_warm", BASE_STORE, "SELECT pat_has_right(:t1, 'DATA_FETCH', :T0)",
      "SELECT pat_has_right(:t1, 'DATA_FETCH')", RES_VALUE, 1, 0},
@@ -92,6 +97,12 @@ const fault_op fault_ops[] = {
     {"delete", BASE_STORE, NULL, "DELETE FROM pat_tokens WHERE id = :id2", RES_NONE, 0, 0},
     {"rotate", BASE_STORE, NULL, "SELECT pat_rotate(:id2)", RES_TOKEN, 0, 0},
     {"rotate_window", BASE_STORE, NULL, "SELECT pat_rotate(:id1, :T0 + 86400)", RES_TOKEN, 0, 0},
+    {"rotate_grace", BASE_STORE, NULL, "SELECT pat_rotate(:id2, NULL, 3600)", RES_TOKEN, 0, 0},
+    /* Revocation by value (issue 16): one, and an array with junk. */
+    {"revoke", BASE_STORE, NULL, "SELECT pat_revoke(:t2)", RES_VALUE, 0, 0},
+    {"revoke_array", BASE_STORE, NULL,
+     "SELECT pat_revoke(json_array(:t1, 'junk', :t2, :t5), 'leaked')", RES_VALUE, 0, 0},
+    {"retired_delete", BASE_STORE, NULL, "DELETE FROM pat_retired", RES_NONE, 0, 0},
 
     /* Policy. */
     {"owners_insert", BASE_STORE, NULL,

@@ -117,8 +117,8 @@ static const char *const journal_names[J_COUNT] = {"delete", "wal"};
 static char workdir[512];
 static unsigned char *base_bytes[J_COUNT][BASE_COUNT];
 static size_t base_len[J_COUNT][BASE_COUNT];
-/* t1..t4 of the store, and tu of another store. */
-#define NTOK 4
+/* t1..t5 of the store, and tu of another store. */
+#define NTOK 5
 static char tok[NTOK + 1][64];
 static long long tok_id[NTOK];
 /* The digests of the start, shown by number in dumps. */
@@ -285,7 +285,8 @@ static int build_bases(void) {
           "SELECT pat_create('alice', 'one', 'DATA_FETCH, DATA_CREATE, USER_FETCH')",
           "SELECT pat_create('bob', 'two', 'DATA_*')",
           "SELECT pat_create(42, 'three', '*')",
-          "SELECT pat_create('alice', 'old', 'DATA_FETCH', :T0 - 5184000, :T0 - 2592000)"};
+          "SELECT pat_create('alice', 'old', 'DATA_FETCH', :T0 - 5184000, :T0 - 2592000)",
+          "SELECT pat_create('dave', 'gone', 'DATA_FETCH')"};
       if (run_sql(db, "UPDATE pat_settings SET value = 'all' WHERE key = 'audit'", NULL) !=
           SQLITE_OK)
         return fail_build(db, "audit");
@@ -310,6 +311,7 @@ static int build_bases(void) {
       if (run_sql(db,
                   "UPDATE pat_tokens SET name = 'three (renamed)' WHERE id = :id3;"
                   "SELECT pat_verify(:t3);"
+                  "DELETE FROM pat_tokens WHERE id = :id5;"
                   "INSERT INTO pat_roles(role, right) VALUES ('AUDITOR', 'DATA_FETCH')",
                   NULL) != SQLITE_OK)
         return fail_build(db, "changes");

@@ -353,6 +353,11 @@ class HostileTokenArgumentsTest(hostile.HostileInputTest):
         ]
         wrong = Err("wrong number of arguments to function pat_rotate()")
         cases.append(case("pat_rotate with 0 arguments", call("pat_rotate"), wrong))
-        cases.append(case("pat_rotate with 3 arguments",
-                          call("pat_rotate", rid, None, None), wrong))
+        cases.append(case("pat_rotate with 4 arguments",
+                          call("pat_rotate", rid, None, None, None), wrong))
+        grace = Err("pat_rotate: grace must be an integer of seconds from 0 to 2592000")
+        for label, v in (("-1", -1), ("2592001", 2592001), ("1.5", 1.5), ("text", "x"),
+                         ("a blob", b"60"), ("2**63-1", 2**63 - 1), ("-2**63", -2**63)):
+            cases.append(case("pat_rotate grace " + label, call("pat_rotate", rid, None, v),
+                              grace))
         self.run_cases(cases)

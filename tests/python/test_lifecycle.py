@@ -551,7 +551,7 @@ class RotateTest(PatTestCase):
         self.assertNoStore()
 
     def test_rotate_wrong_argument_count_refused(self):
-        for sql in ("SELECT pat_rotate()", "SELECT pat_rotate(1, 2, 3)"):
+        for sql in ("SELECT pat_rotate()", "SELECT pat_rotate(1, 2, 3, 4)"):
             with self.subTest(sql=sql):
                 self.assertSqlError(
                     sql, message="wrong number of arguments to function "

@@ -15,6 +15,11 @@
   without `at` it adds one to `seen`, sets `last_seen_at` and writes a deny
   event `retired: <why>` under every audit setting but off: bookkeeping,
   seen by another connection and another process once written.
+- pat_rotate's grace: the old value is the token until the grace ends (its
+  time, or the first use of the new value); rotate_reuse 'revoke' revokes a
+  token whose rotated value is used after its grace. Both are state: written
+  at once when the lock can be had, else held and acted on by the connection
+  that holds them.
 """
 import json
 import os
@@ -266,3 +271,177 @@ class RetiredTest(PatTestCase):
                          [(tid, "rotated", 1)])
         self.assertEqual(self.rows("SELECT detail FROM pat_events WHERE event = 'deny'"),
                          [("retired: rotated",)])
+
+
+class GraceTest(PatTestCase):
+    """pat_rotate(id, valid_to, grace), the early end of a grace at the first
+    use of the new value, and rotate_reuse."""
+    journal_mode = "wal"
+
+    def rotate(self, tid, grace=None, conn=None):
+        if grace is None:
+            return self.one("SELECT pat_rotate(?)", (tid,), conn=conn)
+        return self.one("SELECT pat_rotate(?, NULL, ?)", (tid, grace), conn=conn)
+
+    def setUp(self):
+        super().setUp()
+        self.old = self.create(rights="DATA_FETCH")
+        self.tid = self.id_of(self.old)
+        self.raw = self.connect(load=False)
+
+    def grace_row(self):
+        return self.rows("SELECT prev_digest IS NOT NULL, prev_until FROM pat_store_tokens"
+                         " WHERE id = ?", (self.tid,), conn=self.raw)[0]
+
+    def test_the_old_value_is_the_token_until_the_grace_ends(self):
+        new = self.rotate(self.tid, 100)
+        now = self.now()
+        self.assertEqual(self.verify(self.old, now + 99), self.tid)
+        self.assertIsNone(self.verify(self.old, now + 101))
+        self.assertEqual(self.has_right(self.old, "DATA_FETCH", now), 1)
+        self.assertEqual(self.has_right(self.old, "DATA_CREATE", now), 0)
+        # it obeys the row: rights changed, window ended
+        self.conn.execute("UPDATE pat_tokens SET rights = 'DATA_CREATE' WHERE id = ?", (self.tid,))
+        self.assertEqual(self.has_right(self.old, "DATA_CREATE", now), 1)
+        self.conn.execute("UPDATE pat_tokens SET valid_to = datetime(?, 'unixepoch')"
+                          " WHERE id = ?", (now + 10, self.tid))
+        self.assertIsNone(self.verify(self.old, now + 20))
+        self.assertEqual(self.verify(new, now), self.tid)
+        self.assertEqual(self.rows("SELECT * FROM pat_retired"), [])  # not retired yet
+
+    def test_the_setting_rotate_grace_is_the_default_and_0_is_none(self):
+        self.set_setting("rotate_grace", 100)
+        self.rotate(self.tid)
+        self.assertEqual(self.verify(self.old, "now"), self.tid)
+        self.rotate(self.tid, 0)  # ends the grace that ran, and gives none
+        self.assertIsNone(self.verify(self.old, "now"))
+        self.assertEqual(self.grace_row(), (0, None))
+
+    def test_the_first_use_of_the_new_value_ends_the_grace(self):
+        self.set_setting("last_used_interval", 1000000)
+        self.verify(self.old)  # a use recorded long before: the interval is not the rule
+        new = self.rotate(self.tid, 1000)
+        self.assertEqual(self.verify(self.old), self.tid)  # a use of the old value: no end
+        self.assertEqual(self.grace_row()[0], 1)
+        self.assertEqual(self.verify(new, "now"), self.tid)  # an audit question: no end
+        self.assertEqual(self.grace_row()[0], 1)
+        self.assertEqual(self.verify(new), self.tid)
+        self.assertEqual(self.grace_row(), (0, None))
+        self.assertIsNone(self.verify(self.old))
+        self.assertIsNone(self.verify(self.old, "now"))
+        rows = self.rows("SELECT why, seen, retired_at FROM pat_retired")
+        self.assertEqual([r[:2] for r in rows], [("rotated", 1)])
+        self.assertLessEqual(abs(self.one("SELECT unixepoch(?)", (rows[0][2],)) - self.now()), 2)
+
+    def test_a_grace_that_times_out_retires_the_old_value(self):
+        self.rotate(self.tid, 1000)
+        self.raw.execute("UPDATE pat_store_tokens SET prev_until = prev_until - 2000")
+        self.raw.execute("UPDATE pat_store_retired SET retired_at = retired_at - 2000")
+        self.assertIsNone(self.verify(self.old))
+        self.assertEqual(self.rows("SELECT why, seen FROM pat_retired"), [("rotated", 1)])
+        self.assertEqual(self.rows("SELECT detail FROM pat_events WHERE event = 'deny'"),
+                         [("retired: rotated",)])
+
+    def test_rotating_again_during_a_grace_retires_the_older_value_at_once(self):
+        second = self.rotate(self.tid, 1000)
+        self.rotate(self.tid, 1000)
+        self.assertIsNone(self.verify(self.old, "now"))
+        self.assertEqual(self.verify(second, "now"), self.tid)
+        self.assertEqual(self.rows("SELECT why FROM pat_retired"), [("rotated",)])
+
+    def test_revoke_by_the_value_in_grace_and_delete_during_a_grace(self):
+        new = self.rotate(self.tid, 1000)
+        self.assertEqual(self.one("SELECT pat_revoke(?)", (self.old,)), 1)
+        self.assertIsNone(self.verify(new, "now"))
+        self.assertEqual(sorted(self.rows("SELECT why FROM pat_retired")),
+                         [("revoked",), ("revoked",)])
+        other = self.create(name="other")
+        oid = self.id_of(other)
+        self.rotate(oid, 1000)
+        self.conn.execute("DELETE FROM pat_tokens WHERE id = ?", (oid,))
+        self.assertEqual(self.rows("SELECT why FROM pat_retired WHERE token_id = ?", (oid,)),
+                         [("deleted",), ("deleted",)])
+        self.assertIsNone(self.verify(other, "now"))
+
+    def test_reuse_is_logged_by_default_and_revokes_under_revoke(self):
+        new = self.rotate(self.tid)
+        self.assertIsNone(self.verify(self.old))
+        self.assertEqual(self.verify(new), self.tid)
+        self.set_setting("rotate_reuse", "revoke")
+        self.assertIsNone(self.verify(self.old, "now"))  # an audit question revokes nothing
+        self.assertEqual(self.verify(new), self.tid)
+        self.assertEqual(self.has_right(self.old, "DATA_FETCH"), 0)
+        self.assertIsNone(self.verify(new))
+        self.assertEqual(self.rows("SELECT event, detail FROM pat_events WHERE event = 'revoke'"),
+                         [("revoke", "reuse of a rotated value")])
+        self.assertEqual(self.one("SELECT count(*) FROM pat_tokens"), 0)
+
+    def test_reuse_revokes_under_audit_off_too_and_records_no_attempt(self):
+        new = self.rotate(self.tid)
+        self.set_setting("rotate_reuse", "revoke")
+        self.set_setting("audit", "off")
+        self.assertIsNone(self.verify(self.old))
+        self.assertIsNone(self.verify(new, "now"))
+        self.assertEqual(self.one("SELECT count(*) FROM pat_tokens"), 0)
+        self.assertEqual(self.rows("SELECT why, seen FROM pat_retired ORDER BY why"),
+                         [("revoked", 0), ("rotated", 0)])
+        self.assertEqual(self.one("SELECT count(*) FROM pat_events WHERE event = 'deny'"), 0)
+
+    def test_only_a_rotated_value_is_reuse(self):
+        self.set_setting("rotate_reuse", "revoke")
+        gone = self.create(name="gone")
+        self.conn.execute("DELETE FROM pat_tokens WHERE id = ?", (self.id_of(gone),))
+        self.assertIsNone(self.verify(gone))
+        self.assertEqual(self.verify(self.old), self.tid)  # nothing of it revoked
+        self.assertEqual(self.one("SELECT count(*) FROM pat_events WHERE event = 'revoke'"), 0)
+
+    def test_held_when_the_lock_is_taken_acted_on_at_once_and_written_at_the_next_check(self):
+        self.set_setting("bookkeeping_delay", 0)
+        other = self.create(name="other")
+        new = self.rotate(self.tid, 1000)
+        checker = self.connect()
+        self.assertIsNotNone(self.verify(other, conn=checker))  # recorded, remembered
+        holder = self.connect(load=False)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            self.assertEqual(self.verify(new, conn=checker), self.tid)
+            self.assertEqual(self.grace_row()[0], 1)
+            self.assertIsNone(self.verify(self.old, conn=checker))
+        finally:
+            holder.execute("ROLLBACK")
+        # its next chance: any check, one that records nothing itself too
+        self.assertIsNotNone(self.verify(other, conn=checker))
+        self.assertEqual(self.grace_row(), (0, None))
+
+    def test_held_when_the_lock_is_taken_acted_on_at_once_and_written_later(self):
+        new = self.rotate(self.tid, 1000)
+        checker = self.connect()
+        holder = self.connect(load=False)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            self.assertEqual(self.verify(new, conn=checker), self.tid)
+            self.assertEqual(self.grace_row()[0], 1)  # not written: the lock is taken
+            self.assertIsNone(self.verify(self.old, conn=checker))  # acted on at once
+            self.assertEqual(self.verify(self.old, "now"), self.tid)  # by that one alone
+        finally:
+            holder.execute("ROLLBACK")
+        checker.close()  # its next chance
+        self.assertEqual(self.grace_row(), (0, None))
+        self.assertIsNone(self.verify(self.old, "now"))
+
+    def test_a_read_only_connection_acts_for_itself_only(self):
+        new = self.rotate(self.tid, 1000)
+        ro = self.connect(path="file:%s?mode=ro" % self.path)
+        self.assertEqual(self.verify(new, conn=ro), self.tid)
+        self.assertIsNone(self.verify(self.old, conn=ro))
+        ro.close()
+        self.assertEqual(self.grace_row()[0], 1)
+        self.assertEqual(self.verify(self.old, "now"), self.tid)
+
+    def test_bad_grace_is_an_error(self):
+        for grace in (-1, 2592001, "x", 1.5):
+            with self.subTest(grace=grace):
+                self.assertSqlError("SELECT pat_rotate(?, NULL, ?)", (self.tid, grace),
+                                    message="pat_rotate: grace must be an integer of seconds"
+                                    " from 0 to 2592000")
+        self.assertEqual(self.verify(self.old, "now"), self.tid)

@@ -55,8 +55,9 @@ class StoreLayoutTest(helpers.PatTestCase):
         cols = [r[2] for r in self.rows(
             "SELECT * FROM pragma_index_info('pat_store_tokens_by_digest')")]
         # last_used_at is in no index: folding uses into it changes the
-        # row's page alone (sql/schema.sql, pat_store_uses)
-        self.assertEqual(cols, ["digest", "valid_from", "valid_to", "rights_hash"])
+        # row's page alone (sql/schema.sql, pat_store_uses); prev_until says
+        # a rotation grace runs, for its early end
+        self.assertEqual(cols, ["digest", "valid_from", "valid_to", "prev_until", "rights_hash"])
 
     def test_the_create_event_is_the_row_until_the_first_change(self):
         tok = self.create(rights="DATA_FETCH, DATA_CREATE")

@@ -75,7 +75,8 @@ class UpgradeFromV4Test(PatTestCase):
         self.assertEqual(self.raw_one("SELECT value FROM pat_store_meta"
                                       " WHERE key = 'schema_version'"), helpers.SCHEMA_VERSION)
         self.assertTrue(self.has_uses_table())
-        self.assertEqual(self.index_columns(), ["digest", "valid_from", "valid_to", "rights_hash"])
+        self.assertEqual(self.index_columns(),
+                         ["digest", "valid_from", "valid_to", "prev_until", "rights_hash"])
         # the older index stays while the INSERT's own statement reads; the
         # first bookkeeping write drops it, on its own connection
         self.assertIn("last_used_at", self.index_columns("pat_store_tokens_digest"))
