@@ -185,9 +185,12 @@ START_TEST(a_token_given_a_new_valid_from_keeps_its_uses_and_is_recorded_anew) {
   sqlite3 *db = setup(tok, sizeof tok);
   use(db, tok);
   ck_assert_int_eq(shown(db), T0);
+  /* An older last use folded into the row before: the later one wins. */
+  exec_ok(db, "UPDATE pat_store_tokens SET last_used_at = 1799999950");
   clock_s = T0 + 10;
   exec_ok(db, "UPDATE pat_tokens SET valid_from = datetime(1799999000, 'unixepoch')");
   ck_assert_int_eq(shown(db), T0);
+  ck_assert_int_eq(one_int(db, "SELECT last_used_at FROM pat_store_tokens"), T0);
   ck_assert_int_eq(one_int(db, "SELECT count(*) FROM pat_store_uses"), 0);
   use(db, tok);
   ck_assert_int_eq(held(db), 1);
