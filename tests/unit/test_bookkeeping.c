@@ -44,12 +44,6 @@ static sqlite3 *open_clocked(void) {
   return db;
 }
 
-static void exec_ok(sqlite3 *db, const char *sql) {
-  char *err = NULL;
-  int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
-  ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, err ? err : "");
-}
-
 static sqlite3_int64 one_int(sqlite3 *db, const char *sql) {
   sqlite3_stmt *st = NULL;
   ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK, "%s: %s", sql,

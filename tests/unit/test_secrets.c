@@ -152,12 +152,6 @@ static sqlite3 *open_with_pat(const char *path) {
   return db;
 }
 
-static void exec_ok(sqlite3 *db, const char *sql) {
-  char *err = NULL;
-  int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
-  ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, err ? err : "");
-}
-
 /* Runs a one-value query with one bound text (or none); returns its step
 ** code and the value as text in buf. */
 static int query(sqlite3 *db, const char *sql, const char *arg, char *buf, size_t n) {

@@ -29,12 +29,6 @@ static sqlite3 *open_with_pat(const char *path) {
   return db;
 }
 
-static void exec_ok(sqlite3 *db, const char *sql) {
-  char *err = NULL;
-  int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
-  ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, err ? err : "");
-}
-
 /* The text result of a one-value query, copied into buf. */
 static void one_text(sqlite3 *db, const char *sql, char *buf, size_t n) {
   sqlite3_stmt *st = NULL;
