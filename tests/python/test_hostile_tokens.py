@@ -123,9 +123,14 @@ class HostileTokenArgumentsTest(hostile.HostileInputTest):
             cases.append(case("pat_verify token: " + label, call("pat_verify", v), exp))
             cases.append(case("pat_verify token at a time in its window: " + label,
                               call("pat_verify", v, self.at), exp_at))
+        # A check without `at` may write what the connection held (its
+        # bookkeeping is due once bookkeeping_delay has passed, which a slow
+        # run such as valgrind's reaches), and a deleted token's value is a
+        # retired one, whose attempt is bookkeeping of its own.
         for label, tok in [("expired token", self.E), ("not yet valid token", self.Pn),
                            ("deleted token", self.D)]:
-            cases.append(case("pat_verify token: " + label, call("pat_verify", tok), Is(None)))
+            cases.append(case("pat_verify token: " + label, call("pat_verify", tok),
+                              Is(None, changes=True)))
             cases.append(case("pat_verify token at a time in T's window: " + label,
                               call("pat_verify", tok, self.at), Is(None)))
         for label, v in TIME_VALUES:
@@ -229,7 +234,7 @@ class HostileTokenArgumentsTest(hostile.HostileInputTest):
         for label, tok in [("expired token", self.E), ("not yet valid token", self.Pn),
                            ("deleted token", self.D)]:
             cases.append(case("pat_has_right token: " + label,
-                              call(H, tok, "DATA_FETCH"), Is(0)))
+                              call(H, tok, "DATA_FETCH"), Is(0, changes=True)))
         junk = "junk"
         for label, v, want in self.right_values():
             exp = Err(TOO_BIG) if v is OVER_LIMIT else Err("pat_has_right: " + want)
