@@ -42,8 +42,9 @@ kill left them, and again after recovery. Searched: every file (db, -wal,
 -journal, -shm), every open but unlinked file of this process
 (/proc/self/fd), every column of every table (raw, and pat's public tables)
 for each plaintext, its random part, and any valid-checksum token; and every
-column but pat_store_tokens.digest for each token's BLAKE2b-256 digest (raw
-and hex) and for every digest pat_store_tokens ever held. Positive controls
+column but those that hold digests by design (DIGEST_COLUMNS: a token's
+digest, its value in a rotation grace, a retired value) for each token's
+BLAKE2b-256 digest (raw and hex) and for every digest they ever held. Positive controls
 prove the scanners find what they look for. Error messages of calls that get
 a token in the wrong argument are checked too, and reported (not counted).
 
@@ -65,6 +66,11 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
+
+# The columns that hold digests by design: a token's, its old value's during
+# a rotation grace, and a retired value's (sql/schema.sql).
+DIGEST_COLUMNS = {("pat_store_tokens", "digest"), ("pat_store_tokens", "prev_digest"),
+                  ("pat_store_retired", "digest")}
 
 ROOT = common.ROOT
 KEEP = os.path.join(common.HERE, "keep")
@@ -298,7 +304,7 @@ class Scan:
             cols = [d[0] for d in cur.description]
             for row in cur:
                 for c, v in zip(cols, row):
-                    keyed = t == "pat_store_tokens" and c == "digest"
+                    keyed = (t, c) in DIGEST_COLUMNS
                     if keyed and isinstance(v, bytes) and len(v) == 32:
                         self.needles.add_digest(v, "a digest from pat_store_tokens")
                     self.scan_value(v, "%s: %s.%s" % (label, t, c), digests=not keyed)
