@@ -65,15 +65,19 @@ static int read_args(sqlite3_context *ctx, const char *fn, sqlite3_value *token,
 }
 
 /* The columns of a lookup row (PAT_STMT_VERIFY, PAT_STMT_HAS_RIGHT and
-** their _OLD, store.c): the token's id, window, the digest it was found by,
-** the end of a rotation grace that runs, whether it was found by its value
-** in that grace, then its rights (their hash for verify, the text for
+** their _OLD and _MISS, store.c): the token's id, window, the digest it was
+** found by, the end of a rotation grace that runs, which value it was found
+** by (PAT_LOOK_*), then its rights (their hash for verify, the text for
 ** has_right), then for has_right the owner's listed role; the last column is
-** the store's policy version. */
+** the store's policy version. A retired value's row (PAT_LOOK_RETIRED)
+** brings its token's id, when it retired, its own row's id and why in the
+** columns RETIRED_*. */
 enum {
-  LOOK_ID, LOOK_FROM, LOOK_TO, LOOK_DIGEST, LOOK_GRACE_END, LOOK_BY_OLD, LOOK_RIGHTS,
+  LOOK_ID, LOOK_FROM, LOOK_TO, LOOK_DIGEST, LOOK_GRACE_END, LOOK_KIND, LOOK_RIGHTS,
   LOOK_ROLE
 };
+enum { RETIRED_TOKEN = LOOK_ID, RETIRED_AT = LOOK_FROM, RETIRED_ROW = LOOK_TO,
+       RETIRED_WHY = LOOK_RIGHTS };
 
 /* What the lookup found of a token, when it found one. */
 typedef struct found_token {
@@ -82,6 +86,10 @@ typedef struct found_token {
   int book;          /* bookkeeping owed: a check without `at` */
   int by_old_value;  /* found by its value in a rotation grace */
   int64_t grace_end; /* a rotation grace runs until then (0: none) */
+  /* A retired value, when the lookup found that (found is 0): its row in
+  ** pat_store_retired (0: none), its token, when and why it retired. */
+  int64_t retired_row, retired_token, retired_at;
+  char why[16];
 } found_token;
 
 /* Reads the token's columns from a lookup row, after a constant-time
@@ -89,17 +97,26 @@ typedef struct found_token {
 static void read_found(sqlite3_stmt *st, const unsigned char *digest,
                        const check_args *a, found_token *f) {
   const void *stored = sqlite3_column_blob(st, LOOK_DIGEST);
+  int kind = sqlite3_column_int(st, LOOK_KIND);
   memset(f, 0, sizeof *f);
   if (stored == NULL || sqlite3_column_bytes(st, LOOK_DIGEST) != PAT_DIGEST_LEN ||
       !pat_digest_equal(stored, digest))
     return;
+  f->book = !a->explicit_at;
+  if (kind == PAT_LOOK_RETIRED) {
+    const unsigned char *why = sqlite3_column_text(st, RETIRED_WHY);
+    f->retired_row = sqlite3_column_int64(st, RETIRED_ROW);
+    f->retired_token = sqlite3_column_int64(st, RETIRED_TOKEN);
+    f->retired_at = sqlite3_column_int64(st, RETIRED_AT);
+    snprintf(f->why, sizeof f->why, "%s", why != NULL ? (const char *)why : "");
+    return;
+  }
   f->found = 1;
   f->id = sqlite3_column_int64(st, LOOK_ID);
   f->from = sqlite3_column_int64(st, LOOK_FROM);
   f->to = sqlite3_column_int64(st, LOOK_TO);
   f->grace_end = sqlite3_column_int64(st, LOOK_GRACE_END);
-  f->by_old_value = sqlite3_column_int(st, LOOK_BY_OLD);
-  f->book = !a->explicit_at;
+  f->by_old_value = kind == PAT_LOOK_GRACE;
 }
 
 /* A value this connection stopped and has not written yet (a grace it
@@ -131,82 +148,98 @@ static void bookkeeping(pat_conn *c, const pat_policy *p, const found_token *f,
 }
 
 /* A value that is no token's may be a retired one (INTERFACE.md, Retired
-** tokens): a check that owes bookkeeping (no `at`) looks it up under audit
-** other than off, and holds the attempt: its row's seen and last_seen_at and
-** a deny event `retired: <why>`. The answer stays as for an unknown token.
-** 0, or -1 with e when the look failed: a read of the store that failed is
-** the check's error, as its lookup's is (it may have cost the application
-** its transaction). */
-static int retired_attempt(pat_conn *c, const pat_policy *p, const check_args *a, pat_err *e) {
-  int record = pat_policy_audit(p) != PAT_AUDIT_OFF, revoke = pat_policy_reuse_revokes(p);
-  if (a->explicit_at || c->store_version < PAT_SCHEMA_USES || (!record && !revoke)) return 0;
-  unsigned char digest[PAT_DIGEST_LEN];
+** tokens): the miss lookup found its row. A check that owes bookkeeping (no
+** `at`) holds the attempt under audit other than off: the row's seen and
+** last_seen_at and a deny event `retired: <why>`; a rotated value under
+** rotate_reuse 'revoke' revokes its token. A row older than retired_keep is
+** forgotten already. The answer stays as for an unknown token. */
+static void retired_attempt(pat_conn *c, const pat_policy *p, const found_token *f,
+                            int64_t at) {
+  if (f->retired_row == 0 || !f->book || f->retired_at < at - pat_policy_retired_keep(p))
+    return;
   char detail[32];
-  pat_book_entry entry = {.now = a->at, .delay_ms = pat_policy_book_delay(p),
+  pat_book_entry entry = {.id = f->retired_token, .retired_id = f->retired_row, .now = at,
+                          .delay_ms = pat_policy_book_delay(p),
                           .interval = pat_policy_interval(p), .event = "deny",
                           .detail = detail};
-  sqlite3_stmt *st;
-  int r = pat_conn_digest(c, digest, a->tok, a->tok_len) == 0
-              ? pat_store_query(c, PAT_DB_MAIN, PAT_STMT_RETIRED_FIND,
-                                PAT_ARGS(PAT_BLOB(digest, PAT_DIGEST_LEN), PAT_INT(a->at)), &st,
-                                e)
-              : pat_fail(e, "can not digest the token");
-  if (r > 0) {
-    const void *stored = sqlite3_column_blob(st, 1);
-    const char *why = (const char *)sqlite3_column_text(st, 3);
-    if (stored != NULL && sqlite3_column_bytes(st, 1) == PAT_DIGEST_LEN &&
-        pat_digest_equal(stored, digest) && why != NULL) {
-      entry.retired_id = sqlite3_column_int64(st, 0);
-      entry.id = sqlite3_column_int64(st, 2);
-      snprintf(detail, sizeof detail, "retired: %.16s", why);
-      /* A rotated value used after its grace: the old value was stolen,
-      ** so the token goes (rotate_reuse 'revoke'). */
-      revoke = revoke && strcmp(why, "rotated") == 0;
-    } else {
-      revoke = 0;
-    }
-    pat_store_done(st);
-  } else {
-    revoke = 0;
-  }
-  pat_wipe(digest, sizeof digest);
-  if (r < 0) return -1;
-  if (entry.retired_id != 0 && record) pat_book_write(c, &entry);
-  if (revoke) pat_book_state(c, PAT_STATE_REVOKE, entry.id, 0, a->at);
-  return 0;
+  snprintf(detail, sizeof detail, "retired: %s", f->why);
+  if (pat_policy_audit(p) != PAT_AUDIT_OFF) pat_book_write(c, &entry);
+  /* A rotated value used after its grace: the old value was stolen, so the
+  ** token goes. */
+  if (pat_policy_reuse_revokes(p) && strcmp(f->why, "rotated") == 0)
+    pat_book_state(c, PAT_STATE_REVOKE, f->retired_token, 0, at);
 }
 
 static const char *window_denial(const found_token *f, int64_t at) {
   return at < f->from ? "not yet valid" : "expired";
 }
 
-/* Runs the check's lookup by digest and takes the policy of the same read
+/* A check's lookups on this store: the statement that finds a current
+** value, and the one run when it finds none (PAT_STMT_COUNT: none, a store
+** older than version 5, read as it is, which knows no rotation grace and no
+** retired values: store.c); `used`, the one whose row the check reads. */
+typedef struct lookups {
+  pat_stmt_id hit, miss, used;
+} lookups;
+
+static lookups verify_lookups(const pat_conn *c) {
+  return c->store_version >= PAT_SCHEMA_USES
+             ? (lookups){PAT_STMT_VERIFY, PAT_STMT_VERIFY_MISS, PAT_STMT_VERIFY}
+             : (lookups){PAT_STMT_VERIFY_OLD, PAT_STMT_COUNT, PAT_STMT_VERIFY_OLD};
+}
+static lookups has_right_lookups(const pat_conn *c) {
+  return c->store_version >= PAT_SCHEMA_USES
+             ? (lookups){PAT_STMT_HAS_RIGHT, PAT_STMT_HAS_RIGHT_MISS, PAT_STMT_HAS_RIGHT}
+             : (lookups){PAT_STMT_HAS_RIGHT_OLD, PAT_STMT_COUNT, PAT_STMT_HAS_RIGHT_OLD};
+}
+/* Whether the lookup brings the rights' text and the owner's role. */
+static int has_right_columns(pat_stmt_id id) {
+  return id == PAT_STMT_HAS_RIGHT || id == PAT_STMT_HAS_RIGHT_OLD ||
+         id == PAT_STMT_HAS_RIGHT_MISS;
+}
+
+/* Binds the digest (from the connection's own buffer, which outlives the
+** statement's use of it, so SQLite binds it without a copy) and, for a
+** statement that asks, the time a value in its rotation grace is asked at;
+** steps. */
+static int step_lookup(pat_conn *c, sqlite3_stmt *st, const check_args *a) {
+  int rc = sqlite3_bind_blob(st, 1, c->digest, PAT_DIGEST_LEN, SQLITE_STATIC);
+  if (rc == SQLITE_OK && sqlite3_bind_parameter_count(st) > 1)
+    rc = sqlite3_bind_int64(st, 2, a->at);
+  return rc == SQLITE_OK ? sqlite3_step(st) : rc;
+}
+
+/* Runs the check's lookups by digest and takes the policy of the same read
 ** transaction: the row found brings the store's policy version (its last
-** column); without a row it is read on its own (a connection whose key is
-** not the store's finds no row, and is told). Returns the statement stepped
-** (ROW or DONE; reset it), or NULL after setting *err, or NULL with *gone
-** when the store vanished. */
-static sqlite3_stmt *lookup(pat_conn *c, pat_stmt_id id, const check_args *a, int *has_row,
+** column; the miss lookup always finds a row); without a row it is read on
+** its own (a connection whose key is not the store's finds no row, and is
+** told). Returns the statement stepped (l->used; ROW or DONE; reset it), or
+** NULL after setting *err, or NULL with *gone when the store vanished. */
+static sqlite3_stmt *lookup(pat_conn *c, lookups *l, const check_args *a, int *has_row,
                             const pat_policy **policy, int *gone, pat_err *e) {
   *gone = 0;
   *policy = NULL;
   for (int attempt = 0;; attempt++) {
-    sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, id, e);
+    l->used = l->hit;
+    sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, l->hit, e);
     int rc = SQLITE_ERROR;
     if (st == NULL) {
       /* e says why */
     } else if (pat_conn_digest(c, c->digest, a->tok, a->tok_len) != 0) {
-      /* In the connection's own buffer, which outlives the statement's use
-      ** of it, so SQLite binds it without a copy; wiped once reset. */
       pat_wipe(c->digest, PAT_DIGEST_LEN);
       pat_fail(e, "can not digest the token");
       return NULL;
     } else {
-      rc = sqlite3_bind_blob(st, 1, c->digest, PAT_DIGEST_LEN, SQLITE_STATIC);
-      /* The time a value in its rotation grace is asked at. */
-      if (rc == SQLITE_OK && sqlite3_bind_parameter_count(st) > 1)
-        rc = sqlite3_bind_int64(st, 2, a->at);
-      if (rc == SQLITE_OK) rc = sqlite3_step(st);
+      rc = step_lookup(c, st, a);
+      if (rc == SQLITE_DONE && l->miss != PAT_STMT_COUNT) {
+        sqlite3_reset(st);
+        l->used = l->miss;
+        if ((st = pat_store_stmt(c, PAT_DB_MAIN, l->miss, e)) == NULL) {
+          pat_wipe(c->digest, PAT_DIGEST_LEN);
+          return NULL;
+        }
+        rc = step_lookup(c, st, a);
+      }
       if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         pat_store_failed(c, rc);
         pat_fail(e, "%s", sqlite3_errmsg(c->db));
@@ -238,28 +271,18 @@ static sqlite3_stmt *lookup(pat_conn *c, pat_stmt_id id, const check_args *a, in
     int which = pat_store_open(c, &again);
     *gone = which == PAT_DB_DEFAULTS;
     if (which != PAT_DB_MAIN || attempt > 0) return NULL;
+    *l = l->hit == PAT_STMT_VERIFY || l->hit == PAT_STMT_VERIFY_OLD ? verify_lookups(c)
+                                                                   : has_right_lookups(c);
   }
 }
 
 /* Resets a lookup, and notices a schema change (which may have planted a
-** shadowing object). 0, or -1 with err. */
-/* The lookups of this store: one older than version 5, read as it is,
-** knows no rotation grace (store.c). */
-static pat_stmt_id verify_lookup(const pat_conn *c) {
-  return c->store_version >= PAT_SCHEMA_USES ? PAT_STMT_VERIFY : PAT_STMT_VERIFY_OLD;
-}
-static pat_stmt_id has_right_lookup(const pat_conn *c) {
-  return c->store_version >= PAT_SCHEMA_USES ? PAT_STMT_HAS_RIGHT : PAT_STMT_HAS_RIGHT_OLD;
-}
-/* Whether the lookup brings the rights' text and the owner's role. */
-static int has_right_columns(pat_stmt_id id) {
-  return id == PAT_STMT_HAS_RIGHT || id == PAT_STMT_HAS_RIGHT_OLD;
-}
-
-static int lookup_done(pat_conn *c, pat_stmt_id id, sqlite3_stmt *st, pat_err *e) {
+** shadowing object) under either statement. 0, or -1 with err. */
+static int lookup_done(pat_conn *c, const lookups *l, sqlite3_stmt *st, pat_err *e) {
   sqlite3_reset(st);
   pat_wipe(c->digest, PAT_DIGEST_LEN);
-  return pat_store_recheck(c, id, e);
+  if (l->used != l->hit && pat_store_recheck(c, l->used, e) != 0) return -1;
+  return pat_store_recheck(c, l->hit, e);
 }
 
 void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -281,8 +304,8 @@ void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     return;
   }
   if (which != PAT_DB_MAIN) return; /* no store, no tokens */
-  pat_stmt_id id = verify_lookup(c);
-  sqlite3_stmt *st = lookup(c, id, &a, &has_row, &p, &gone, &e);
+  lookups l = verify_lookups(c);
+  sqlite3_stmt *st = lookup(c, &l, &a, &has_row, &p, &gone, &e);
   if (st == NULL) {
     if (!gone) pat_error(ctx, "pat_verify", &e);
     return;
@@ -290,14 +313,14 @@ void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   memset(&f, 0, sizeof f);
   if (has_row) read_found(st, c->digest, &a, &f);
   stopped_here(c, &f);
-  if (lookup_done(c, id, st, &e) != 0) {
+  if (lookup_done(c, &l, st, &e) != 0) {
     pat_error(ctx, "pat_verify", &e);
     return;
   }
   int passed = f.found && in_window(&f, a.at);
   if (passed) sqlite3_result_int64(ctx, f.id);
   bookkeeping(c, p, &f, a.at, passed, passed ? NULL : window_denial(&f, a.at));
-  if (!f.found && retired_attempt(c, p, &a, &e) != 0) pat_error(ctx, "pat_verify", &e);
+  retired_attempt(c, p, &f, a.at);
 }
 
 static void unknown_right(sqlite3_context *ctx, const char *right, size_t rn) {
@@ -536,14 +559,14 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   /* While no owner is listed, every token's owner has default_role and the
   ** plain lookup by digest is enough (if that changed meanwhile, look again
   ** with the owner's role). */
-  pat_stmt_id id = c->policy != NULL && !pat_policy_owners_listed(c->policy)
-                       ? verify_lookup(c)
-                       : has_right_lookup(c);
-  sqlite3_stmt *st = lookup(c, id, &a, &has_row, &p, &gone, &e);
-  if (st != NULL && !has_right_columns(id) && pat_policy_owners_listed(p)) {
+  lookups l = c->policy != NULL && !pat_policy_owners_listed(c->policy)
+                  ? verify_lookups(c)
+                  : has_right_lookups(c);
+  sqlite3_stmt *st = lookup(c, &l, &a, &has_row, &p, &gone, &e);
+  if (st != NULL && !has_right_columns(l.used) && pat_policy_owners_listed(p)) {
     sqlite3_reset(st);
-    id = has_right_lookup(c);
-    st = lookup(c, id, &a, &has_row, &p, &gone, &e);
+    l = has_right_lookups(c);
+    st = lookup(c, &l, &a, &has_row, &p, &gone, &e);
   }
   if (st == NULL) {
     if (gone) answer_without_token(ctx, c, PAT_DB_DEFAULTS, &q);
@@ -557,13 +580,13 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   const char *role = NULL;
   char role_buf[PAT_OWNER_MAX + 1];
   memset(&f, 0, sizeof f);
-  if (has_row) {
-    read_found(st, c->digest, &a, &f);
-    stopped_here(c, &f);
-    if (has_right_columns(id)) {
+  if (has_row) read_found(st, c->digest, &a, &f);
+  stopped_here(c, &f);
+  if (f.found) {
+    if (has_right_columns(l.used)) {
       missing = first_not_held(sqlite3_column_text(st, LOOK_RIGHTS), &q);
       role = pat_policy_role(p, (const char *)sqlite3_column_text(st, LOOK_ROLE));
-    } else if (f.found) {
+    } else {
       /* The index names the rights by hash: usually a set seen before. */
       int n = 0;
       hashed = sqlite3_column_type(st, LOOK_RIGHTS) == SQLITE_INTEGER;
@@ -576,12 +599,12 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if (known) refused = first_not_granted(p, role, &q);
     /* Only a deny event names the role, and a listed role is the
     ** statement's text: keep it past the reset then, and only then. */
-    if (audit_all && role != NULL && has_right_columns(id)) {
+    if (audit_all && role != NULL && has_right_columns(l.used)) {
       snprintf(role_buf, sizeof role_buf, "%s", role);
       role = role_buf;
     }
   }
-  if (lookup_done(c, id, st, &e) != 0 ||
+  if (lookup_done(c, &l, st, &e) != 0 ||
       (from_row && held_from_row(c, p, f.id, hashed, hash, &q, &missing, &e) != 0)) {
     pat_error(ctx, "pat_has_right", &e);
     goto out;
@@ -601,7 +624,7 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   ** write that fails: never an event that says less than it should. */
   if (detail != NULL || !audit_all) bookkeeping(c, p, &f, a.at, passed, detail);
   sqlite3_free(detail);
-  if (!f.found && retired_attempt(c, p, &a, &e) != 0) pat_error(ctx, "pat_has_right", &e);
+  retired_attempt(c, p, &f, a.at);
 out:
   asked_free(&q);
 }

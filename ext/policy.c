@@ -211,6 +211,7 @@ int64_t pat_policy_interval(const pat_policy *p) { return p->num[PAT_SET_LAST_US
 
 int64_t pat_policy_book_delay(const pat_policy *p) { return p->num[PAT_SET_BOOKKEEPING_DELAY]; }
 int64_t pat_policy_rotate_grace(const pat_policy *p) { return p->num[PAT_SET_ROTATE_GRACE]; }
+int64_t pat_policy_retired_keep(const pat_policy *p) { return p->num[PAT_SET_RETIRED_KEEP]; }
 int pat_policy_reuse_revokes(const pat_policy *p) {
   return p->num[PAT_SET_ROTATE_REUSE] == 1; /* the choices' order: settings.c */
 }

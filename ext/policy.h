@@ -45,6 +45,8 @@ int64_t pat_policy_book_delay(const pat_policy *p);
 int64_t pat_policy_rotate_grace(const pat_policy *p);
 /* rotate_reuse is 'revoke': a rotated value used after its grace revokes. */
 int pat_policy_reuse_revokes(const pat_policy *p);
+/* retired_keep: seconds a retired value is remembered. */
+int64_t pat_policy_retired_keep(const pat_policy *p);
 int64_t pat_policy_default_lifetime(const pat_policy *p);
 /* 1 and *max when max_lifetime is set, 0 for no limit. */
 int pat_policy_max_lifetime(const pat_policy *p, int64_t *max);

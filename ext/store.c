@@ -33,21 +33,31 @@ const char *pat_schema_sql(void) { return schema_sql; }
   "CASE WHEN (SELECT value FROM main.pat_store_meta WHERE key = 'policy_version')" \
   " IS ?11 THEN " x " END"
 
-/* A check's lookup (checks.c names the columns, LOOK_*): the token's id,
+/* A check's lookups (checks.c names the columns, LOOK_*): the token's id,
 ** window, the digest it was found by, the end of a rotation grace that runs,
-** whether it was found by its value in that grace, its rights (the hash, or
-** for has_right the text and the owner's listed role), the store's policy
-** version. A value in its grace at ?2 is found after the current values,
-** and only when none is the one asked (LIMIT 1 ends the search). */
+** which value it was found by (PAT_LOOK_*), its rights (the hash, or for
+** has_right the text and the owner's listed role), the store's policy
+** version. The first lookup finds a current value; only when it finds none
+** does the second run (_MISS), one statement for every other answer: a
+** value in its rotation grace at ?2, else a retired value (its token, when
+** it retired, its row, its digest and why, in the columns of id, valid_from,
+** valid_to, digest and rights), else a row that brings the policy version
+** alone. LIMIT 1 ends the search at the first arm that answers. */
 #define PAT_SQL_POLICY_VERSION \
   " (SELECT value FROM main.pat_store_meta WHERE key = 'policy_version')"
-#define PAT_SQL_VERIFY(digest, grace_end, by_old, where)                           \
-  "SELECT id, valid_from, valid_to, " digest ", " grace_end ", " by_old ","        \
+#define PAT_SQL_VERIFY(digest, grace_end, kind, where)                             \
+  "SELECT id, valid_from, valid_to, " digest ", " grace_end ", " PAT_STR(kind) "," \
   " rights_hash," PAT_SQL_POLICY_VERSION " FROM main.pat_store_tokens WHERE " where
-#define PAT_SQL_HAS_RIGHT(digest, grace_end, by_old, where)                        \
-  "SELECT t.id, t.valid_from, t.valid_to, " digest ", " grace_end ", " by_old ","  \
+#define PAT_SQL_HAS_RIGHT(digest, grace_end, kind, where)                          \
+  "SELECT t.id, t.valid_from, t.valid_to, " digest ", " grace_end ", " PAT_STR(kind) "," \
   " t.rights, (SELECT o.role FROM main.pat_store_owners AS o WHERE o.owner = t.owner)," \
   PAT_SQL_POLICY_VERSION " FROM main.pat_store_tokens AS t WHERE " where
+#define PAT_SQL_MISS_ARMS(role)                                                    \
+  " UNION ALL SELECT token_id, retired_at, id, digest, NULL, " PAT_STR(PAT_LOOK_RETIRED) \
+  ", why," role PAT_SQL_POLICY_VERSION " FROM main.pat_store_retired"              \
+  " WHERE digest = ?1 AND retired_at <= ?2"                                        \
+  " UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, " PAT_STR(PAT_LOOK_NONE) ", NULL," \
+  role PAT_SQL_POLICY_VERSION " LIMIT 1"
 
 /* Every statement names main explicitly, so a TEMP or attached table of the
 ** same name can not stand in for the store. */
@@ -59,19 +69,24 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
     ** either answers. */
     /* The last column, the store's policy version, is read only for a row
     ** found, in the same read: the policy the answer needs (policy.c).
-    ** A store older than version 5, read as it is, knows no grace (_OLD). */
-    [PAT_STMT_VERIFY] = PAT_SQL_VERIFY("digest", "prev_until", "0", "digest = ?1")
-        " UNION ALL " PAT_SQL_VERIFY("prev_digest", "prev_until", "1",
-                                     "prev_digest = ?1 AND prev_until > ?2") " LIMIT 1",
-    [PAT_STMT_VERIFY_OLD] = PAT_SQL_VERIFY("digest", "NULL", "0", "digest = ?1"),
+    ** A store older than version 5, read as it is, knows no grace and no
+    ** retired values (_OLD): its miss reads the policy version alone. */
+    [PAT_STMT_VERIFY] = PAT_SQL_VERIFY("digest", "prev_until", PAT_LOOK_CURRENT, "digest = ?1"),
+    [PAT_STMT_VERIFY_OLD] = PAT_SQL_VERIFY("digest", "NULL", PAT_LOOK_CURRENT, "digest = ?1"),
+    [PAT_STMT_VERIFY_MISS] = PAT_SQL_VERIFY("prev_digest", "prev_until", PAT_LOOK_GRACE,
+                                            "prev_digest = ?1 AND prev_until > ?2")
+        PAT_SQL_MISS_ARMS(""),
     /* A token's rights, when their hash is not in the cache. */
     [PAT_STMT_RIGHTS] = "SELECT rights, rights_hash FROM main.pat_store_tokens WHERE id = ?1",
     /* The token and its owner's listed role (NULL: default_role); whether
     ** the role grants the right is the cached policy's question. */
-    [PAT_STMT_HAS_RIGHT] = PAT_SQL_HAS_RIGHT("t.digest", "t.prev_until", "0", "t.digest = ?1")
-        " UNION ALL " PAT_SQL_HAS_RIGHT("t.prev_digest", "t.prev_until", "1",
-                                        "t.prev_digest = ?1 AND t.prev_until > ?2") " LIMIT 1",
-    [PAT_STMT_HAS_RIGHT_OLD] = PAT_SQL_HAS_RIGHT("t.digest", "NULL", "0", "t.digest = ?1"),
+    [PAT_STMT_HAS_RIGHT] =
+        PAT_SQL_HAS_RIGHT("t.digest", "t.prev_until", PAT_LOOK_CURRENT, "t.digest = ?1"),
+    [PAT_STMT_HAS_RIGHT_OLD] =
+        PAT_SQL_HAS_RIGHT("t.digest", "NULL", PAT_LOOK_CURRENT, "t.digest = ?1"),
+    [PAT_STMT_HAS_RIGHT_MISS] =
+        PAT_SQL_HAS_RIGHT("t.prev_digest", "t.prev_until", PAT_LOOK_GRACE,
+                          "t.prev_digest = ?1 AND t.prev_until > ?2") PAT_SQL_MISS_ARMS(" NULL,"),
     /* Naming temp's schema makes this statement re-prepare when TEMP objects
     ** change, so pat_store_validate notices a TEMP object that shadows. */
     [PAT_STMT_SETTING] =
@@ -259,14 +274,9 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
         " UNION ALL SELECT * FROM (SELECT token_name, owner FROM main.pat_store_events"
         " WHERE token_id = ?1 AND NOT EXISTS (SELECT 1 FROM main.pat_store_tokens"
         " WHERE id = ?1) ORDER BY id DESC LIMIT 1) LIMIT 1) AS w",
-    /* A retired value presented (checks.c): its row, when it is retired
-    ** at ?2 and not older than retired_keep; then, held, its attempt: seen
-    ** and last_seen_at, and a deny event under its token's id, name and
-    ** owner as the row keeps them. */
-    [PAT_STMT_RETIRED_FIND] =
-        "SELECT id, digest, token_id, why FROM main.pat_store_retired WHERE digest = ?1"
-        " AND retired_at <= ?2 AND retired_at >= ?2 -"
-        " (SELECT value FROM main.pat_store_settings WHERE key = 'retired_keep')",
+    /* A retired value presented (checks.c, found by the _MISS lookups):
+    ** held, its attempt: seen and last_seen_at, and a deny event under its
+    ** token's id, name and owner as the row keeps them. */
     [PAT_STMT_BOOK_RETIRED_SEEN] =
         "UPDATE main.pat_store_retired SET seen = seen + 1,"
         " last_seen_at = max(coalesce(last_seen_at, ?2), ?2) WHERE id = ?1",

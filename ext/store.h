@@ -12,9 +12,11 @@
 typedef enum pat_stmt_id {
   PAT_STMT_VERIFY,
   PAT_STMT_VERIFY_OLD,
+  PAT_STMT_VERIFY_MISS,
   PAT_STMT_RIGHTS,
   PAT_STMT_HAS_RIGHT,
   PAT_STMT_HAS_RIGHT_OLD,
+  PAT_STMT_HAS_RIGHT_MISS,
   PAT_STMT_SETTING,
   PAT_STMT_OWNER_ROLE,
   PAT_STMT_INSERT_TOKEN,
@@ -79,7 +81,6 @@ typedef enum pat_stmt_id {
   PAT_STMT_GRACE_END_RETIRED,
   PAT_STMT_GRACE_END,
   PAT_STMT_BOOK_EVENT,
-  PAT_STMT_RETIRED_FIND,
   PAT_STMT_BOOK_RETIRED_SEEN,
   PAT_STMT_BOOK_RETIRED_EVENT,
   PAT_STMT_QUERY_ONLY,
@@ -97,6 +98,14 @@ typedef enum pat_stmt_id {
   PAT_STMT_ROLLBACK_TO,
   PAT_STMT_COUNT
 } pat_stmt_id;
+
+/* Which value a check's lookup found (its kind column, store.c): the
+** token's current value, its old value in a rotation grace, a retired value,
+** or none. */
+#define PAT_LOOK_CURRENT 0
+#define PAT_LOOK_GRACE 1
+#define PAT_LOOK_RETIRED 2
+#define PAT_LOOK_NONE 3
 
 /* Where a statement runs: the application's database, the private
 ** in-memory copy of a new store that answers reads before the store exists,
