@@ -503,6 +503,20 @@ def rotate_token(req, token_id):
     return 200, {"token": token, "row": own_token(req, token_id)}
 
 
+RETIRED_COLUMNS = ("token_id", "name", "why", "retired_at", "seen", "last_seen_at")
+
+
+@route("GET", r"/web/api/retired", None)
+def retired(req):
+    """The signed-in user's values that stopped working (pat_retired): those tried since first,
+    then the newest. A value tried after it stopped is a sign someone else has it."""
+    user = signed_in(req)
+    rows = req.db.execute("SELECT " + ", ".join(RETIRED_COLUMNS) + " FROM pat_retired WHERE owner = ?"
+                          " ORDER BY seen > 0 DESC, coalesce(last_seen_at, retired_at) DESC LIMIT 100",
+                          (user["name"],))
+    return 200, {"retired": [dict(zip(RETIRED_COLUMNS, r)) for r in rows]}
+
+
 EVENT_COLUMNS = ("id", "at", "event", "token_id", "token_name", "owner", "detail")
 
 

@@ -5,14 +5,23 @@
     tokens.py --db app.db list [alice]
     tokens.py --db app.db rotate 3 [--valid-to 2027-01-01]
     tokens.py --db app.db delete 3
+    tokens.py --db app.db revoke leak-report.txt [--reason "found in a paste"]
+    some-secret-scanner | tokens.py --db app.db revoke -
     tokens.py --db app.db rights
 
 create and rotate print the token on stdout, once (it is stored only as a
 digest), so `TOKEN=$(tokens.py ... create ...)` captures it. Errors from pat
 are printed as they come, and the exit status is 1.
+
+revoke reads a leak report as it arrives (a file, or - for standard input:
+a scanner's output, a log, a paste) and revokes every token of this database
+found in it by its value, with pat_revoke: no id needed. Anything else in the
+report is ignored. Each revoked token stops working at once, and its value is
+remembered as revoked (pat_retired), so a later try of it is a `deny` event.
 """
 import argparse
 import json
+import re
 import sqlite3
 import sys
 
@@ -49,6 +58,40 @@ def delete(db, args):
     print(f"deleted token {args.id}: it stops working at once")
 
 
+# A token is a run of [0-9A-Za-z_]: its prefix, 32 random and 6 checksum
+# characters. Every such run of 38 or more in the report is a candidate;
+# pat_revoke counts those that are no token of this store as 0.
+CANDIDATE = re.compile(r"[0-9A-Za-z_]{38,}")
+REVOKE_MAX = 1000  # entries pat_revoke takes in one call
+
+
+def revoke(db, args):
+    if args.report == "-":
+        text = sys.stdin.read()
+    else:
+        try:
+            with open(args.report, encoding="utf-8", errors="replace") as f:
+                text = f.read()
+        except OSError as e:
+            sys.exit(f"can not read {args.report}: {e.strerror}")
+    found = list(dict.fromkeys(CANDIDATE.findall(text)))  # each once, in the report's order
+    revoked = 0
+    # One transaction: all of the report's tokens are revoked, or none.
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for i in range(0, max(len(found), 1), REVOKE_MAX):  # at least once: pat checks the reason
+            chunk = json.dumps(found[i:i + REVOKE_MAX])
+            row = db.execute("SELECT pat_revoke(?, ?)" if args.reason is not None else "SELECT pat_revoke(?)",
+                             (chunk, args.reason) if args.reason is not None else (chunk,)).fetchone()
+            revoked += row[0]
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    print(f"revoked {revoked} token{'' if revoked == 1 else 's'}"
+          f" ({len(found)} candidate value{'' if len(found) == 1 else 's'} in the report)")
+
+
 def table(headings, rows):
     rows = [["" if v is None else str(v) for v in row] for row in rows]
     widths = [max(len(r[i]) for r in [headings] + rows) for i in range(len(headings))]
@@ -70,7 +113,7 @@ def rights(db, args):
 
 
 def main():
-    p = argparse.ArgumentParser(description="Create, list, rotate and delete pat tokens.",
+    p = argparse.ArgumentParser(description="Create, list, rotate, delete and revoke pat tokens.",
                                 epilog="WHEN: a date or time SQLite reads ('2027-01-01',"
                                        " '2027-01-01 18:00:00') or unix seconds.")
     p.add_argument("--db", required=True, help="the SQLite database file")
@@ -97,6 +140,11 @@ def main():
     d = sub.add_parser("delete", help="delete a token; it stops working at once")
     d.add_argument("id", type=int)
     d.set_defaults(run=delete)
+
+    v = sub.add_parser("revoke", help="revoke every token found by value in a leak report")
+    v.add_argument("report", help="a file, or - for standard input")
+    v.add_argument("--reason", help="the revoke event's detail (default: revoked)")
+    v.set_defaults(run=revoke)
 
     sub.add_parser("rights", help="the catalog of rights").set_defaults(run=rights)
 

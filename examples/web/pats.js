@@ -426,6 +426,34 @@ async function submitRotate(e) {
   }
 }
 
+// ---- the retired log: old values, and whether anyone tried them since -----------------------------
+const WHY = {
+  rotated: 'A regenerated value',
+  revoked: 'A revoked value',
+  deleted: 'The value of a deleted token',
+};
+
+function retiredEntry(r) {
+  const name = `“${r.name}” (ID ${r.token_id})`;
+  const what = `${WHY[r.why] || 'An old value'} of ${name}`;
+  const stopped = h('time', { datetime: r.retired_at, title: `${r.retired_at} UTC` }, showTime(r.retired_at));
+  if (r.seen > 0) {
+    const last = h('time', { datetime: r.last_seen_at, title: `${r.last_seen_at} UTC` }, showTime(r.last_seen_at));
+    return h('li', { class: 'tried', 'data-token-id': String(r.token_id) }, icon('alert'),
+      h('span', {}, h('strong', {}, `${what} was tried ${r.seen === 1 ? 'once' : `${r.seen} times`}`),
+        ', last at ', last, '. It stopped working at ', stopped,
+        ' and was refused: if that was not you, someone else has it.'));
+  }
+  return h('li', { 'data-token-id': String(r.token_id) },
+    h('span', {}, `${what} stopped working at `, stopped, '; not tried since.'));
+}
+
+async function loadRetired() {
+  const { retired } = await api('GET', '/web/api/retired');
+  $('retired-rows').replaceChildren(...retired.map(retiredEntry));
+  $('retired').hidden = retired.length === 0;
+}
+
 // ---- wiring ---------------------------------------------------------------------------------------
 async function main() {
   me = await start();
@@ -456,6 +484,7 @@ async function main() {
   [{ categories: catalog }, { tokens }] = await Promise.all([api('GET', '/web/api/rights'), api('GET', '/web/api/tokens')]);
   tokens.reverse();
   render();
+  await loadRetired();
 }
 
 main().catch((err) => {

@@ -153,6 +153,39 @@ new=$(tokens rotate "$(token_id rotating)")
 check "old value after tokens.py rotate" 401 "" -H "$(auth "$old")" "$url/items"
 check "new value after tokens.py rotate" 200 "" -H "$(auth "$new")" "$url/items"
 
+# ---- tokens.py revoke: a leak report, by value, from standard input, then from a file
+leak1=$(tokens create alice "leaked one" DATA_FETCH)
+leak2=$(tokens create alice "leaked two" DATA_FETCH)
+check "a token before it leaks" 200 "" -H "$(auth "$leak1")" "$url/items"
+report=$(printf 'curl -H "Authorization: Bearer %s" https://example.test/items\n"%s",\nnot ours: %s %s\n' \
+  "$leak1" "$leak2" "$stranger" "pat_00000000000000000000000000000000000000")
+out=$(printf '%s\n' "$report" | tokens revoke - --reason "found in a paste")
+want="revoked 2 tokens (4 candidate values in the report)"
+if [ "$out" = "$want" ]; then result "tokens.py revoke -: $want"; else result "tokens.py revoke -: $want" "$out"; fi
+check "first leaked token after tokens.py revoke" 401 "" -H "$(auth "$leak1")" "$url/items"
+check "second leaked token after tokens.py revoke" 401 "" -H "$(auth "$leak2")" "$url/items"
+# The same report again, from a file: nothing left to revoke.
+printf '%s\n' "$report" >"$work/leak.txt"
+out=$(tokens revoke "$work/leak.txt")
+want="revoked 0 tokens (4 candidate values in the report)"
+if [ "$out" = "$want" ]; then result "tokens.py revoke FILE: $want"; else result "tokens.py revoke FILE: $want" "$out"; fi
+# The events and the retired log say what happened, by name and reason.
+got=$("$PY" - "$db" <<'PYEOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.enable_load_extension(True)
+db.load_extension("dist/pat")
+print(db.execute("SELECT group_concat(token_name || ':' || detail, ', ') FROM (SELECT * FROM pat_events"
+                 " WHERE event = 'revoke' ORDER BY id)").fetchone()[0])
+print(db.execute("SELECT group_concat(name || ':' || why || ':' || seen, ', ') FROM (SELECT * FROM pat_retired"
+                 " WHERE name LIKE 'leaked%' ORDER BY name)").fetchone()[0])
+PYEOF
+)
+want="leaked one:found in a paste, leaked two:found in a paste
+leaked one:revoked:1, leaked two:revoked:1"
+if [ "$got" = "$want" ]; then result "tokens.py revoke: revoke events with the reason; pat_retired counts the tries"
+else result "tokens.py revoke: revoke events with the reason; pat_retired counts the tries" "$got"; fi
+
 # ---- rights on resources: a collection per resource (README, Rights on resources)
 scoped=$(tokens create carol "reports only" DATA_FETCH@collection:reports,DATA_CREATE@collection:reports)
 case $scoped in pat_?*) ;; *) give_up "tokens.py create (scoped) failed: $(cat "$work/tokens.err")" ;; esac
@@ -200,6 +233,7 @@ pat_error() {
 pat_error "pat_create: unknown right 'DATA_FECTH'" create alice x DATA_FECTH
 pat_error "pat_create: valid_to must be later than valid_from" create alice x DATA_FETCH --valid-to 2020-01-01
 pat_error "pat_rotate: no token with id 999" rotate 999
+pat_error "pat_revoke: reason is longer than 255 bytes" revoke "$work/leak.txt" --reason "$(printf '%0300d' 0)"
 
 # ---- the log names tokens by id, never by value, nor a token's random part
 leaked=""

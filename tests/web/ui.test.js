@@ -336,6 +336,23 @@ async function run(context, page, problems) {
     assert(!TOKEN_RE.test(html), 'a token is in the page after Back');
   });
 
+  await step('the retired log names the regenerated value the API refused, and counts each try', async () => {
+    const entry = () => page.locator(`#retired-rows li.tried[data-token-id="${tokenId}"]`);
+    await page.reload();
+    await entry().waitFor();
+    let text = await entry().innerText();
+    assert(text.includes('A regenerated value of “ci (renamed)”') && text.includes('was tried once'),
+      `the entry says: ${text}`);
+    equal(await callApi('GET', '/items', token), 401, 'the old value, once more');
+    await page.reload();
+    await entry().waitFor();
+    text = await entry().innerText();
+    assert(text.includes('was tried 2 times'), `the second try is not counted: ${text}`);
+    assert(!TOKEN_RE.test(await page.content()), 'a token is in the retired log');
+    await page.locator('#retired').scrollIntoViewIfNeeded();
+    await shot('pats-retired.png');
+  });
+
   await step('a right the role can not grant, sent by a crafted form: the page shows the refusal', async () => {
     await page.click('[data-action="create"]');
     await page.locator('#create-dialog[open]').waitFor();
