@@ -17,7 +17,11 @@ voter, waits for a leader, hands leadership over).
      times it, then checks on the new leader that every token minted before
      stays valid with the same id, owner, name and rights, that every deleted
      token and every rotated-away value stays dead, and that minting,
-     verifying, rotating and deleting work there. Then restarts the killed
+     verifying, rotating and deleting work there. Each round also revokes a
+     token by its value (pat_revoke) and rotates one with a grace of an hour:
+     after the next kill, the revoked value stays dead (its revoke event and
+     retired row replicated) and the old value in its grace still verifies
+     with its token's rights, beside the new one. Then restarts the killed
      node on its data directory, and waits until it follows the new leader
      (with three nodes, a second kill needs it back for a quorum).
   4. Stops every node it started (SIGTERM; each must exit 0), also when it
@@ -278,7 +282,9 @@ class Token:
         self.rights = rights
         self.minted_on = minted_on
         self.deleted = False
+        self.revoked = None         # the reason, when pat_revoke cut it off
         self.retired = []           # values replaced by pat_rotate
+        self.grace_value = None     # the old value, in its rotation grace
 
     def row(self):
         return f"{self.owner}|{self.name}|{json.dumps(self.rights, separators=(',', ':'))}"
@@ -289,10 +295,16 @@ class Store:
         self.c = cluster
         self.tokens = []
         self.minted = 0
+        self.rotations = 0
         self.seq = 0
 
     def live(self):
         return [t for t in self.tokens if not t.deleted]
+
+    def digests_held(self):
+        """The digests in the tokens' table: each live token's, and the old
+        value's of each in a rotation grace (prev_digest)."""
+        return sum(1 + (t.grace_value is not None) for t in self.live())
 
     def mint(self, leader, label):
         owner_sql, name, rights_arg, rights = SPECS[self.seq % len(SPECS)]
@@ -334,14 +346,34 @@ class Store:
         R.tokens_seen.add(value)
         return R.check(got == want, f"token {t.id} ({why}): stays dead", f"got {got!r}, want {want!r}")
 
+    def check_grace(self, t, why):
+        """The old value in its grace is the token, with its rights. Checked
+        before the new value: under dqlite's VFS pat can not write the early
+        end of the grace that the new value's first use brings, and the
+        connection that saw it refuses the old value for itself (README,
+        Rotation grace); each shell call is a connection of its own."""
+        right = t.rights[0]
+        got = sql(self.c, f"SELECT pat_verify('{t.grace_value}'), pat_has_right('Bearer {t.grace_value}',"
+                          f" '{right}'), (SELECT prev_until > unixepoch() FROM pat_store_tokens WHERE id = {t.id})")
+        want = f"{t.id}|1|1"
+        R.token_checks += 1
+        R.tokens_seen.add(t.grace_value)
+        return R.check(got == want, f"token {t.id} ({why}): its old value, in its grace, verifies"
+                       f" as {t.id} with {right}", f"got {got!r}, want {want!r}")
+
+    def check_token(self, t, why):
+        if t.deleted:
+            self.check_dead(t.value, t, f"{'revoked' if t.revoked else 'deleted'}, {why}")
+        else:
+            if t.grace_value is not None:
+                self.check_grace(t, why)
+            self.check_live(t, why)
+        for old in t.retired:
+            self.check_dead(old, t, f"rotated-away value, {why}")
+
     def check_all(self, why):
         for t in self.tokens:
-            if t.deleted:
-                self.check_dead(t.value, t, f"deleted, {why}")
-            else:
-                self.check_live(t, why)
-            for old in t.retired:
-                self.check_dead(old, t, f"rotated-away value, {why}")
+            self.check_token(t, why)
         self.check_store(why)
 
     def check_store(self, why):
@@ -349,14 +381,24 @@ class Store:
         want = [str(t.id) for t in self.tokens if not t.deleted]
         R.check(ids == want, f"pat_tokens lists exactly the {len(want)} live tokens ({why})",
                 f"got {ids}, want {want}")
-        rotated = sum(len(t.retired) for t in self.tokens)
-        deleted = sum(1 for t in self.tokens if t.deleted)
+        deleted = sum(1 for t in self.tokens if t.deleted and not t.revoked)
+        revoked = [t for t in self.tokens if t.revoked]
         got = sql(self.c, "SELECT (SELECT count(*) FROM pat_events WHERE event = 'create'),"
                           " (SELECT count(*) FROM pat_events WHERE event = 'rotate'),"
                           " (SELECT count(*) FROM pat_events WHERE event = 'delete')")
-        want_ev = f"{self.minted}|{rotated}|{deleted}"
-        R.check(got == want_ev, f"pat_events: {self.minted} create, {rotated} rotate,"
+        want_ev = f"{self.minted}|{self.rotations}|{deleted}"
+        R.check(got == want_ev, f"pat_events: {self.minted} create, {self.rotations} rotate,"
                 f" {deleted} delete ({why})", f"got {got!r}, want {want_ev!r}")
+        # Each revoked token: its revoke event with the reason, its value
+        # remembered as revoked (pat_retired), whichever node wrote them.
+        got = sql(self.c, "SELECT (SELECT group_concat(token_id || ':' || detail, ',') FROM"
+                          " (SELECT token_id, detail FROM pat_events WHERE event = 'revoke' ORDER BY token_id)),"
+                          " (SELECT group_concat(token_id, ',') FROM (SELECT token_id FROM pat_retired"
+                          " WHERE why = 'revoked' ORDER BY token_id))")
+        want_rv = (",".join(f"{t.id}:{t.revoked}" for t in revoked) + "|"
+                   + ",".join(str(t.id) for t in revoked)) if revoked else "<nil>|<nil>"
+        R.check(got == want_rv, f"{len(revoked)} revoke events with their reasons, and as many"
+                f" revoked values in pat_retired ({why})", f"got {got!r}, want {want_rv!r}")
         # README, Bookkeeping: under dqlite's VFS pat writes no last_used_at.
         used = sql(self.c, "SELECT count(*) FROM pat_tokens WHERE last_used_at IS NOT NULL")
         R.check(used == "0", f"no last_used_at written under dqlite's VFS ({why})",
@@ -367,14 +409,34 @@ class Store:
         t.deleted = True
         self.check_dead(t.value, t, f"deleted on node {leader.id}")
 
-    def rotate(self, t, leader):
-        new = sql(self.c, f"SELECT pat_rotate({t.id})")
+    def rotate(self, t, leader, grace=None):
+        new = sql(self.c, f"SELECT pat_rotate({t.id}" + (f", NULL, {grace})" if grace else ")"))
         R.check(bool(TOKEN_RE.match(new)) and new != t.value,
-                f"rotated token {t.id} on node {leader.id}", f"got {new!r}")
-        t.retired.append(t.value)
+                f"rotated token {t.id} on node {leader.id}"
+                + (f", with a grace of {grace} s" if grace else ""), f"got {new!r}")
+        self.rotations += 1
+        if t.grace_value is not None:   # a new rotation ends the last one's grace
+            t.retired.append(t.grace_value)
+            t.grace_value = None
+        if grace:
+            t.grace_value = t.value
+        else:
+            t.retired.append(t.value)
         t.value = new
+        if grace:
+            self.check_grace(t, f"rotated on node {leader.id}")
         self.check_live(t, f"rotated on node {leader.id}")
-        self.check_dead(t.retired[-1], t, f"old value after rotation on node {leader.id}")
+        for old in t.retired:
+            self.check_dead(old, t, f"old value after rotation on node {leader.id}")
+
+    def revoke(self, t, leader, reason):
+        """pat_revoke by the value, sent as a leak report would have it: a
+        whole Authorization value and something that is no token."""
+        got = sql(self.c, f"SELECT pat_revoke('[\"Bearer {t.value}\", \"pat_not_a_token\"]', '{reason}')")
+        R.check(got == "1", f"revoked token {t.id} by its value on node {leader.id}", f"got {got!r}")
+        t.deleted = True
+        t.revoked = reason
+        self.check_dead(t.value, t, f"revoked on node {leader.id}")
 
 
 # ------------------------------------------------- the same pages everywhere
@@ -416,7 +478,7 @@ def digests(store):
                     yield table, v
 
 
-def check_same_pages(cluster, why, live_tokens):
+def check_same_pages(cluster, why, held):
     """Followers apply a commit on the leader's next message: wait (10 s at
     most) until the three nodes' copies hold the same rows, byte for byte."""
     t0 = time.monotonic()
@@ -428,13 +490,13 @@ def check_same_pages(cluster, why, live_tokens):
             break
         time.sleep(0.2)
     found = sorted({d for _t, d in digests(first)}) if first else []
-    ok = same and len(found) == live_tokens
+    ok = same and len(found) == held
     R.check(ok, f"all three nodes hold the same store, row for row, with"
             f" the same {len(found)} token digests ({why})",
             "copies differ: " + ", ".join(f"node {i}: " + ("no dump" if st is None else
                                           f"{sum(len(r) for r in st.values())} rows")
                                           for i, st in stores.items())
-            if not same else f"{len(found)} digests, want {live_tokens}")
+            if not same else f"{len(found)} digests, want {held}")
 
 
 # ---------------------------------------------------------------- the test
@@ -505,7 +567,7 @@ def main():
             store.check_live(t, f"minted on node {leader.id}")
         store.delete(store.tokens[1], leader)
         store.check_store("before any kill")
-        check_same_pages(c, "before any kill", len(store.live()))
+        check_same_pages(c, "before any kill", store.digests_held())
 
         for rnd in range(1, ROUNDS + 1):
             # Each kill takes a node that has not led before, while there is one.
@@ -538,21 +600,19 @@ def main():
             failovers.append((victim.id, leader.id, t_leader, t_mint))
 
             for t in store.tokens:
-                if t is first:
-                    continue
-                if t.deleted:
-                    store.check_dead(t.value, t, f"deleted before kill {rnd}")
-                else:
-                    store.check_live(t, f"minted on node {t.minted_on}, read on node {leader.id}")
-                for old in t.retired:
-                    store.check_dead(old, t, f"rotated away before kill {rnd}")
+                if t is not first:
+                    store.check_token(t, f"before kill {rnd}, read on node {leader.id}")
             store.check_live(first, f"minted on new leader node {leader.id}")
             second = store.mint(leader, f"r{rnd}")
             store.check_live(second, f"minted on new leader node {leader.id}")
-            # Tokens minted before this kill: delete the oldest, rotate the newest.
+            # Tokens minted before this kill: delete the oldest, revoke the
+            # next by its value, rotate the newest; the newest of all gets a
+            # new value with a grace that outlives the next kill.
             old_live = [t for t in store.live() if t not in (first, second)]
             store.delete(old_live[0], leader)
+            store.revoke(old_live[1], leader, f"leaked in round {rnd}")
             store.rotate(old_live[-1], leader)
+            store.rotate(second, leader, grace=3600)
             store.check_store(f"after kill {rnd}")
 
             victim.start()
@@ -563,7 +623,7 @@ def main():
                 time.sleep(0.05)
             say(f"  restarted node {victim.id} on its data directory: it follows node"
                 f" {leader.id} after {elapsed(t1):.2f} s")
-            check_same_pages(c, f"node {victim.id} back", len(store.live()))
+            check_same_pages(c, f"node {victim.id} back", store.digests_held())
 
         # The whole cluster back: every token once more, on whoever leads.
         leader = wait_leader(c)
@@ -599,8 +659,9 @@ def main():
         times = [f[2] for f in failovers]
         say(f"  time to a new leader: min {min(times):.2f} s, mean"
             f" {sum(times) / len(times):.2f} s, max {max(times):.2f} s")
-    say(f"  tokens: {store.minted} minted, {sum(1 for t in store.tokens if t.deleted)} deleted,"
-        f" {sum(len(t.retired) for t in store.tokens)} rotated; {len(R.tokens_seen)} token"
+    say(f"  tokens: {store.minted} minted, {sum(1 for t in store.tokens if t.deleted and not t.revoked)}"
+        f" deleted, {sum(1 for t in store.tokens if t.revoked)} revoked by value,"
+        f" {store.rotations} rotations; {len(R.tokens_seen)} token"
         f" values checked {R.token_checks} times in all")
     say(f"  timers: {'network latency ' + LATENCY_MS + ' ms' if LATENCY_MS else 'dqlite defaults'};"
         f" key: {'the same PAT_KEY on every node' if KEY else 'none'}; runtime {elapsed(t_start):.1f} s")
