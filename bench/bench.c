@@ -864,6 +864,45 @@ static void bench_size(store *s, int64_t n) {
   print_row_progress(r);
 }
 
+/* The retired store's bytes per retired value (issue 16), in a file of its
+** own: up to 100,000 tokens made, then deleted (each value kept as
+** pat_store_retired keeps it: digest, token id, owner, name, why, when, its
+** attempts), against the least a store could keep to know a value and when
+** it stopped: its digest, token id and time, WITHOUT ROWID. */
+static void bench_retired_size(int64_t n) {
+  char path[640];
+  int64_t k = n < 100000 ? n : 100000;
+  snprintf(path, sizeof path, "%s/retired.db", dir);
+  remove_db(path);
+  sqlite3 *db = open_db(path);
+  load_pat(db);
+  exec(db, "PRAGMA journal_mode = WAL");
+  exec(db, "BEGIN");
+  sqlite3_stmt *st = prepare(db, "SELECT pat_create('user' || (?1 % 1000), 'token ' || ?1,"
+                                 " 'DATA_FETCH')");
+  for (int64_t i = 0; i < k; i++) {
+    sqlite3_bind_int64(st, 1, i);
+    if (sqlite3_step(st) != SQLITE_ROW) die("pat_create: %s", sqlite3_errmsg(db));
+    sqlite3_reset(st);
+  }
+  sqlite3_finalize(st);
+  exec(db, "COMMIT");
+  exec(db, "DELETE FROM pat_tokens");
+  exec(db, "CREATE TABLE floor_retired(digest BLOB PRIMARY KEY, token_id INTEGER NOT NULL,"
+           " retired_at INTEGER NOT NULL) WITHOUT ROWID");
+  exec(db, "INSERT INTO floor_retired SELECT digest, token_id, retired_at FROM pat_store_retired");
+  int64_t kept = query_int(db, "SELECT count(*) FROM pat_store_retired");
+  if (kept != k) die("retired values: %lld, expected %lld", (long long)kept, (long long)k);
+  row *r = add_row("retired bytes/value", n, "wal", "-");
+  r->bytes = 1;
+  r->pat.med = (double)table_bytes(db, "pat_store_retired") / (double)kept;
+  r->floor.med = (double)table_bytes(db, "floor_retired") / (double)kept;
+  snprintf(r->note, sizeof r->note, "  %lld deleted tokens' values (dbstat)", (long long)kept);
+  print_row_progress(r);
+  close_db(db);
+  remove_db(path);
+}
+
 static void open_wal(store *s) {
   s->name = "wal";
   s->pat = open_db(pat_path);
@@ -943,6 +982,7 @@ static void run_level(int64_t n, int64_t *have, samples *sm, int first) {
     }
   }
   if (want_wal && want("size")) bench_size(&wal, n);
+  if (want_wal && want("retired_size")) bench_retired_size(n);
   if (want_wal) bench_create(&wal, n);
   if (want_mem) bench_create(&mem, n);
   /* The tokens the create bench added to the file stay, and count. */
