@@ -438,6 +438,33 @@ class GraceTest(PatTestCase):
         self.assertEqual(self.grace_row()[0], 1)
         self.assertEqual(self.verify(self.old, "now"), self.tid)
 
+    def test_another_process_ends_the_grace_and_its_reuse_revokes_here_too(self):
+        self.set_setting("rotate_reuse", "revoke")
+        new = self.rotate(self.tid, 1000)
+        self.assertEqual(self.verify(self.old), self.tid)  # here, in its grace
+        code = ("import sqlite3, sys\n"
+                "c = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+                "c.enable_load_extension(True)\n"
+                "c.load_extension(sys.argv[2])\n"
+                "print(c.execute('SELECT pat_verify(?)', (sys.argv[3],)).fetchone()[0])\n"
+                "c.close()\n")
+
+        def verify_elsewhere(tok):
+            return subprocess.run([sys.executable or "/usr/bin/python3", "-c", code, self.path,
+                                   helpers.EXT, tok], check=True, capture_output=True,
+                                  text=True).stdout.strip()
+
+        self.assertEqual(verify_elsewhere(new), str(self.tid))  # the first use of the new value
+        self.assertEqual(self.rows("SELECT why, seen FROM pat_retired"), [("rotated", 0)])
+        self.assertEqual(verify_elsewhere(self.old), "None")  # so the grace ended: a reuse there
+        self.assertIsNone(self.verify(new))  # revoked, here too
+        self.assertIsNone(self.verify(self.old))
+        self.assertEqual(self.rows("SELECT event, detail FROM pat_events WHERE event = 'revoke'"),
+                         [("revoke", "reuse of a rotated value")])
+        self.assertEqual(self.rows("SELECT why FROM pat_retired ORDER BY why DESC"),
+                         [("rotated",), ("revoked",)])
+        self.assertEqual(verify_elsewhere(new), "None")
+
     def test_bad_grace_is_an_error(self):
         for grace in (-1, 2592001, "x", 1.5):
             with self.subTest(grace=grace):
