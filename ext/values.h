@@ -1,6 +1,7 @@
 /*
 ** values.h: layer 3, the arguments pat reads, with no connection of pat's:
-** times (times.c) and rights lists (rights.c).
+** times (times.c), network addresses (address.c) and rights lists
+** (rights.c).
 */
 #ifndef PAT_VALUES_H
 #define PAT_VALUES_H
@@ -27,6 +28,34 @@ int64_t pat_now(sqlite3 *db);
 int64_t pat_now_vfs(sqlite3_vfs *vfs);
 /* The same clock in milliseconds. */
 int64_t pat_now_ms_vfs(sqlite3_vfs *vfs);
+
+/* -------------------------------------------------------------- address.c */
+
+/* An IP address as 16 bytes of IPv6, IPv4 held IPv4-mapped (::ffff:a.b.c.d);
+** a block of them: the first `len` bits of `net` (0..128). */
+typedef struct pat_addr {
+  unsigned char b[16];
+} pat_addr;
+typedef struct pat_block {
+  pat_addr net;
+  int len;
+} pat_block;
+/* Room for any address or block as text, its NUL included. */
+#define PAT_ADDR_TEXT 64
+
+/* A client's address: IPv4 as inet_pton reads it, or IPv6 in any standard
+** form with an optional %zone, which is ignored. A port, a block or
+** anything else is an error naming `what`. 0, or -1 with e. */
+int pat_addr_parse(const char *s, size_t n, const char *what, pat_addr *out, pat_err *e);
+/* A block of an allow-list: an address, bare (/32 or /128) or with /prefix;
+** host bits set are an error. 0, or -1 with e. */
+int pat_block_parse(const char *s, size_t n, const char *what, pat_block *out, pat_err *e);
+/* 1 when the block holds the address. */
+int pat_block_has(const pat_block *b, const pat_addr *a);
+/* Canonical text, as inet_ntop writes it: IPv4-mapped as IPv4, no zone, a
+** block of one address bare. */
+void pat_addr_show(const pat_addr *a, char out[PAT_ADDR_TEXT]);
+void pat_block_show(const pat_block *b, char out[PAT_ADDR_TEXT]);
 
 /* --------------------------------------------------------------- rights.c */
 

@@ -25,6 +25,7 @@ int main(void) {
   srunner_add_suite(sr, copies_suite());
   srunner_add_suite(sr, settings_suite());
   srunner_add_suite(sr, bookkeeping_suite());
+  srunner_add_suite(sr, address_suite());
   srunner_run_all(sr, CK_NORMAL);
   int ran = srunner_ntests_run(sr);
   int failed = srunner_ntests_failed(sr);

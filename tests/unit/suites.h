@@ -25,5 +25,6 @@ Suite *secrets_suite(void);
 Suite *copies_suite(void);
 Suite *settings_suite(void);
 Suite *bookkeeping_suite(void);
+Suite *address_suite(void);
 
 #endif
