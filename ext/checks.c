@@ -65,7 +65,7 @@ static int read_args(sqlite3_context *ctx, const char *fn, sqlite3_value *token,
 }
 
 /* The columns of a lookup row (PAT_STMT_VERIFY, PAT_STMT_HAS_RIGHT and
-** their _OLD and _MISS, store.c): the token's id, window, the digest it was
+** their _OLD, store.c): the token's id, window, the digest it was
 ** found by, the end of a rotation grace that runs, which value it was found
 ** by (PAT_LOOK_*), then its rights (their hash for verify, the text for
 ** has_right), then for has_right the owner's listed role; the last column is
@@ -174,72 +174,47 @@ static const char *window_denial(const found_token *f, int64_t at) {
   return at < f->from ? "not yet valid" : "expired";
 }
 
-/* A check's lookups on this store: the statement that finds a current
-** value, and the one run when it finds none (PAT_STMT_COUNT: none, a store
-** older than version 5, read as it is, which knows no rotation grace and no
-** retired values: store.c); `used`, the one whose row the check reads. */
-typedef struct lookups {
-  pat_stmt_id hit, miss, used;
-} lookups;
-
-static lookups verify_lookups(const pat_conn *c) {
-  return c->store_version >= PAT_SCHEMA_USES
-             ? (lookups){PAT_STMT_VERIFY, PAT_STMT_VERIFY_MISS, PAT_STMT_VERIFY}
-             : (lookups){PAT_STMT_VERIFY_OLD, PAT_STMT_COUNT, PAT_STMT_VERIFY_OLD};
+/* The lookup of this store: one older than version 5, read as it is, knows
+** no rotation grace and no retired values (_OLD, store.c). */
+static pat_stmt_id verify_lookup(const pat_conn *c) {
+  return c->store_version >= PAT_SCHEMA_USES ? PAT_STMT_VERIFY : PAT_STMT_VERIFY_OLD;
 }
-static lookups has_right_lookups(const pat_conn *c) {
-  return c->store_version >= PAT_SCHEMA_USES
-             ? (lookups){PAT_STMT_HAS_RIGHT, PAT_STMT_HAS_RIGHT_MISS, PAT_STMT_HAS_RIGHT}
-             : (lookups){PAT_STMT_HAS_RIGHT_OLD, PAT_STMT_COUNT, PAT_STMT_HAS_RIGHT_OLD};
+static pat_stmt_id has_right_lookup(const pat_conn *c) {
+  return c->store_version >= PAT_SCHEMA_USES ? PAT_STMT_HAS_RIGHT : PAT_STMT_HAS_RIGHT_OLD;
 }
 /* Whether the lookup brings the rights' text and the owner's role. */
 static int has_right_columns(pat_stmt_id id) {
-  return id == PAT_STMT_HAS_RIGHT || id == PAT_STMT_HAS_RIGHT_OLD ||
-         id == PAT_STMT_HAS_RIGHT_MISS;
+  return id == PAT_STMT_HAS_RIGHT || id == PAT_STMT_HAS_RIGHT_OLD;
 }
 
-/* Binds the digest (from the connection's own buffer, which outlives the
-** statement's use of it, so SQLite binds it without a copy) and, for a
-** statement that asks, the time a value in its rotation grace is asked at;
-** steps. */
-static int step_lookup(pat_conn *c, sqlite3_stmt *st, const check_args *a) {
-  int rc = sqlite3_bind_blob(st, 1, c->digest, PAT_DIGEST_LEN, SQLITE_STATIC);
-  if (rc == SQLITE_OK && sqlite3_bind_parameter_count(st) > 1)
-    rc = sqlite3_bind_int64(st, 2, a->at);
-  return rc == SQLITE_OK ? sqlite3_step(st) : rc;
-}
-
-/* Runs the check's lookups by digest and takes the policy of the same read
+/* Runs the check's lookup by digest and takes the policy of the same read
 ** transaction: the row found brings the store's policy version (its last
-** column; the miss lookup always finds a row); without a row it is read on
-** its own (a connection whose key is not the store's finds no row, and is
-** told). Returns the statement stepped (l->used; ROW or DONE; reset it), or
-** NULL after setting *err, or NULL with *gone when the store vanished. */
-static sqlite3_stmt *lookup(pat_conn *c, lookups *l, const check_args *a, int *has_row,
+** column; on a store of version 5 or later the lookup always finds a row,
+** its last arm's); without a row it is read on its own (a connection whose
+** key is not the store's finds no row, and is told). Returns the statement
+** stepped (ROW or DONE; reset it), with *id the one it ran, or NULL after
+** setting *err, or NULL with *gone when the store vanished. */
+static sqlite3_stmt *lookup(pat_conn *c, pat_stmt_id *id, const check_args *a, int *has_row,
                             const pat_policy **policy, int *gone, pat_err *e) {
   *gone = 0;
   *policy = NULL;
   for (int attempt = 0;; attempt++) {
-    l->used = l->hit;
-    sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, l->hit, e);
+    sqlite3_stmt *st = pat_store_stmt(c, PAT_DB_MAIN, *id, e);
     int rc = SQLITE_ERROR;
     if (st == NULL) {
       /* e says why */
     } else if (pat_conn_digest(c, c->digest, a->tok, a->tok_len) != 0) {
+      /* In the connection's own buffer, which outlives the statement's use
+      ** of it, so SQLite binds it without a copy; wiped once reset. */
       pat_wipe(c->digest, PAT_DIGEST_LEN);
       pat_fail(e, "can not digest the token");
       return NULL;
     } else {
-      rc = step_lookup(c, st, a);
-      if (rc == SQLITE_DONE && l->miss != PAT_STMT_COUNT) {
-        sqlite3_reset(st);
-        l->used = l->miss;
-        if ((st = pat_store_stmt(c, PAT_DB_MAIN, l->miss, e)) == NULL) {
-          pat_wipe(c->digest, PAT_DIGEST_LEN);
-          return NULL;
-        }
-        rc = step_lookup(c, st, a);
-      }
+      rc = sqlite3_bind_blob(st, 1, c->digest, PAT_DIGEST_LEN, SQLITE_STATIC);
+      /* The time a value in its rotation grace, or retired, is asked at. */
+      if (rc == SQLITE_OK && sqlite3_bind_parameter_count(st) > 1)
+        rc = sqlite3_bind_int64(st, 2, a->at);
+      if (rc == SQLITE_OK) rc = sqlite3_step(st);
       if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
         pat_store_failed(c, rc);
         pat_fail(e, "%s", sqlite3_errmsg(c->db));
@@ -271,18 +246,16 @@ static sqlite3_stmt *lookup(pat_conn *c, lookups *l, const check_args *a, int *h
     int which = pat_store_open(c, &again);
     *gone = which == PAT_DB_DEFAULTS;
     if (which != PAT_DB_MAIN || attempt > 0) return NULL;
-    *l = l->hit == PAT_STMT_VERIFY || l->hit == PAT_STMT_VERIFY_OLD ? verify_lookups(c)
-                                                                   : has_right_lookups(c);
+    *id = has_right_columns(*id) ? has_right_lookup(c) : verify_lookup(c);
   }
 }
 
 /* Resets a lookup, and notices a schema change (which may have planted a
-** shadowing object) under either statement. 0, or -1 with err. */
-static int lookup_done(pat_conn *c, const lookups *l, sqlite3_stmt *st, pat_err *e) {
+** shadowing object). 0, or -1 with err. */
+static int lookup_done(pat_conn *c, pat_stmt_id id, sqlite3_stmt *st, pat_err *e) {
   sqlite3_reset(st);
   pat_wipe(c->digest, PAT_DIGEST_LEN);
-  if (l->used != l->hit && pat_store_recheck(c, l->used, e) != 0) return -1;
-  return pat_store_recheck(c, l->hit, e);
+  return pat_store_recheck(c, id, e);
 }
 
 void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
@@ -304,8 +277,8 @@ void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     return;
   }
   if (which != PAT_DB_MAIN) return; /* no store, no tokens */
-  lookups l = verify_lookups(c);
-  sqlite3_stmt *st = lookup(c, &l, &a, &has_row, &p, &gone, &e);
+  pat_stmt_id id = verify_lookup(c);
+  sqlite3_stmt *st = lookup(c, &id, &a, &has_row, &p, &gone, &e);
   if (st == NULL) {
     if (!gone) pat_error(ctx, "pat_verify", &e);
     return;
@@ -313,7 +286,7 @@ void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   memset(&f, 0, sizeof f);
   if (has_row) read_found(st, c->digest, &a, &f);
   stopped_here(c, &f);
-  if (lookup_done(c, &l, st, &e) != 0) {
+  if (lookup_done(c, id, st, &e) != 0) {
     pat_error(ctx, "pat_verify", &e);
     return;
   }
@@ -559,14 +532,14 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   /* While no owner is listed, every token's owner has default_role and the
   ** plain lookup by digest is enough (if that changed meanwhile, look again
   ** with the owner's role). */
-  lookups l = c->policy != NULL && !pat_policy_owners_listed(c->policy)
-                  ? verify_lookups(c)
-                  : has_right_lookups(c);
-  sqlite3_stmt *st = lookup(c, &l, &a, &has_row, &p, &gone, &e);
-  if (st != NULL && !has_right_columns(l.used) && pat_policy_owners_listed(p)) {
+  pat_stmt_id id = c->policy != NULL && !pat_policy_owners_listed(c->policy)
+                       ? verify_lookup(c)
+                       : has_right_lookup(c);
+  sqlite3_stmt *st = lookup(c, &id, &a, &has_row, &p, &gone, &e);
+  if (st != NULL && !has_right_columns(id) && pat_policy_owners_listed(p)) {
     sqlite3_reset(st);
-    l = has_right_lookups(c);
-    st = lookup(c, &l, &a, &has_row, &p, &gone, &e);
+    id = has_right_lookup(c);
+    st = lookup(c, &id, &a, &has_row, &p, &gone, &e);
   }
   if (st == NULL) {
     if (gone) answer_without_token(ctx, c, PAT_DB_DEFAULTS, &q);
@@ -583,7 +556,7 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   if (has_row) read_found(st, c->digest, &a, &f);
   stopped_here(c, &f);
   if (f.found) {
-    if (has_right_columns(l.used)) {
+    if (has_right_columns(id)) {
       missing = first_not_held(sqlite3_column_text(st, LOOK_RIGHTS), &q);
       role = pat_policy_role(p, (const char *)sqlite3_column_text(st, LOOK_ROLE));
     } else {
@@ -599,12 +572,12 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if (known) refused = first_not_granted(p, role, &q);
     /* Only a deny event names the role, and a listed role is the
     ** statement's text: keep it past the reset then, and only then. */
-    if (audit_all && role != NULL && has_right_columns(l.used)) {
+    if (audit_all && role != NULL && has_right_columns(id)) {
       snprintf(role_buf, sizeof role_buf, "%s", role);
       role = role_buf;
     }
   }
-  if (lookup_done(c, &l, st, &e) != 0 ||
+  if (lookup_done(c, id, st, &e) != 0 ||
       (from_row && held_from_row(c, p, f.id, hashed, hash, &q, &missing, &e) != 0)) {
     pat_error(ctx, "pat_has_right", &e);
     goto out;

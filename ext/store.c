@@ -33,16 +33,17 @@ const char *pat_schema_sql(void) { return schema_sql; }
   "CASE WHEN (SELECT value FROM main.pat_store_meta WHERE key = 'policy_version')" \
   " IS ?11 THEN " x " END"
 
-/* A check's lookups (checks.c names the columns, LOOK_*): the token's id,
+/* A check's lookup (checks.c names the columns, LOOK_*): the token's id,
 ** window, the digest it was found by, the end of a rotation grace that runs,
 ** which value it was found by (PAT_LOOK_*), its rights (the hash, or for
 ** has_right the text and the owner's listed role), the store's policy
-** version. The first lookup finds a current value; only when it finds none
-** does the second run (_MISS), one statement for every other answer: a
-** value in its rotation grace at ?2, else a retired value (its token, when
-** it retired, its row, its digest and why, in the columns of id, valid_from,
-** valid_to, digest and rights), else a row that brings the policy version
-** alone. LIMIT 1 ends the search at the first arm that answers. */
+** version. One statement for every answer, its arms in order: a current
+** value; else a value in its rotation grace at ?2; else a retired value
+** (its token, when it retired, its row, its digest and why, in the columns
+** of id, valid_from, valid_to, digest and rights); else a row that brings
+** the policy version alone. LIMIT 1 ends it at the first arm that answers,
+** so a hit runs the first arm only. (Two statements, a hit's and a miss's,
+** cost a miss more than the arms a hit skips cost it: bench/README.md.) */
 #define PAT_SQL_POLICY_VERSION \
   " (SELECT value FROM main.pat_store_meta WHERE key = 'policy_version')"
 #define PAT_SQL_VERIFY(digest, grace_end, kind, where)                             \
@@ -71,22 +72,21 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
     ** found, in the same read: the policy the answer needs (policy.c).
     ** A store older than version 5, read as it is, knows no grace and no
     ** retired values (_OLD): its miss reads the policy version alone. */
-    [PAT_STMT_VERIFY] = PAT_SQL_VERIFY("digest", "prev_until", PAT_LOOK_CURRENT, "digest = ?1"),
+    [PAT_STMT_VERIFY] = PAT_SQL_VERIFY("digest", "prev_until", PAT_LOOK_CURRENT, "digest = ?1")
+        " UNION ALL " PAT_SQL_VERIFY("prev_digest", "prev_until", PAT_LOOK_GRACE,
+                                     "prev_digest = ?1 AND prev_until > ?2") PAT_SQL_MISS_ARMS(""),
     [PAT_STMT_VERIFY_OLD] = PAT_SQL_VERIFY("digest", "NULL", PAT_LOOK_CURRENT, "digest = ?1"),
-    [PAT_STMT_VERIFY_MISS] = PAT_SQL_VERIFY("prev_digest", "prev_until", PAT_LOOK_GRACE,
-                                            "prev_digest = ?1 AND prev_until > ?2")
-        PAT_SQL_MISS_ARMS(""),
     /* A token's rights, when their hash is not in the cache. */
     [PAT_STMT_RIGHTS] = "SELECT rights, rights_hash FROM main.pat_store_tokens WHERE id = ?1",
     /* The token and its owner's listed role (NULL: default_role); whether
     ** the role grants the right is the cached policy's question. */
     [PAT_STMT_HAS_RIGHT] =
-        PAT_SQL_HAS_RIGHT("t.digest", "t.prev_until", PAT_LOOK_CURRENT, "t.digest = ?1"),
+        PAT_SQL_HAS_RIGHT("t.digest", "t.prev_until", PAT_LOOK_CURRENT, "t.digest = ?1")
+        " UNION ALL " PAT_SQL_HAS_RIGHT("t.prev_digest", "t.prev_until", PAT_LOOK_GRACE,
+                                        "t.prev_digest = ?1 AND t.prev_until > ?2")
+        PAT_SQL_MISS_ARMS(" NULL,"),
     [PAT_STMT_HAS_RIGHT_OLD] =
         PAT_SQL_HAS_RIGHT("t.digest", "NULL", PAT_LOOK_CURRENT, "t.digest = ?1"),
-    [PAT_STMT_HAS_RIGHT_MISS] =
-        PAT_SQL_HAS_RIGHT("t.prev_digest", "t.prev_until", PAT_LOOK_GRACE,
-                          "t.prev_digest = ?1 AND t.prev_until > ?2") PAT_SQL_MISS_ARMS(" NULL,"),
     /* Naming temp's schema makes this statement re-prepare when TEMP objects
     ** change, so pat_store_validate notices a TEMP object that shadows. */
     [PAT_STMT_SETTING] =
@@ -274,7 +274,7 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
         " UNION ALL SELECT * FROM (SELECT token_name, owner FROM main.pat_store_events"
         " WHERE token_id = ?1 AND NOT EXISTS (SELECT 1 FROM main.pat_store_tokens"
         " WHERE id = ?1) ORDER BY id DESC LIMIT 1) LIMIT 1) AS w",
-    /* A retired value presented (checks.c, found by the _MISS lookups):
+    /* A retired value presented (checks.c, found by the lookups above):
     ** held, its attempt: seen and last_seen_at, and a deny event under its
     ** token's id, name and owner as the row keeps them. */
     [PAT_STMT_BOOK_RETIRED_SEEN] =

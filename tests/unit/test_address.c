@@ -156,6 +156,10 @@ START_TEST(host_bits_a_bad_prefix_and_a_zone_make_a_bad_block) {
   ck_assert_str_eq(block_error("10.1.2.3/8"), "allowed_ips has host bits set: '10.1.2.3/8'");
   ck_assert_str_eq(block_error("2001:db8::1/32"),
                    "allowed_ips has host bits set: '2001:db8::1/32'");
+  /* Only the first host bit set, in the middle of a byte and at the end. */
+  ck_assert_str_eq(block_error("10.128.0.0/8"), "allowed_ips has host bits set: '10.128.0.0/8'");
+  ck_assert_str_eq(block_error("10.0.0.1/31"), "allowed_ips has host bits set: '10.0.0.1/31'");
+  block_shows("10.0.0.2/31", "10.0.0.2/31");
   ck_assert_str_eq(block_error("10.0.0.0/33"),
                    "allowed_ips has a bad prefix length (0 to 32): '10.0.0.0/33'");
   ck_assert_str_eq(block_error("::/129"), "allowed_ips has a bad prefix length (0 to 128): '::/129'");
