@@ -29,7 +29,7 @@ LIBDIR  := $(PREFIX)/lib
 INCDIR  := $(PREFIX)/include
 EXTDIR  := $(LIBDIR)/sqlite3-ext
 
-.PHONY: all deps test unit sqltest pytest demo clean check-layers static install uninstall
+.PHONY: all deps test unit sqltest pytest demo clean check-layers static install uninstall FORCE
 
 all: dist/pat.so
 
@@ -74,7 +74,16 @@ dist/example_c: examples/c/main.c ext/pat.h dist/libpat.a
 
 static: dist/libpat.a
 
-dist/pat.pc: Makefile VERSION
+# The prefix the last build of dist/pat.pc named: the file changes (and the
+# .pc is made again) only when PREFIX does, so an install to another prefix
+# never ships a .pc that names the one before.
+dist/prefix: FORCE
+	@mkdir -p dist
+	@printf '%s\n' '$(PREFIX)' | cmp -s - $@ || printf '%s\n' '$(PREFIX)' > $@
+
+FORCE:
+
+dist/pat.pc: Makefile VERSION dist/prefix
 	@mkdir -p dist
 	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' \
 	  'includedir=$${prefix}/include' 'extension=$${libdir}/sqlite3-ext/pat' '' \

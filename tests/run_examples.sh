@@ -1,8 +1,9 @@
 #!/bin/sh
 # Runs the example applications and the install, as a new user would:
-#   install    make install into a temporary prefix, load the installed
-#              extension, build examples/c against the installed header,
-#              library and pkg-config file, then make uninstall
+#   install    make install into two temporary prefixes in a row (each
+#              .pc names its own), build examples/c against each with
+#              pkg-config --cflags --static --libs pat alone, uninstall
+#              each; then the same under DESTDIR, as a package build does
 #   c          examples/c (pat linked statically, registered with
 #              sqlite3_auto_extension) mints and verifies a token
 #   python_api examples/python: tests/examples/python_api.sh
@@ -26,7 +27,36 @@ result() { # NAME STATUS: 0 passed, 77 could not run here (said so), else failed
   else fail=$((fail + 1)); echo "FAIL $1"; fi
 }
 
-# ---- install into a temporary prefix
+# ---- install into two prefixes in a row, as a new user would: each
+# prefix's files name that prefix (pat.pc above all), a C program builds
+# against the installed library with pkg-config and nothing else, and
+# uninstall removes exactly what its install put there
+(
+  set -e
+  for name in a b; do
+    p="$work/prefix-$name"
+    make --no-print-directory -s install PREFIX="$p" >/dev/null
+    pc="env PKG_CONFIG_PATH=$p/lib/pkgconfig pkg-config"
+    [ "$($pc --variable=prefix pat)" = "$p" ] || { echo "pat.pc of $p names $($pc --variable=prefix pat)"; exit 1; }
+    [ "$($pc --variable=extension pat)" = "$p/lib/sqlite3-ext/pat" ]
+    v=$(sqlite3 :memory: ".load $($pc --variable=extension pat)" "SELECT pat_version()")
+    [ "$v" = "$(cat VERSION)" ]
+    # shellcheck disable=SC2046 # pkg-config's words are the compiler's arguments
+    cc examples/c/main.c $($pc --cflags --static --libs pat) -o "$work/mint-$name"
+    "$work/mint-$name" "$work/installed-$name.db" alice DATA_FETCH >/dev/null
+  done
+  make --no-print-directory -s uninstall PREFIX="$work/prefix-a" >/dev/null
+  [ -z "$(find "$work/prefix-a" -type f)" ] || { find "$work/prefix-a" -type f; exit 1; }
+  [ -n "$(find "$work/prefix-b" -type f)" ] # the other prefix is left as it was
+  "$work/mint-b" "$work/installed-b2.db" alice DATA_FETCH >/dev/null
+  make --no-print-directory -s uninstall PREFIX="$work/prefix-b" >/dev/null
+  [ -z "$(find "$work/prefix-b" -type f)" ] || { find "$work/prefix-b" -type f; exit 1; }
+) >"$work/prefixes.log" 2>&1
+rc=$?
+[ $rc -eq 0 ] || cat "$work/prefixes.log"
+result "install to two prefixes in a row" $rc
+
+# ---- install into a temporary prefix under DESTDIR, as a package build does
 (
   set -e
   make --no-print-directory -s install PREFIX=/opt/pat DESTDIR="$work/root" >/dev/null
