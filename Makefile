@@ -74,19 +74,21 @@ dist/example_c: examples/c/main.c ext/pat.h dist/libpat.a
 
 static: dist/libpat.a
 
-# The prefix the last build of dist/pat.pc named: the file changes (and the
-# .pc is made again) only when PREFIX does, so an install to another prefix
-# never ships a .pc that names the one before.
+# The directories the last build of dist/pat.pc named: the file changes
+# (and the .pc is made again) only when PREFIX (or LIBDIR, INCDIR, EXTDIR:
+# make deb sets Debian's) does, so an install to another prefix never ships
+# a .pc that names the one before.
 dist/prefix: FORCE
 	@mkdir -p dist
-	@printf '%s\n' '$(PREFIX)' | cmp -s - $@ || printf '%s\n' '$(PREFIX)' > $@
+	@printf '%s\n' '$(PREFIX) $(LIBDIR) $(INCDIR) $(EXTDIR)' | cmp -s - $@ || \
+	  printf '%s\n' '$(PREFIX) $(LIBDIR) $(INCDIR) $(EXTDIR)' > $@
 
 FORCE:
 
 dist/pat.pc: Makefile VERSION dist/prefix
 	@mkdir -p dist
-	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$${prefix}/lib' \
-	  'includedir=$${prefix}/include' 'extension=$${libdir}/sqlite3-ext/pat' '' \
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' \
+	  'includedir=$(INCDIR)' 'extension=$(EXTDIR)/pat' '' \
 	  'Name: pat' 'Description: Personal Access Tokens for SQLite' \
 	  'Version: $(VERSION)' 'Requires.private: sqlite3 libsodium' \
 	  'Libs: -L$${libdir} -lpat' 'Libs.private: -lm' 'Cflags: -I$${includedir}' > $@
