@@ -85,13 +85,16 @@ dist/prefix: FORCE
 
 FORCE:
 
+# SQLite as -lsqlite3, not Requires.private: a program links the shared
+# libsqlite3, and sqlite3.pc's private libraries (-lz) would ask for a
+# zlib1g-dev that nothing else needs.
 dist/pat.pc: Makefile VERSION dist/prefix
 	@mkdir -p dist
 	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' \
 	  'includedir=$(INCDIR)' 'extension=$(EXTDIR)/pat' '' \
 	  'Name: pat' 'Description: Personal Access Tokens for SQLite' \
-	  'Version: $(VERSION)' 'Requires.private: sqlite3 libsodium' \
-	  'Libs: -L$${libdir} -lpat' 'Libs.private: -lm' 'Cflags: -I$${includedir}' > $@
+	  'Version: $(VERSION)' 'Requires.private: libsodium' \
+	  'Libs: -L$${libdir} -lpat' 'Libs.private: -lsqlite3 -lm' 'Cflags: -I$${includedir}' > $@
 
 install: dist/pat.so dist/libpat.a dist/pat.pc
 	install -d $(DESTDIR)$(EXTDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(LIBDIR)/pkgconfig
