@@ -47,12 +47,23 @@ static int read_addr(const char *buf, pat_addr *out) {
   return inet_pton(AF_INET, buf, out->b + 12) == 1 ? 0 : -1;
 }
 
+static int zone_ok(const char *z) {
+  if (*z == '\0') return 0;
+  for (; *z; z++)
+    if (!((*z >= 'a' && *z <= 'z') || (*z >= 'A' && *z <= 'Z') || (*z >= '0' && *z <= '9') ||
+          *z == '.' || *z == '_' || *z == '-'))
+      return 0;
+  return 1;
+}
+
 int pat_addr_parse(const char *s, size_t n, const char *what, pat_addr *out, pat_err *e) {
   char buf[PAT_ADDR_TEXT];
   if (copy_text(buf, s, n, what, e) != 0) return -1;
-  /* An IPv6 zone (fe80::1%eth0) names the interface, not the address. */
+  /* An IPv6 zone (fe80::1%eth0) names the interface, not the address: a
+  ** name of [A-Za-z0-9._-] after an IPv6 address. */
   char *zone = strchr(buf, '%');
-  if (zone != NULL && strchr(buf, ':') != NULL && zone[1] != '\0') *zone = '\0';
+  if (zone != NULL && zone_ok(zone + 1) && memchr(buf, ':', (size_t)(zone - buf)) != NULL)
+    *zone = '\0';
   if (read_addr(buf, out) != 0) return bad(e, what, "is not an IP address", s, n);
   return 0;
 }

@@ -651,6 +651,18 @@ void pat_book_state(pat_conn *c, int kind, int64_t id, int64_t grace_end, int64_
   c->writing--;
 }
 
+int pat_book_write_state(pat_conn *c) {
+  pat_book *b = c->book;
+  if (b == NULL || b->state_n == 0 || !sqlite3_get_autocommit(c->db) ||
+      sqlite3_txn_state(c->db, "main") == SQLITE_TXN_WRITE || book_mode(c, b) == BOOK_NONE ||
+      !may_write(c, b))
+    return 0;
+  c->writing++;
+  flush(c, b, FLUSH_CHECK, pat_now_ms_vfs(c->vfs));
+  c->writing--;
+  return b->state_n == 0;
+}
+
 int pat_book_stops(pat_conn *c, int64_t id, int by_old_value) {
   const pat_book *b = c->book;
   for (int k = 0; b != NULL && k < b->state_n; k++)

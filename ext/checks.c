@@ -120,9 +120,20 @@ static void read_found(sqlite3_stmt *st, const unsigned char *digest,
 }
 
 /* A value this connection stopped and has not written yet (a grace it
-** ended, a token it revoked) is refused as if written (bookkeeping.c). */
-static void stopped_here(pat_conn *c, found_token *f) {
-  if (f->found && pat_book_stops(c, f->id, f->by_old_value)) f->found = 0;
+** ended, a token it revoked) is refused as if written (bookkeeping.c).
+** 1 when it was. */
+static int stopped_here(pat_conn *c, found_token *f) {
+  if (!f->found || !pat_book_stops(c, f->id, f->by_old_value)) return 0;
+  f->found = 0;
+  return 1;
+}
+
+/* After a lookup that found a value stopped here only: 1 when what stopped
+** it could be written now, so that the check looks once more and finds the
+** value retired (its attempt recorded, rotate_reuse applied), as any other
+** connection now would. */
+static int look_again(pat_conn *c, int stopped, int look) {
+  return stopped && look == 0 && pat_book_write_state(c);
 }
 
 static int in_window(const found_token *f, int64_t at) {
@@ -277,18 +288,21 @@ void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     return;
   }
   if (which != PAT_DB_MAIN) return; /* no store, no tokens */
-  pat_stmt_id id = verify_lookup(c);
-  sqlite3_stmt *st = lookup(c, &id, &a, &has_row, &p, &gone, &e);
-  if (st == NULL) {
-    if (!gone) pat_error(ctx, "pat_verify", &e);
-    return;
-  }
-  memset(&f, 0, sizeof f);
-  if (has_row) read_found(st, c->digest, &a, &f);
-  stopped_here(c, &f);
-  if (lookup_done(c, id, st, &e) != 0) {
-    pat_error(ctx, "pat_verify", &e);
-    return;
+  for (int look = 0;; look++) {
+    pat_stmt_id id = verify_lookup(c);
+    sqlite3_stmt *st = lookup(c, &id, &a, &has_row, &p, &gone, &e);
+    if (st == NULL) {
+      if (!gone) pat_error(ctx, "pat_verify", &e);
+      return;
+    }
+    memset(&f, 0, sizeof f);
+    if (has_row) read_found(st, c->digest, &a, &f);
+    int stopped = stopped_here(c, &f);
+    if (lookup_done(c, id, st, &e) != 0) {
+      pat_error(ctx, "pat_verify", &e);
+      return;
+    }
+    if (!look_again(c, stopped, look)) break;
   }
   int passed = f.found && in_window(&f, a.at);
   if (passed) sqlite3_result_int64(ctx, f.id);
@@ -529,58 +543,64 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     answer_without_token(ctx, c, which, &q);
     goto out;
   }
-  /* While no owner is listed, every token's owner has default_role and the
-  ** plain lookup by digest is enough (if that changed meanwhile, look again
-  ** with the owner's role). */
-  pat_stmt_id id = c->policy != NULL && !pat_policy_owners_listed(c->policy)
-                       ? verify_lookup(c)
-                       : has_right_lookup(c);
-  sqlite3_stmt *st = lookup(c, &id, &a, &has_row, &p, &gone, &e);
-  if (st != NULL && !has_right_columns(id) && pat_policy_owners_listed(p)) {
-    sqlite3_reset(st);
-    id = has_right_lookup(c);
-    st = lookup(c, &id, &a, &has_row, &p, &gone, &e);
-  }
-  if (st == NULL) {
-    if (gone) answer_without_token(ctx, c, PAT_DB_DEFAULTS, &q);
-    else pat_error(ctx, "pat_has_right", &e);
-    goto out;
-  }
-  int audit_all = pat_policy_audit(p) == PAT_AUDIT_ALL;
-  int known = place_rights(NULL, p, &q) == 0;
-  int missing = -1, refused = -1, from_row = 0, hashed = 0;
-  int64_t hash = 0;
-  const char *role = NULL;
+  int audit_all, known, missing, refused, from_row, hashed;
+  int64_t hash;
+  const char *role;
   char role_buf[PAT_OWNER_MAX + 1];
-  memset(&f, 0, sizeof f);
-  if (has_row) read_found(st, c->digest, &a, &f);
-  stopped_here(c, &f);
-  if (f.found) {
-    if (has_right_columns(id)) {
-      missing = first_not_held(sqlite3_column_text(st, LOOK_RIGHTS), &q);
-      role = pat_policy_role(p, (const char *)sqlite3_column_text(st, LOOK_ROLE));
-    } else {
-      /* The index names the rights by hash: usually a set seen before. */
-      int n = 0;
-      hashed = sqlite3_column_type(st, LOOK_RIGHTS) == SQLITE_INTEGER;
-      hash = sqlite3_column_int64(st, LOOK_RIGHTS);
-      const char *set = hashed ? pat_policy_set_get(p, hash, &n) : NULL;
-      if (set != NULL) missing = first_not_held((const unsigned char *)set, &q);
-      else from_row = 1;
-      role = pat_policy_role(p, NULL);
+  for (int look = 0;; look++) {
+    /* While no owner is listed, every token's owner has default_role and the
+    ** plain lookup by digest is enough (if that changed meanwhile, look again
+    ** with the owner's role). */
+    pat_stmt_id id = c->policy != NULL && !pat_policy_owners_listed(c->policy)
+                         ? verify_lookup(c)
+                         : has_right_lookup(c);
+    sqlite3_stmt *st = lookup(c, &id, &a, &has_row, &p, &gone, &e);
+    if (st != NULL && !has_right_columns(id) && pat_policy_owners_listed(p)) {
+      sqlite3_reset(st);
+      id = has_right_lookup(c);
+      st = lookup(c, &id, &a, &has_row, &p, &gone, &e);
     }
-    if (known) refused = first_not_granted(p, role, &q);
-    /* Only a deny event names the role, and a listed role is the
-    ** statement's text: keep it past the reset then, and only then. */
-    if (audit_all && role != NULL && has_right_columns(id)) {
-      snprintf(role_buf, sizeof role_buf, "%s", role);
-      role = role_buf;
+    if (st == NULL) {
+      if (gone) answer_without_token(ctx, c, PAT_DB_DEFAULTS, &q);
+      else pat_error(ctx, "pat_has_right", &e);
+      goto out;
     }
-  }
-  if (lookup_done(c, id, st, &e) != 0 ||
-      (from_row && held_from_row(c, p, f.id, hashed, hash, &q, &missing, &e) != 0)) {
-    pat_error(ctx, "pat_has_right", &e);
-    goto out;
+    audit_all = pat_policy_audit(p) == PAT_AUDIT_ALL;
+    known = place_rights(NULL, p, &q) == 0;
+    missing = -1, refused = -1, from_row = 0, hashed = 0;
+    hash = 0;
+    role = NULL;
+    memset(&f, 0, sizeof f);
+    if (has_row) read_found(st, c->digest, &a, &f);
+    int stopped = stopped_here(c, &f);
+    if (f.found) {
+      if (has_right_columns(id)) {
+        missing = first_not_held(sqlite3_column_text(st, LOOK_RIGHTS), &q);
+        role = pat_policy_role(p, (const char *)sqlite3_column_text(st, LOOK_ROLE));
+      } else {
+        /* The index names the rights by hash: usually a set seen before. */
+        int n = 0;
+        hashed = sqlite3_column_type(st, LOOK_RIGHTS) == SQLITE_INTEGER;
+        hash = sqlite3_column_int64(st, LOOK_RIGHTS);
+        const char *set = hashed ? pat_policy_set_get(p, hash, &n) : NULL;
+        if (set != NULL) missing = first_not_held((const unsigned char *)set, &q);
+        else from_row = 1;
+        role = pat_policy_role(p, NULL);
+      }
+      if (known) refused = first_not_granted(p, role, &q);
+      /* Only a deny event names the role, and a listed role is the
+      ** statement's text: keep it past the reset then, and only then. */
+      if (audit_all && role != NULL && has_right_columns(id)) {
+        snprintf(role_buf, sizeof role_buf, "%s", role);
+        role = role_buf;
+      }
+    }
+    if (lookup_done(c, id, st, &e) != 0 ||
+        (from_row && held_from_row(c, p, f.id, hashed, hash, &q, &missing, &e) != 0)) {
+      pat_error(ctx, "pat_has_right", &e);
+      goto out;
+    }
+    if (!look_again(c, stopped, look)) break;
   }
   if (!known) {
     place_rights(ctx, p, &q);

@@ -106,6 +106,11 @@ enum { PAT_STATE_GRACE_END, PAT_STATE_REVOKE };
 #define PAT_REUSE_REASON "reuse of a rotated value"
 void pat_book_state(pat_conn *c, int kind, int64_t id, int64_t grace_end, int64_t at);
 int pat_book_stops(pat_conn *c, int64_t id, int by_old_value);
+/* Writes the state held, where it can be written now (autocommit, the
+** write lock at once); 1 when nothing is held any more. A check that found
+** a value stopped only by what this connection holds calls it, then looks
+** again: the value is then a retired one, and its attempt recorded as such. */
+int pat_book_write_state(pat_conn *c);
 /* For pat_debug(): items held now, events dropped past the cap. */
 int pat_book_held(pat_conn *c);
 int64_t pat_book_dropped(pat_conn *c);

@@ -24,6 +24,7 @@ import json
 import re
 import sqlite3
 import sys
+import urllib.parse
 
 from server import DEFAULT_EXT, connect
 
@@ -58,23 +59,36 @@ def delete(db, args):
     print(f"deleted token {args.id}: it stops working at once")
 
 
-# A token is a run of [0-9A-Za-z_]: its prefix, 32 random and 6 checksum
-# characters. Every such run of 38 or more in the report is a candidate;
-# pat_revoke counts those that are no token of this store as 0.
-CANDIDATE = re.compile(r"[0-9A-Za-z_]{38,}")
+# A token is a run of [0-9A-Za-z_]: a prefix of at most 32 characters, 32
+# random and 6 checksum ones. In a report it may be glued to what comes
+# before it (`%20pat_...` in a URL, `key=pat_...` decoded, `Xpat_...`), so
+# each run of 38 or more gives every tail of 38 to 70 characters as a
+# candidate, after %XX escapes are decoded; pat_revoke counts the ones that
+# are no token of this store as 0.
+RUN = re.compile(r"[0-9A-Za-z_]{38,}")
+TAIL_MIN, TAIL_MAX = 38, 70
 REVOKE_MAX = 1000  # entries pat_revoke takes in one call
 
 
+def candidates(text):
+    found = {}
+    for run in RUN.findall(urllib.parse.unquote(text)):
+        for n in range(TAIL_MIN, min(len(run), TAIL_MAX) + 1):
+            found[run[-n:]] = None
+    return list(found)  # each once, in the report's order
+
+
 def revoke(db, args):
-    if args.report == "-":
-        text = sys.stdin.read()
-    else:
-        try:
-            with open(args.report, encoding="utf-8", errors="replace") as f:
-                text = f.read()
-        except OSError as e:
-            sys.exit(f"can not read {args.report}: {e.strerror}")
-    found = list(dict.fromkeys(CANDIDATE.findall(text)))  # each once, in the report's order
+    try:
+        if args.report == "-":
+            raw = sys.stdin.buffer.read()
+        else:
+            with open(args.report, "rb") as f:
+                raw = f.read()
+    except OSError as e:
+        sys.exit(f"can not read {args.report}: {e.strerror}")
+    # A report holds anything: bytes that are not UTF-8 are no token.
+    found = candidates(raw.decode("utf-8", errors="replace"))
     revoked = 0
     # One transaction: all of the report's tokens are revoked, or none.
     db.execute("BEGIN IMMEDIATE")
@@ -90,6 +104,9 @@ def revoke(db, args):
         raise
     print(f"revoked {revoked} token{'' if revoked == 1 else 's'}"
           f" ({len(found)} candidate value{'' if len(found) == 1 else 's'} in the report)")
+    if revoked == 0 and found:
+        print("no value in the report is a live token of this database (already revoked, or"
+              " another database's)", file=sys.stderr)
 
 
 def table(headings, rows):

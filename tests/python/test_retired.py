@@ -429,6 +429,37 @@ class GraceTest(PatTestCase):
         self.assertEqual(self.grace_row(), (0, None))
         self.assertIsNone(self.verify(self.old, "now"))
 
+    def test_a_stopped_value_tried_in_autocommit_writes_what_stopped_it_and_counts_as_reuse(self):
+        # The grace ended inside the application's transaction (held); after
+        # it, a check of the old value is the next chance: the end is
+        # written, and the old value is a retired one, its reuse revoked.
+        self.set_setting("rotate_reuse", "revoke")
+        for check in (lambda tok, conn: self.verify(tok, conn=conn),
+                      lambda tok, conn: self.has_right(tok, "DATA_FETCH", conn=conn) or None):
+            with self.subTest(check=check):
+                old = self.create(rights="DATA_FETCH")
+                tid = self.id_of(old)
+                new = self.rotate(tid, 1000)
+                app = self.connect()
+                app.execute("BEGIN")
+                self.assertEqual(self.verify(new, conn=app), tid)
+                self.assertIsNone(check(old, app))  # stopped here, held
+                app.execute("COMMIT")
+                other = self.connect()
+                self.assertEqual(self.verify(old, conn=other), tid)  # not written yet
+                other.close()
+                self.assertIsNone(check(old, app))  # written now, and a reuse
+                app.close()
+                self.assertEqual(self.rows("SELECT why, seen FROM pat_retired WHERE token_id = ?"
+                                           " ORDER BY why DESC", (tid,)),
+                                 [("rotated", 1), ("revoked", 0)])
+                # (the revocation is state, written at once; the deny event
+                # bookkeeping, written with the connection's next batch)
+                self.assertEqual(self.rows("SELECT detail FROM pat_events WHERE token_id = ?"
+                                           " AND event IN ('deny', 'revoke') ORDER BY detail", (tid,)),
+                                 [("retired: rotated",), ("reuse of a rotated value",)])
+                self.assertIsNone(self.verify(new))  # revoked
+
     def test_a_read_only_connection_acts_for_itself_only(self):
         new = self.rotate(self.tid, 1000)
         ro = self.connect(path="file:%s?mode=ro" % self.path)

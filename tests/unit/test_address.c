@@ -79,6 +79,12 @@ START_TEST(a_zone_is_ignored_and_an_empty_one_is_malformed) {
   ck_assert_mem_eq(a.b, b.b, 16);
   ck_assert_str_eq(addr_error("fe80::1%", 8), "client is not an IP address: 'fe80::1%'");
   ck_assert_str_eq(addr_error("10.0.0.1%eth0", 13), "client is not an IP address: '10.0.0.1%eth0'");
+  /* A ':' in the zone is not an IPv6 address, nor a zone: a port. */
+  ck_assert_str_eq(addr_error("1.2.3.4%:80", 11), "client is not an IP address: '1.2.3.4%:80'");
+  ck_assert_str_eq(addr_error("::1%eth0:80", 11), "client is not an IP address: '::1%eth0:80'");
+  ck_assert_str_eq(addr_error("::1%eth/0", 9), "client is not an IP address: '::1%eth/0'");
+  pat_addr dotted = addr("fe80::1%en0.100_x-y");
+  ck_assert_mem_eq(dotted.b, b.b, 16);
 }
 END_TEST
 
