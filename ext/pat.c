@@ -152,7 +152,22 @@ static const pat_upper upper = {
     .event = upper_event, .function_name = function_name, .table_name = table_name};
 
 /* Registers pat on db: SQLite's code, with e when it is not SQLITE_OK. */
+/* The oldest SQLite pat works on: 3.40.0, the first that keeps a trigger
+** from writing a virtual table registered DIRECTONLY (before it, a trigger
+** planted in a database file could write pat_owners or pat_settings:
+** tests/sql/08_directonly.sql); unixepoch() and JSON built in came with
+** 3.38.0. An older one is refused when loading, with its version, rather
+** than half-working. (sqlite3_db_name, 3.39, is used when there: guard.c.)
+** tests/sqlite_versions/run.sh runs the suites on 3.40.0 and the newest. */
+#define PAT_SQLITE_MIN 3040000
+#define PAT_SQLITE_MIN_TEXT "3.40.0"
+
 static int load(sqlite3 *db, pat_err *e) {
+  if (sqlite3_libversion_number() < PAT_SQLITE_MIN) {
+    pat_fail(e, "needs SQLite " PAT_SQLITE_MIN_TEXT " or later (which keeps triggers from"
+             " writing its tables), and this is SQLite %s", sqlite3_libversion());
+    return SQLITE_ERROR;
+  }
   if (pat_crypto_init() != 0) {
     pat_fail(e, "libsodium could not be initialised");
     return SQLITE_ERROR;
