@@ -13,13 +13,8 @@ set -u
 deb=${1:?usage: test_deb.sh dist/pat_<version>_<arch>.deb}
 root=$(cd "$(dirname "$0")/../.." && pwd) || exit 2
 cd "$root" || exit 2
-pass=0
-fail=0
-result() { # NAME [WHY]
-  if [ -z "${2:-}" ]; then pass=$((pass + 1)); echo "ok   $1"
-  else fail=$((fail + 1)); echo "FAIL $1: $2"; fi
-}
-finish() { echo "deb: $pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
+SUITE=deb
+. "$root/tests/lib/cases.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pat-deb.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
 

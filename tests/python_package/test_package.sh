@@ -9,16 +9,12 @@ set -u
 wheel=${1:?usage: test_package.sh dist/sqlite_pat-<version>-<tags>.whl}
 root=$(cd "$(dirname "$0")/../.." && pwd) || exit 2
 cd "$root" || exit 2
-pass=0
-fail=0
-result() { # NAME [WHY]
-  if [ -z "${2:-}" ]; then pass=$((pass + 1)); echo "ok   $1"
-  else fail=$((fail + 1)); echo "FAIL $1: $2"; fi
-}
+SUITE=python_package
+. "$root/tests/lib/cases.sh"
 work=$(mktemp -d "${TMPDIR:-/tmp}/pat-pypkg.XXXXXX") || exit 2
 trap 'rm -rf "$work"' EXIT
 
-[ -f "$wheel" ] || { echo "python_package: no wheel $wheel"; echo "python_package: 0 passed, 1 failed"; exit 1; }
+[ -f "$wheel" ] || { result "the wheel was built" "no $wheel"; finish; }
 unzip -l "$wheel" | grep -q 'sqlite_pat/pat.so' && result "the wheel holds sqlite_pat/pat.so" ||
   result "the wheel holds sqlite_pat/pat.so" "$(unzip -l "$wheel")"
 case $(basename "$wheel") in
@@ -75,5 +71,4 @@ except RuntimeError as e:
 else
   echo "note: every python3 here can load extensions; the README's error for one that can not is not shown"
 fi
-echo "python_package: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

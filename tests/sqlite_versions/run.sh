@@ -27,13 +27,8 @@ root=$(cd "$(dirname "$0")/../.." && pwd) || exit 2
 cd "$root" || exit 2
 out=$root/dist/sqlite-versions
 mkdir -p "$out/npm"
-pass=0
-fail=0
-result() { # NAME [WHY]
-  if [ -z "${2:-}" ]; then pass=$((pass + 1)); echo "ok   $1"
-  else fail=$((fail + 1)); echo "FAIL $1: $2"; fi
-}
-finish() { echo "sqlite_versions: $pass passed, $fail failed"; [ "$fail" -eq 0 ]; exit $?; }
+SUITE=sqlite_versions
+. "$root/tests/lib/cases.sh"
 
 # Debian's compile options, so that its shell's and Python's needs are met.
 OPTS="-DSQLITE_ENABLE_COLUMN_METADATA -DSQLITE_ENABLE_DBSTAT_VTAB -DSQLITE_ENABLE_FTS3
