@@ -416,8 +416,11 @@ static int book_mode(pat_conn *c, pat_book *b) {
     ** application's (top of file). */
     /* A memdb named "/..." is shared with other connections: its commits
     ** wait for their readers, as a file's do, with no second connection
-    ** that could go instead. */
-    int shared_memdb = strcmp(pat_vfs_name(c), "memdb") == 0 && file != NULL && file[0] == '/';
+    ** that could go instead. Newer SQLite (3.54 here) shows no memdb's
+    ** name, so one that might be shared is taken as shared: no bookkeeping
+    ** rather than a write that could wait. */
+    int shared_memdb = strcmp(pat_vfs_name(c), "memdb") == 0 &&
+                       (file == NULL || file[0] == '\0' || file[0] == '/');
     b->mode = shared_memdb                                 ? BOOK_NONE
               : pat_vfs_is_memory(c)                      ? BOOK_MEMORY
               : strcmp(pat_vfs_name(c), "unix") == 0 &&
