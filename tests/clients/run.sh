@@ -9,8 +9,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd) || exit 2
 cd "$root" || exit 2
 SUITE=clients
 . "$root/tests/lib/cases.sh"
-work=$(mktemp -d "${TMPDIR:-/tmp}/pat-clients.XXXXXX") || exit 2
-trap 'rm -rf "$work"' EXIT
+scratch
 
 want="version $(cat VERSION)
 verify 1

@@ -15,8 +15,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd) || exit 2
 cd "$root" || exit 2
 SUITE=deb
 . "$root/tests/lib/cases.sh"
-work=$(mktemp -d "${TMPDIR:-/tmp}/pat-deb.XXXXXX") || exit 2
-trap 'rm -rf "$work"' EXIT
+scratch
 
 [ -f "$deb" ] || { result "the package was built" "no $deb"; finish; }
 version=$(dpkg-deb -f "$deb" Version)

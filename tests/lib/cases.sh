@@ -1,6 +1,7 @@
 # tests/lib/cases.sh: how a shell suite counts its cases, written once.
 # Source it after setting SUITE, the name its last line starts with:
 #   result NAME [WHY]   a case: passed when WHY is empty, else failed (why)
+#   scratch             makes $work, a temporary directory gone at exit
 #   finish              prints "SUITE: N passed, M failed" and exits 0 only
 #                       when none failed
 pass=0
@@ -13,4 +14,9 @@ finish() {
   echo "$SUITE: $pass passed, $fail failed"
   [ "$fail" -eq 0 ]
   exit $?
+}
+# scratch: makes $work, a temporary directory removed when the suite exits
+scratch() {
+  work=$(mktemp -d "${TMPDIR:-/tmp}/pat-$SUITE.XXXXXX") || exit 2
+  trap 'rm -rf "$work"' EXIT
 }

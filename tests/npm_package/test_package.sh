@@ -12,8 +12,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd) || exit 2
 cd "$root" || exit 2
 SUITE=npm_package
 . "$root/tests/lib/cases.sh"
-work=$(mktemp -d "${TMPDIR:-/tmp}/pat-npm.XXXXXX") || exit 2
-trap 'rm -rf "$work"' EXIT
+scratch
 
 [ -f "$tgz" ] || { result "the package was packed" "no $tgz"; finish; }
 tar -tzf "$tgz" | grep -qx 'package/lib/linux-x64/pat.so' && result "the tarball holds lib/linux-x64/pat.so" ||

@@ -11,8 +11,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd) || exit 2
 cd "$root" || exit 2
 SUITE=python_package
 . "$root/tests/lib/cases.sh"
-work=$(mktemp -d "${TMPDIR:-/tmp}/pat-pypkg.XXXXXX") || exit 2
-trap 'rm -rf "$work"' EXIT
+scratch
 
 [ -f "$wheel" ] || { result "the wheel was built" "no $wheel"; finish; }
 unzip -l "$wheel" | grep -q 'sqlite_pat/pat.so' && result "the wheel holds sqlite_pat/pat.so" ||
