@@ -120,3 +120,21 @@ void pat_block_show(const pat_block *b, char out[PAT_ADDR_TEXT]) {
     snprintf(out + used, PAT_ADDR_TEXT - used, "/%d", v4 ? b->len - 96 : b->len);
   }
 }
+
+void pat_block_pack(const pat_block *b, unsigned char out[PAT_BLOCK_BYTES]) {
+  memcpy(out, b->net.b, 16);
+  out[16] = (unsigned char)b->len;
+}
+
+int pat_blocks_have(const unsigned char *packed, size_t n, const pat_addr *a) {
+  /* Anything but whole blocks is no list pat wrote: it holds nothing, so
+  ** the check fails closed. */
+  if (packed == NULL || n == 0 || n % PAT_BLOCK_BYTES != 0) return 0;
+  for (size_t i = 0; i < n; i += PAT_BLOCK_BYTES) {
+    pat_block b;
+    memcpy(b.net.b, packed + i, 16);
+    b.len = packed[i + 16];
+    if (b.len <= 128 && pat_block_has(&b, a)) return 1;
+  }
+  return 0;
+}

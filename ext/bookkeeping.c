@@ -9,6 +9,11 @@
 ** store's size folds a range of them into their rows (fold_uses, and
 ** sql/schema.sql for why).
 **
+** A use with a client's address also records the address (version 6 on:
+** pat_store_addresses, shown as last_used_ips): the first use of each
+** interval, and any use from another address than the one this connection
+** recorded last for the token.
+**
 ** A connection holds it in memory and writes it later, in one transaction
 ** (INTERFACE.md, Security properties): at its first check once
 ** bookkeeping_delay milliseconds have passed since it began to hold it, or
@@ -20,11 +25,13 @@
 **
 ** All of it is best-effort. A check must never fail, wait, or turn the
 ** caller's read into a write because of it, so:
-**   - it is held only when the application's connection is in autocommit
-**     and its own write statement does not run (INSERT INTO t SELECT
-**     pat_verify(...)), and never for a check with an explicit `at`; it is
-**     written only where the connection may write (not read-only, nor
-**     PRAGMA query_only: then what is held is dropped);
+**   - it is written only when the application's connection is in
+**     autocommit and its own write statement does not run (INSERT INTO t
+**     SELECT pat_verify(...)); a check inside the caller's transaction holds
+**     it until then (max_idle counts every use), and this connection's
+**     checks count the uses it holds (pat_book_last_use). Never for a check
+**     with an explicit `at`; only where the connection may write (not
+**     read-only, nor PRAGMA query_only: then what is held is dropped);
 **   - on a database file it goes through a second, private connection with
 **     no busy handler: when the write lock can not be had at once, the write
 **     is put off by one more delay. The application's busy handler can not be
@@ -47,6 +54,7 @@
 */
 #include "policy.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* What one connection holds at most before it writes (INTERFACE.md). */
@@ -62,6 +70,12 @@
 ** PAT_FOLD_PER_USE times the uses it added. */
 #define PAT_USES_MIN 10000
 #define PAT_FOLD_PER_USE 2
+
+/* A use from an address, to write (version 6 on). */
+typedef struct held_address {
+  int64_t id, at, valid_from;
+  char text[PAT_ADDR_TEXT];
+} held_address;
 
 typedef struct held_event {
   int64_t id, at, valid_from;
@@ -90,11 +104,14 @@ struct pat_book {
   ** (touch_pending): open addressing on the id (ids are positive; 0 marks a
   ** free slot). */
   int64_t *touch_id, *touch_at, *touch_from;
+  uint32_t *touch_addr; /* a hash of the address recorded last (0: none) */
   unsigned char *touch_pending;
   int touch_cap, touch_n, pend_n;
   int64_t interval;  /* last_used_interval of the latest check */
   held_event *ev;
   int ev_n, ev_cap;
+  held_address *addr;
+  int addr_n, addr_cap;
   held_state *state;
   int state_n, state_cap;
   int64_t since_ms;  /* when it began to hold what it holds */
@@ -106,13 +123,18 @@ struct pat_book {
   int writable;       /* the application's connection may write, as last asked */
   int row_uses;       /* the store, as the last check found it, predates
                       ** pat_store_uses: uses go to the rows (store.c) */
+  int version;        /* the store's version, as the last check found it */
 };
 
 static void forget_events(pat_book *b) {
   for (int i = 0; i < b->ev_n; i++) sqlite3_free(b->ev[i].detail);
   b->ev_n = 0;
+  b->addr_n = 0;
   b->since_ms = 0;
 }
+
+/* What a connection holds to write, besides state. */
+static int held_items(const pat_book *b) { return b->pend_n + b->ev_n + b->addr_n; }
 
 /* What is held, and the uses remembered: nothing of it will be written. */
 static void forget_held(pat_book *b) {
@@ -139,8 +161,10 @@ static void book_free(pat_book *b) {
   sqlite3_free(b->touch_id);
   sqlite3_free(b->touch_at);
   sqlite3_free(b->touch_from);
+  sqlite3_free(b->touch_addr);
   sqlite3_free(b->touch_pending);
   sqlite3_free(b->ev);
+  sqlite3_free(b->addr);
   sqlite3_free(b->state);
   sqlite3_free(b);
 }
@@ -171,11 +195,13 @@ static int touch_rehash(pat_book *b, int cap, int64_t older) {
   int64_t *ids = sqlite3_malloc64((sqlite3_uint64)cap * sizeof *ids);
   int64_t *ats = sqlite3_malloc64((sqlite3_uint64)cap * sizeof *ats);
   int64_t *froms = sqlite3_malloc64((sqlite3_uint64)cap * sizeof *froms);
+  uint32_t *addrs = sqlite3_malloc64((sqlite3_uint64)cap * sizeof *addrs);
   unsigned char *pend = sqlite3_malloc64((sqlite3_uint64)cap);
-  if (ids == NULL || ats == NULL || froms == NULL || pend == NULL) {
+  if (ids == NULL || ats == NULL || froms == NULL || addrs == NULL || pend == NULL) {
     sqlite3_free(ids);
     sqlite3_free(ats);
     sqlite3_free(froms);
+    sqlite3_free(addrs);
     sqlite3_free(pend);
     return -1;
   }
@@ -185,6 +211,7 @@ static int touch_rehash(pat_book *b, int cap, int64_t older) {
   b->touch_id = ids;
   b->touch_at = ats;
   b->touch_from = froms;
+  b->touch_addr = addrs;
   b->touch_pending = pend;
   b->touch_cap = cap;
   b->touch_n = 0;
@@ -195,12 +222,14 @@ static int touch_rehash(pat_book *b, int cap, int64_t older) {
     b->touch_id[k] = old.touch_id[i];
     b->touch_at[k] = old.touch_at[i];
     b->touch_from[k] = old.touch_from[i];
+    b->touch_addr[k] = old.touch_addr[i];
     b->touch_pending[k] = old.touch_pending[i];
     b->touch_n++;
   }
   sqlite3_free(old.touch_id);
   sqlite3_free(old.touch_at);
   sqlite3_free(old.touch_from);
+  sqlite3_free(old.touch_addr);
   sqlite3_free(old.touch_pending);
   return 0;
 }
@@ -219,14 +248,47 @@ static int touch_room(pat_book *b, int64_t older) {
   return touch_rehash(b, b->touch_cap * 2, INT64_MIN);
 }
 
+/* An address's hash, never 0 (0: none). */
+static uint32_t address_hash(const char *s) {
+  uint32_t h = 2166136261u; /* FNV-1a */
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+  return h ? h : 1;
+}
+
 /* Whether this connection recorded a use of the entry's token, as the
-** check found it, within the interval before the entry's. */
+** check found it, within the interval before the entry's, and from the
+** entry's address when it has one (a use from another address is recorded,
+** whatever the interval: INTERFACE.md, last_used_ips). */
 static int remembered(const pat_book *b, const pat_book_entry *entry) {
   if (b->touch_cap == 0) return 0;
   int k = touch_slot(b, entry->id);
   /* Compared without a difference: a time may be anything. */
   return b->touch_id[k] == entry->id && b->touch_from[k] == entry->valid_from &&
-         b->touch_at[k] > entry->now - entry->interval;
+         b->touch_at[k] > entry->now - entry->interval &&
+         (entry->client == NULL || b->touch_addr[k] == address_hash(entry->client));
+}
+
+/* Room for one more held address: past PAT_BOOK_EVENTS_MAX the oldest
+** goes. 0, or -1 without memory. */
+static int hold_address(pat_book *b, const pat_book_entry *entry) {
+  if (b->addr_n == b->addr_cap && b->addr_cap < PAT_BOOK_EVENTS_MAX) {
+    int cap = b->addr_cap ? b->addr_cap * 2 : 16;
+    held_address *v = sqlite3_realloc64(b->addr, (sqlite3_uint64)cap * sizeof *v);
+    if (v == NULL) return -1;
+    b->addr = v;
+    b->addr_cap = cap;
+  }
+  if (b->addr_n == PAT_BOOK_EVENTS_MAX) {
+    memmove(&b->addr[0], &b->addr[1], (size_t)(b->addr_n - 1) * sizeof *b->addr);
+    b->addr_n--;
+    b->dropped++;
+  }
+  held_address *a = &b->addr[b->addr_n++];
+  a->id = entry->id;
+  a->at = entry->now;
+  a->valid_from = entry->valid_from;
+  snprintf(a->text, sizeof a->text, "%s", entry->client);
+  return 0;
 }
 
 /* Records the entry's use, unless this connection recorded one of the same
@@ -240,7 +302,12 @@ static int hold_touch(pat_book *b, const pat_book_entry *entry) {
     if (touch_room(b, entry->now - entry->interval) != 0) return -1;
     k = touch_slot(b, entry->id);
     b->touch_id[k] = entry->id;
+    b->touch_addr[k] = 0;
     b->touch_n++;
+  }
+  if (entry->client != NULL) {
+    if (hold_address(b, entry) != 0) return -1;
+    b->touch_addr[k] = address_hash(entry->client);
   }
   b->touch_at[k] = entry->now;
   b->touch_from[k] = entry->valid_from;
@@ -350,6 +417,9 @@ static int write_held(pat_conn *c, pat_book *b, int which) {
   ** version 4 left of the older digest index goes (store.c). */
   int ok = !log || which != PAT_DB_AUX ||
            pat_store_exec(c, which, PAT_STMT_DROP_OLD_INDEX, NULL, 0, &e) == 0;
+  /* ... and what an upgrade from version 5 left of its digest index. */
+  if (ok && b->version >= PAT_SCHEMA_CLIENT && which == PAT_DB_AUX)
+    ok = pat_store_exec(c, which, PAT_STMT_DROP_V5_INDEX, NULL, 0, &e) == 0;
   int64_t uses = 0;
   for (int i = 0; ok && i < b->state_n; i++) {
     const held_state *st = &b->state[i];
@@ -374,6 +444,14 @@ static int write_held(pat_conn *c, pat_book *b, int which) {
                                         PAT_INT(b->interval)),
                                &e)) == 0;
     uses++;
+  }
+  for (int i = 0; ok && b->version >= PAT_SCHEMA_CLIENT && i < b->addr_n; i++) {
+    const held_address *a = &b->addr[i];
+    ok = pat_store_exec(c, which, PAT_STMT_BOOK_ADDRESS,
+                        PAT_ARGS(PAT_INT(a->id), PAT_TEXT(a->text), PAT_INT(a->at),
+                                 PAT_INT(a->valid_from)),
+                        &e) == 0 &&
+         pat_store_exec(c, which, PAT_STMT_BOOK_ADDRESS_TRIM, PAT_ARGS(PAT_INT(a->id)), &e) == 0;
   }
   for (int i = 0; ok && i < b->ev_n; i++) {
     const held_event *ev = &b->ev[i];
@@ -499,7 +577,7 @@ static int wal(pat_conn *c) {
 ** held the last item (and at close no statement of main's may run: the
 ** connection is being taken apart); a read asks again. */
 static void flush(pat_conn *c, pat_book *b, int when, int64_t now_ms) {
-  if (b->pend_n == 0 && b->ev_n == 0 && b->state_n == 0) return;
+  if (held_items(b) == 0 && b->state_n == 0) return;
   int mode = book_mode(c, b), r = -1;
   if (pat_conn_main_file(c) != b->file) {
     /* About a file that is gone. */
@@ -532,7 +610,7 @@ static void flush(pat_conn *c, pat_book *b, int when, int64_t now_ms) {
 ** a write that could not be made, not before one more delay (the lock is
 ** taken at most that often). */
 static int due(const pat_book *b, int64_t now_ms) {
-  int ripe = now_ms - b->since_ms >= b->delay_ms || b->pend_n + b->ev_n >= PAT_BOOK_ITEMS;
+  int ripe = now_ms - b->since_ms >= b->delay_ms || held_items(b) >= PAT_BOOK_ITEMS;
   return ripe && (b->failed_ms == 0 || now_ms - b->failed_ms >= b->delay_ms);
 }
 
@@ -544,10 +622,7 @@ static void book_write(pat_conn *c, const pat_book_entry *entry) {
   if (b != NULL && entry->event == NULL && b->state_n == 0 &&
       (!entry->touch || remembered(b, entry)) && b->file == pat_conn_main_file(c))
     return;
-  if (b == NULL || !sqlite3_get_autocommit(c->db) ||
-      sqlite3_txn_state(c->db, "main") == SQLITE_TXN_WRITE)
-    return;
-  if (book_mode(c, b) == BOOK_NONE) return;
+  if (b == NULL || book_mode(c, b) == BOOK_NONE) return;
   int64_t now_ms = pat_now_ms_vfs(c->vfs);
   /* Held only where it may be written (read-only, query_only: asked at
   ** every use, since the application may set it at any time). */
@@ -562,9 +637,11 @@ static void book_write(pat_conn *c, const pat_book_entry *entry) {
   }
   /* Known here: the check found its token in the store (a failure since
   ** may have cleared the connection's idea of it). */
-  if (c->store_version >= PAT_SCHEMA_READS_FROM)
+  if (c->store_version >= PAT_SCHEMA_READS_FROM) {
     b->row_uses = c->store_version < PAT_SCHEMA_USES;
-  int held = b->pend_n > 0 || b->ev_n > 0;
+    b->version = c->store_version;
+  }
+  int held = held_items(b) > 0;
   /* A check's last_used_at and its event are held together or not at all
   ** (never a row that says less than it should): without memory for both,
   ** the use is not recorded, as a write that fails. */
@@ -578,7 +655,11 @@ static void book_write(pat_conn *c, const pat_book_entry *entry) {
   b->interval = entry->interval;
   b->delay_ms = entry->delay_ms;
   if (!held) b->since_ms = now_ms;
-  if (due(b, now_ms)) flush(c, b, FLUSH_CHECK, now_ms);
+  /* Written only outside the caller's transaction and its write statement
+  ** (top of file); held until then. */
+  if (due(b, now_ms) && sqlite3_get_autocommit(c->db) &&
+      sqlite3_txn_state(c->db, "main") != SQLITE_TXN_WRITE)
+    flush(c, b, FLUSH_CHECK, now_ms);
 }
 
 /* The entry points run as pat's own work (c->writing): a close the
@@ -592,7 +673,7 @@ void pat_book_write(pat_conn *c, const pat_book_entry *entry) {
 
 static void book_before_read(pat_conn *c, int shows_it) {
   pat_book *b = c->book;
-  if (b == NULL || (b->pend_n == 0 && b->ev_n == 0 && b->state_n == 0)) return;
+  if (b == NULL || (held_items(b) == 0 && b->state_n == 0)) return;
   int64_t now_ms = pat_now_ms_vfs(c->vfs);
   if (!shows_it && !due(b, now_ms)) return;
   /* After a write that could not be made, one more delay first (a read
@@ -676,8 +757,15 @@ int pat_book_stops(pat_conn *c, int64_t id, int by_old_value) {
   return 0;
 }
 
+int64_t pat_book_last_use(pat_conn *c, int64_t id, int64_t valid_from) {
+  const pat_book *b = c->book;
+  if (b == NULL || b->touch_cap == 0 || b->file != pat_conn_main_file(c)) return INT64_MIN;
+  int k = touch_slot(b, id);
+  return b->touch_id[k] == id && b->touch_from[k] == valid_from ? b->touch_at[k] : INT64_MIN;
+}
+
 int64_t pat_book_dropped(pat_conn *c) { return c->book ? c->book->dropped : 0; }
-int pat_book_held(pat_conn *c) { return c->book ? c->book->pend_n + c->book->ev_n : 0; }
+int pat_book_held(pat_conn *c) { return c->book ? held_items(c->book) : 0; }
 
 void pat_book_discard(pat_conn *c) {
   if (c->book == NULL) return;

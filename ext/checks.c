@@ -10,8 +10,13 @@
 ** right name does.
 **
 ** A check without `at` also does the bookkeeping (bookkeeping.c): the
-** token's last_used_at and, under `audit = all`, a use or deny event. A
-** check with `at` is an audit question and writes nothing.
+** token's last_used_at (and the client's address) and, under `audit = all`,
+** a use or deny event. A check with `at` is an audit question and writes
+** nothing.
+**
+** A token passes when the lookup found it, `at` lies in its window, the
+** client lies in its allow-list (a token without one: any client, or none)
+** and it is not idle (max_idle): refuse().
 **
 ** Never: copy, log or keep the token; its digest lives in the connection's
 ** buffer for the call (bound from there, without a copy), is compared in
@@ -26,14 +31,18 @@
 typedef struct check_args {
   int64_t at;
   int explicit_at; /* an audit question: no bookkeeping */
+  int has_client;  /* the caller's address is known */
+  pat_addr client;
+  char client_text[PAT_ADDR_TEXT]; /* canonical */
   const char *tok;
   size_t tok_len;
   int well_formed;
 } check_args;
 
-/* Reads the token and `at` arguments; -1 after setting an SQL error. */
+/* Reads the token, `at` and `client` arguments; -1 after setting an SQL
+** error (a bad `at` or client, whatever the token). */
 static int read_args(sqlite3_context *ctx, const char *fn, sqlite3_value *token,
-                     sqlite3_value *at, check_args *a) {
+                     sqlite3_value *at, sqlite3_value *client, check_args *a) {
   pat_conn *c = sqlite3_user_data(ctx);
   pat_err e = {0};
   memset(a, 0, sizeof *a);
@@ -44,6 +53,14 @@ static int read_args(sqlite3_context *ctx, const char *fn, sqlite3_value *token,
       return -1;
     }
     a->explicit_at = rc == 0;
+  }
+  if (client != NULL) {
+    int rc = pat_client_arg(client, &a->client, a->client_text, &e);
+    if (rc < 0) {
+      pat_error(ctx, fn, &e);
+      return -1;
+    }
+    a->has_client = rc == 1;
   }
   if (sqlite3_value_type(token) == SQLITE_TEXT) {
     /* The bytes as they are, without the NUL-terminated copy that asking
@@ -65,16 +82,17 @@ static int read_args(sqlite3_context *ctx, const char *fn, sqlite3_value *token,
 }
 
 /* The columns of a lookup row (PAT_STMT_VERIFY, PAT_STMT_HAS_RIGHT and
-** their _OLD, store.c): the token's id, window, the digest it was
+** their _V5 and _OLD, store.c): the token's id, window, the digest it was
 ** found by, the end of a rotation grace that runs, which value it was found
-** by (PAT_LOOK_*), then its rights (their hash for verify, the text for
-** has_right), then for has_right the owner's listed role; the last column is
-** the store's policy version. A retired value's row (PAT_LOOK_RETIRED)
+** by (PAT_LOOK_*), its allow-list (allowed_blocks, NULL: none), then its
+** rights (their hash for verify, the text for has_right), then for
+** has_right the owner's listed role; the last column is the store's policy
+** version. A retired value's row (PAT_LOOK_RETIRED)
 ** brings its token's id, when it retired, its own row's id and why in the
 ** columns RETIRED_*. */
 enum {
-  LOOK_ID, LOOK_FROM, LOOK_TO, LOOK_DIGEST, LOOK_GRACE_END, LOOK_KIND, LOOK_RIGHTS,
-  LOOK_ROLE
+  LOOK_ID, LOOK_FROM, LOOK_TO, LOOK_DIGEST, LOOK_GRACE_END, LOOK_KIND, LOOK_BLOCKS,
+  LOOK_RIGHTS, LOOK_ROLE
 };
 enum { RETIRED_TOKEN = LOOK_ID, RETIRED_AT = LOOK_FROM, RETIRED_ROW = LOOK_TO,
        RETIRED_WHY = LOOK_RIGHTS };
@@ -86,6 +104,7 @@ typedef struct found_token {
   int book;          /* bookkeeping owed: a check without `at` */
   int by_old_value;  /* found by its value in a rotation grace */
   int64_t grace_end; /* a rotation grace runs until then (0: none) */
+  int client_ok;     /* no allow-list, or the client lies in it */
   /* A retired value, when the lookup found that (found is 0): its row in
   ** pat_store_retired (0: none), its token, when and why it retired. */
   int64_t retired_row, retired_token, retired_at;
@@ -117,6 +136,12 @@ static void read_found(sqlite3_stmt *st, const unsigned char *digest,
   f->to = sqlite3_column_int64(st, LOOK_TO);
   f->grace_end = sqlite3_column_int64(st, LOOK_GRACE_END);
   f->by_old_value = kind == PAT_LOOK_GRACE;
+  /* Fail closed: a token with a list and a check without a client. */
+  const unsigned char *blocks = sqlite3_column_blob(st, LOOK_BLOCKS);
+  f->client_ok = sqlite3_column_type(st, LOOK_BLOCKS) == SQLITE_NULL ||
+                 (a->has_client &&
+                  pat_blocks_have(blocks, (size_t)sqlite3_column_bytes(st, LOOK_BLOCKS),
+                                  &a->client));
 }
 
 /* A value this connection stopped and has not written yet (a grace it
@@ -140,9 +165,56 @@ static int in_window(const found_token *f, int64_t at) {
   return at >= f->from && at < f->to;
 }
 
+static const char *window_denial(const found_token *f, int64_t at) {
+  return at < f->from ? "not yet valid" : "expired";
+}
+
+/* Whether token f is idle at `at` (INTERFACE.md, max_idle): at least
+** max_idle after the latest of its valid_from, its last rotation and its
+** uses, the store's and those this connection holds. The index's
+** valid_from and what the connection holds settle most checks; else the
+** row is read. 1 idle, 0 not, -1 with e. */
+static int idle(pat_conn *c, const pat_policy *p, const found_token *f, int64_t at,
+                pat_err *e) {
+  int64_t max_idle, since = f->from;
+  if (!pat_policy_max_idle(p, &max_idle) || c->store_version < PAT_SCHEMA_CLIENT) return 0;
+  int64_t held = pat_book_last_use(c, f->id, f->from);
+  if (held > since) since = held;
+  /* Times and settings are bounded (PAT_SECONDS_MAX): no overflow. */
+  if (at - since < max_idle) return 0;
+  sqlite3_stmt *st;
+  int r = pat_store_query(c, PAT_DB_MAIN, PAT_STMT_IDLE_SINCE, PAT_ARGS(PAT_INT(f->id)), &st, e);
+  if (r < 0) return -1;
+  if (r > 0) {
+    if (sqlite3_column_type(st, 0) == SQLITE_INTEGER && sqlite3_column_int64(st, 0) > since)
+      since = sqlite3_column_int64(st, 0);
+    pat_store_done(st);
+  }
+  return at - since >= max_idle;
+}
+
+/* Why a token the lookup found is refused at `at`, into detail: outside
+** its window (which wins), a client outside its allow-list, idle. 0 when it
+** passes, 1 refused, -1 with e. */
+static int refuse(pat_conn *c, const pat_policy *p, const found_token *f, const check_args *a,
+                  char *detail, size_t cap, pat_err *e) {
+  if (!in_window(f, a->at)) {
+    snprintf(detail, cap, "%s", window_denial(f, a->at));
+    return 1;
+  }
+  if (!f->client_ok) {
+    snprintf(detail, cap, "client not allowed: %s", a->has_client ? a->client_text : "unknown");
+    return 1;
+  }
+  int r = idle(c, p, f, a->at, e);
+  if (r > 0) snprintf(detail, cap, "idle");
+  return r;
+}
+
 /* Writes what the check owes on the side, once its lookup is reset. */
 static void bookkeeping(pat_conn *c, const pat_policy *p, const found_token *f,
-                        int64_t at, int passed, const char *detail) {
+                        const check_args *a, int passed, const char *detail) {
+  int64_t at = a->at;
   if (!f->found || !f->book) return;
   /* The first use of the new value ends a rotation grace (state, not
   ** bookkeeping: bookkeeping.c writes it at once where it can). */
@@ -150,7 +222,8 @@ static void bookkeeping(pat_conn *c, const pat_policy *p, const found_token *f,
     pat_book_state(c, PAT_STATE_GRACE_END, f->id, f->grace_end, at);
   pat_book_entry e = {.id = f->id, .now = at, .interval = pat_policy_interval(p),
                       .valid_from = f->from, .delay_ms = pat_policy_book_delay(p),
-                      .detail = detail};
+                      .detail = detail,
+                      .client = passed && a->has_client ? a->client_text : NULL};
   /* Whether this use is the first of its interval is the connection's
   ** question (bookkeeping.c): the check reads no last use. */
   e.touch = passed;
@@ -181,21 +254,24 @@ static void retired_attempt(pat_conn *c, const pat_policy *p, const found_token 
     pat_book_state(c, PAT_STATE_REVOKE, f->retired_token, 0, at);
 }
 
-static const char *window_denial(const found_token *f, int64_t at) {
-  return at < f->from ? "not yet valid" : "expired";
-}
 
-/* The lookup of this store: one older than version 5, read as it is, knows
-** no rotation grace and no retired values (_OLD, store.c). */
+/* The lookup of this store, read as it is: one of version 5 knows no
+** allow-lists (_V5), an older one no rotation grace and no retired values
+** either (_OLD, store.c). */
 static pat_stmt_id verify_lookup(const pat_conn *c) {
-  return c->store_version >= PAT_SCHEMA_USES ? PAT_STMT_VERIFY : PAT_STMT_VERIFY_OLD;
+  return c->store_version >= PAT_SCHEMA_CLIENT ? PAT_STMT_VERIFY
+         : c->store_version >= PAT_SCHEMA_USES ? PAT_STMT_VERIFY_V5
+                                               : PAT_STMT_VERIFY_OLD;
 }
 static pat_stmt_id has_right_lookup(const pat_conn *c) {
-  return c->store_version >= PAT_SCHEMA_USES ? PAT_STMT_HAS_RIGHT : PAT_STMT_HAS_RIGHT_OLD;
+  return c->store_version >= PAT_SCHEMA_CLIENT ? PAT_STMT_HAS_RIGHT
+         : c->store_version >= PAT_SCHEMA_USES ? PAT_STMT_HAS_RIGHT_V5
+                                               : PAT_STMT_HAS_RIGHT_OLD;
 }
 /* Whether the lookup brings the rights' text and the owner's role. */
 static int has_right_columns(pat_stmt_id id) {
-  return id == PAT_STMT_HAS_RIGHT || id == PAT_STMT_HAS_RIGHT_OLD;
+  return id == PAT_STMT_HAS_RIGHT || id == PAT_STMT_HAS_RIGHT_V5 ||
+         id == PAT_STMT_HAS_RIGHT_OLD;
 }
 
 /* Runs the check's lookup by digest and takes the policy of the same read
@@ -280,7 +356,9 @@ void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     pat_error(ctx, "pat_verify", &e);
     return;
   }
-  if (read_args(ctx, "pat_verify", argv[0], argc > 1 ? argv[1] : NULL, &a) != 0) return;
+  if (read_args(ctx, "pat_verify", argv[0], argc > 1 ? argv[1] : NULL,
+                argc > 2 ? argv[2] : NULL, &a) != 0)
+    return;
   if (!a.well_formed) return; /* NULL, without a look at the database */
   int which = pat_store_open(c, &e);
   if (which < 0) {
@@ -304,9 +382,15 @@ void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
     if (!look_again(c, stopped, look)) break;
   }
-  int passed = f.found && in_window(&f, a.at);
+  char denial[PAT_ADDR_TEXT + 32] = "";
+  int r = f.found ? refuse(c, p, &f, &a, denial, sizeof denial, &e) : 1;
+  if (r < 0) {
+    pat_error(ctx, "pat_verify", &e);
+    return;
+  }
+  int passed = r == 0;
   if (passed) sqlite3_result_int64(ctx, f.id);
-  bookkeeping(c, p, &f, a.at, passed, passed ? NULL : window_denial(&f, a.at));
+  bookkeeping(c, p, &f, &a, passed, passed ? NULL : denial);
   retired_attempt(c, p, &f, a.at);
 }
 
@@ -502,10 +586,10 @@ static int first_not_granted(const pat_policy *p, const char *role, const asked 
 
 /* The detail of a has_right event (sqlite3_malloc'd, or NULL): the entries
 ** checked, or why the check failed. */
-static char *has_right_detail(const asked *q, const found_token *f, int64_t at, int valid,
-                              int missing, int refused, const char *role) {
+static char *has_right_detail(const asked *q, const char *denial, int valid, int missing,
+                              int refused, const char *role) {
   char shown[PAT_RIGHT_MAX + 1];
-  if (!valid) return sqlite3_mprintf("%s", window_denial(f, at));
+  if (!valid) return sqlite3_mprintf("%s", denial);
   if (missing >= 0)
     return sqlite3_mprintf("right not held: %.*s", (int)q->v[missing].len, q->v[missing].text);
   if (refused >= 0) {
@@ -531,7 +615,8 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     pat_error(ctx, "pat_has_right", &e);
     return;
   }
-  if (read_args(ctx, "pat_has_right", argv[0], argc > 2 ? argv[2] : NULL, &a) != 0)
+  if (read_args(ctx, "pat_has_right", argv[0], argc > 2 ? argv[2] : NULL,
+                argc > 3 ? argv[3] : NULL, &a) != 0)
     return;
   if (read_rights(ctx, argv[1], &q) != 0) return;
   int which = pat_store_open(c, &e);
@@ -606,16 +691,22 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     place_rights(ctx, p, &q);
     goto out;
   }
-  int valid = f.found && in_window(&f, a.at);
+  char denial[PAT_ADDR_TEXT + 32] = "";
+  int r = f.found ? refuse(c, p, &f, &a, denial, sizeof denial, &e) : 1;
+  if (r < 0) {
+    pat_error(ctx, "pat_has_right", &e);
+    goto out;
+  }
+  int valid = r == 0;
   int passed = valid && missing < 0 && refused < 0;
   sqlite3_result_int(ctx, passed);
   /* The event's detail, only when there is an event to write. */
   char *detail = audit_all && f.found
-                     ? has_right_detail(&q, &f, a.at, valid, missing, refused, role)
+                     ? has_right_detail(&q, denial, valid, missing, refused, role)
                      : NULL;
   /* Without memory for its detail the use is not recorded at all, as a
   ** write that fails: never an event that says less than it should. */
-  if (detail != NULL || !audit_all) bookkeeping(c, p, &f, a.at, passed, detail);
+  if (detail != NULL || !audit_all) bookkeeping(c, p, &f, &a, passed, detail);
   sqlite3_free(detail);
   retired_attempt(c, p, &f, a.at);
 out:

@@ -29,6 +29,27 @@ int pat_window_check(const pat_policy *p, int64_t from, int64_t to, pat_err *e);
 int pat_rights_for(pat_conn *c, int which, const pat_policy *p, const char *owner,
                    sqlite3_value *rights, char **json, int64_t *hash, pat_err *e);
 
+/* options.c: a token's client context, as pat_create's options object or
+** an UPDATE of pat_tokens gives it. */
+#define PAT_DESCRIPTION_MAX 1000
+typedef struct pat_options {
+  int has_description, has_ips; /* given (NULL included) */
+  char *description;            /* NULL: none */
+  char *ips_json;               /* canonical JSON array, NULL: no list */
+  unsigned char *blocks;        /* nblocks packed blocks (address.c) */
+  int nblocks;
+} pat_options;
+void pat_options_free(pat_options *o);
+/* The options object (NULL: none) read on store `which`. 0, or -1 with e. */
+int pat_options_read(pat_conn *c, int which, sqlite3_value *v, pat_options *o, pat_err *e);
+int pat_description_read(sqlite3_value *v, pat_options *o, pat_err *e);
+/* An allow-list: a JSON array of 1 to PAT_BLOCKS_MAX blocks, or NULL. */
+int pat_allowed_ips_read(pat_conn *c, int which, sqlite3_value *v, pat_options *o,
+                         pat_err *e);
+/* A check's client argument: 1 with the address and its canonical text, 0
+** for NULL (unknown), -1 with e for anything else that is not an address. */
+int pat_client_arg(sqlite3_value *v, pat_addr *out, char text[PAT_ADDR_TEXT], pat_err *e);
+
 void pat_fn_key(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pat_fn_rekey(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 

@@ -182,6 +182,8 @@ typedef struct new_token {
   int64_t rights_hash;
   int create_event; /* the row holds its create event (audit not off) */
   int64_t grace_end; /* pat_rotate: the old value works until then (0: no grace) */
+  const pat_options *options; /* pat_create: description and allow-list */
+  int64_t cap;       /* pat_create: max_tokens_per_owner, 0: none */
 } new_token;
 
 static int bind_insert(sqlite3_stmt *st, const void *p) {
@@ -200,6 +202,15 @@ static int bind_insert(sqlite3_stmt *st, const void *p) {
     rc = t->create_event ? sqlite3_bind_int(st, 8, 1) : sqlite3_bind_null(st, 8);
   if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 9, t->rights_hash);
   if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 10, t->id); /* unused without _AT */
+  const pat_options *o = t->options;
+  if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 12, o->description, -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_text(st, 13, o->ips_json, -1, SQLITE_STATIC);
+  if (rc == SQLITE_OK)
+    rc = o->blocks != NULL && o->nblocks > 0
+             ? sqlite3_bind_blob(st, 14, o->blocks, o->nblocks * PAT_BLOCK_BYTES, SQLITE_STATIC)
+             : sqlite3_bind_null(st, 14);
+  if (rc == SQLITE_OK)
+    rc = t->cap > 0 ? sqlite3_bind_int64(st, 15, t->cap) : sqlite3_bind_null(st, 15);
   return rc;
 }
 
@@ -211,6 +222,7 @@ static int bind_rotate(sqlite3_stmt *st, const void *p) {
   if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 4, t->to);
   if (rc == SQLITE_OK)
     rc = t->grace_end > 0 ? sqlite3_bind_int64(st, 5, t->grace_end) : sqlite3_bind_null(st, 5);
+  if (rc == SQLITE_OK) rc = sqlite3_bind_int64(st, 6, t->now);
   return rc;
 }
 
@@ -345,6 +357,28 @@ static int mint_and_write(sqlite3_context *ctx, const char *fn, pat_conn *c, int
   return WRITE_OK;
 }
 
+/* -1 with e when `owner` holds `cap` tokens or more that are not expired
+** at `now` (max_tokens_per_owner); the INSERT counts again as it writes. */
+static int owner_full(pat_conn *c, int which, const char *owner, int64_t cap, int64_t now,
+                      pat_err *e) {
+  sqlite3_stmt *st;
+  int64_t held = 0;
+  if (which != PAT_DB_MAIN) return 0; /* no store yet: no tokens */
+  int r = pat_store_query(c, which, PAT_STMT_OWNER_TOKENS,
+                          PAT_ARGS(PAT_TEXT(owner), PAT_INT(now)), &st, e);
+  if (r < 0) return -1;
+  if (r > 0) {
+    held = sqlite3_column_int64(st, 0);
+    pat_store_done(st);
+  }
+  if (held < cap) return 0;
+  char shown[PAT_OWNER_MAX + 1];
+  pat_right_show(shown, sizeof shown, owner, strlen(owner));
+  return pat_fail(e, "owner '%s' holds %lld tokens that are not expired, as many as "
+                  "max_tokens_per_owner (%lld) allows", shown, (long long)held,
+                  (long long)cap);
+}
+
 /* How many times a call starts again when the policy moved under it. */
 #define PAT_ATTEMPTS 4
 
@@ -354,6 +388,7 @@ void pat_fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   char owner[PAT_OWNER_MAX + 1];
   int64_t from_arg = 0, to_arg = 0;
   int have_from = 0, have_to = 0, rc;
+  pat_options options = {0};
 
   if (pat_guard(c, 0, &e) != 0) goto fail;
   if (pat_owner_arg(argv[0], owner, &e) != 0) goto fail;
@@ -371,6 +406,10 @@ void pat_fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     if ((rc = pat_store_time_arg(c, argv[4], "valid_to", &to_arg, &e)) < 0)
       goto fail;
     have_to = rc == 0;
+  }
+  if (argc > 5) {
+    int which = pat_store_open(c, &e);
+    if (which < 0 || pat_options_read(c, which, argv[5], &options, &e) != 0) goto fail;
   }
   /* The first attempt takes the cached policy unread: the write is
   ** conditional on its version, and a refusal reads it before it stands. */
@@ -394,8 +433,11 @@ void pat_fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     int64_t now = pat_now_vfs(c->vfs);
     int64_t from = have_from ? from_arg : now;
     int64_t to = have_to ? to_arg : pat_default_valid_to(p, from);
+    int64_t cap = 0;
+    if (!pat_policy_max_tokens(p, &cap)) cap = 0;
     if (pat_window_check(p, from, to, &e) != 0 ||
-        pat_rights_for(c, which, p, owner, argv[2], &rights, &rights_hash, &e) != 0) {
+        pat_rights_for(c, which, p, owner, argv[2], &rights, &rights_hash, &e) != 0 ||
+        (cap > 0 && owner_full(c, which, owner, cap, now, &e) != 0)) {
       /* A refusal is read again against a fresh policy; a failed read is
       ** the answer (an I/O error may have rolled back the caller's
       ** transaction: nothing is written after it). */
@@ -405,15 +447,20 @@ void pat_fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     }
     new_token t = {.owner = owner, .name = argv[1], .from = from, .to = to,
                    .now = now, .rights = rights, .rights_hash = rights_hash,
-                   .create_event = pat_policy_audit(p) != PAT_AUDIT_OFF};
+                   .create_event = pat_policy_audit(p) != PAT_AUDIT_OFF,
+                   .options = &options, .cap = cap};
     int out = mint_and_write(ctx, "pat_create", c, which, p, &t, PAT_STMT_INSERT_TOKEN,
                              bind_insert);
     sqlite3_free(rights);
-    if (out != WRITE_MOVED) return;
+    if (out != WRITE_MOVED) {
+      pat_options_free(&options);
+      return;
+    }
     fresh = 1;
   }
   pat_fail(&e, "the store's policy kept changing; try again");
 fail:
+  pat_options_free(&options);
   pat_error(ctx, "pat_create", &e);
 }
 
@@ -453,7 +500,8 @@ void pat_fn_rotate(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
     t.from = row.valid_from;
     t.to = have_to ? to : row.valid_to;
     int64_t g = grace >= 0 ? grace : pat_policy_rotate_grace(p);
-    t.grace_end = g > 0 ? pat_now(c->db) + g : 0;
+    t.now = pat_now(c->db);
+    t.grace_end = g > 0 ? t.now + g : 0;
     if (have_to) {
       int64_t now = pat_now(c->db);
       if (t.from < now) t.from = now;

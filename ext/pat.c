@@ -79,6 +79,7 @@ static const struct {
     {"pat_create", 3, PAT_FN_FLAGS, pat_fn_create},
     {"pat_create", 4, PAT_FN_FLAGS, pat_fn_create},
     {"pat_create", 5, PAT_FN_FLAGS, pat_fn_create},
+    {"pat_create", 6, PAT_FN_FLAGS, pat_fn_create},
     {"pat_key", 1, PAT_FN_FLAGS, pat_fn_key},
     {"pat_rekey", 1, PAT_FN_FLAGS, pat_fn_rekey},
     {"pat_rotate", 1, PAT_FN_FLAGS, pat_fn_rotate},
@@ -88,8 +89,10 @@ static const struct {
     {"pat_revoke", 2, PAT_FN_FLAGS, pat_fn_revoke},
     {"pat_verify", 1, PAT_FN_FLAGS, pat_fn_verify},
     {"pat_verify", 2, PAT_FN_FLAGS, pat_fn_verify},
+    {"pat_verify", 3, PAT_FN_FLAGS, pat_fn_verify},
     {"pat_has_right", 2, PAT_FN_FLAGS, pat_fn_has_right},
     {"pat_has_right", 3, PAT_FN_FLAGS, pat_fn_has_right},
+    {"pat_has_right", 4, PAT_FN_FLAGS, pat_fn_has_right},
     {"pat_version", 0, PAT_FN_FLAGS | SQLITE_DETERMINISTIC, fn_version},
     {"pat_debug", 0, PAT_FN_FLAGS, fn_debug},
 };
@@ -108,7 +111,8 @@ static const char *function_name(int i) {
 
 static const pat_table *const tables[] = {
     &pat_table_tokens, &pat_table_owners,   &pat_table_rights,
-    &pat_table_roles,  &pat_table_settings, &pat_table_events, &pat_table_retired};
+    &pat_table_roles,  &pat_table_settings, &pat_table_events, &pat_table_retired,
+    &pat_table_notices};
 
 static const char *table_name(int i) {
   return i >= 0 && (size_t)i < sizeof tables / sizeof tables[0] ? tables[i]->name : NULL;

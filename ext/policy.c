@@ -222,6 +222,16 @@ int pat_policy_max_lifetime(const pat_policy *p, int64_t *max) {
   *max = p->num[PAT_SET_MAX_LIFETIME];
   return !p->is_null[PAT_SET_MAX_LIFETIME];
 }
+int pat_policy_max_idle(const pat_policy *p, int64_t *max) {
+  *max = p->num[PAT_SET_MAX_IDLE];
+  /* A value written past pat's checks below 1 would make every token idle:
+  ** taken as off, as NULL. */
+  return !p->is_null[PAT_SET_MAX_IDLE] && *max >= 1;
+}
+int pat_policy_max_tokens(const pat_policy *p, int64_t *max) {
+  *max = p->num[PAT_SET_MAX_TOKENS_PER_OWNER];
+  return !p->is_null[PAT_SET_MAX_TOKENS_PER_OWNER] && *max >= 1;
+}
 const char *pat_policy_prefix(const pat_policy *p) {
   return p->prefix_ok ? p->prefix : NULL;
 }

@@ -47,6 +47,9 @@ int64_t pat_policy_rotate_grace(const pat_policy *p);
 int pat_policy_reuse_revokes(const pat_policy *p);
 /* retired_keep: seconds a retired value is remembered. */
 int64_t pat_policy_retired_keep(const pat_policy *p);
+/* max_idle and max_tokens_per_owner: 1 and *max when set, 0 when off. */
+int pat_policy_max_idle(const pat_policy *p, int64_t *max);
+int pat_policy_max_tokens(const pat_policy *p, int64_t *max);
 int64_t pat_policy_default_lifetime(const pat_policy *p);
 /* 1 and *max when max_lifetime is set, 0 for no limit. */
 int pat_policy_max_lifetime(const pat_policy *p, int64_t *max);
@@ -83,6 +86,7 @@ typedef struct pat_book_entry {
   const char *detail;
   int64_t retired_id; /* a retired value presented: its pat_store_retired row
                       ** (the event is its deny; id its token's), else 0 */
+  const char *client; /* a use's address, canonical (address.c), or NULL */
 } pat_book_entry;
 
 /* Holds a check's bookkeeping, and writes what the connection holds when it
@@ -106,6 +110,10 @@ enum { PAT_STATE_GRACE_END, PAT_STATE_REVOKE };
 #define PAT_REUSE_REASON "reuse of a rotated value"
 void pat_book_state(pat_conn *c, int kind, int64_t id, int64_t grace_end, int64_t at);
 int pat_book_stops(pat_conn *c, int64_t id, int by_old_value);
+/* The latest use of token `id` (as of its valid_from) this connection
+** recorded or holds, or INT64_MIN: what it knows beyond the store of when
+** the token was last used (max_idle). */
+int64_t pat_book_last_use(pat_conn *c, int64_t id, int64_t valid_from);
 /* Writes the state held, where it can be written now (autocommit, the
 ** write lock at once); 1 when nothing is held any more. A check that found
 ** a value stopped only by what this connection holds calls it, then looks

@@ -46,7 +46,15 @@ static const pat_setting_def defs[PAT_SET_COUNT] = {
                                     .kind = PAT_SETTING_SECONDS,
                                     .num = 60,
                                     .min = 0,
+                                    .at_most = "max_idle",
                                     .rule = "a non-negative integer of seconds"},
+    [PAT_SET_MAX_IDLE] = {.key = "max_idle",
+                          .kind = PAT_SETTING_SECONDS,
+                          .min = 1,
+                          .nullable = 1,
+                          .null_default = 1,
+                          .at_least = "last_used_interval",
+                          .rule = "a positive integer of seconds or NULL"},
     [PAT_SET_MAX_LIFETIME] = {.key = "max_lifetime",
                               .kind = PAT_SETTING_SECONDS,
                               .num = 31622400, /* 366 days */
@@ -54,6 +62,17 @@ static const pat_setting_def defs[PAT_SET_COUNT] = {
                               .nullable = 1,
                               .at_least = "default_lifetime",
                               .rule = "a positive integer of seconds or NULL"},
+    [PAT_SET_MAX_TOKENS_PER_OWNER] = {.key = "max_tokens_per_owner",
+                                      .kind = PAT_SETTING_SECONDS,
+                                      .min = 1,
+                                      .nullable = 1,
+                                      .null_default = 1,
+                                      .rule = "a positive integer or NULL"},
+    [PAT_SET_NOTICE_BEFORE] = {.key = "notice_before",
+                               .kind = PAT_SETTING_SECONDS,
+                               .num = 604800, /* 7 days */
+                               .min = 1,
+                               .rule = "a positive integer of seconds"},
     [PAT_SET_PREFIX] = {.key = "prefix",
                         .kind = PAT_SETTING_PREFIX,
                         .text = "pat_",
@@ -90,7 +109,8 @@ int pat_setting_bind_default(sqlite3_stmt *st, int key_col, int value_col, pat_s
   const pat_setting_def *d = &defs[id];
   int rc = sqlite3_bind_text(st, key_col, d->key, -1, SQLITE_STATIC);
   if (rc == SQLITE_OK)
-    rc = d->kind == PAT_SETTING_SECONDS ? sqlite3_bind_int64(st, value_col, d->num)
+    rc = d->null_default                ? sqlite3_bind_null(st, value_col)
+         : d->kind == PAT_SETTING_SECONDS ? sqlite3_bind_int64(st, value_col, d->num)
                                         : sqlite3_bind_text(st, value_col, d->text, -1,
                                                             SQLITE_STATIC);
   return rc;

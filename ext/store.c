@@ -33,6 +33,15 @@ const char *pat_schema_sql(void) { return schema_sql; }
   "CASE WHEN (SELECT value FROM main.pat_store_meta WHERE key = 'policy_version')" \
   " IS ?11 THEN " x " END"
 
+/* The same for a new token, which also needs room under its owner's cap
+** (?15, max_tokens_per_owner; NULL: none) among the tokens not expired at
+** ?7 (now): counted in the INSERT itself, so two mints at once can not both
+** take the last place. */
+#define PAT_SQL_IF_POLICY_AND_ROOM(x)                                              \
+  "CASE WHEN (SELECT value FROM main.pat_store_meta WHERE key = 'policy_version')" \
+  " IS ?11 AND (?15 IS NULL OR (SELECT count(*) FROM main.pat_store_tokens"        \
+  " WHERE owner = ?2 AND valid_to > ?7) < ?15) THEN " x " END"
+
 /* A check's lookup (checks.c names the columns, LOOK_*): the token's id,
 ** window, the digest it was found by, the end of a rotation grace that runs,
 ** which value it was found by (PAT_LOOK_*), its rights (the hash, or for
@@ -46,19 +55,32 @@ const char *pat_schema_sql(void) { return schema_sql; }
 ** cost a miss more than the arms a hit skips cost it: bench/README.md.) */
 #define PAT_SQL_POLICY_VERSION \
   " (SELECT value FROM main.pat_store_meta WHERE key = 'policy_version')"
-#define PAT_SQL_VERIFY(digest, grace_end, kind, where)                             \
-  "SELECT id, valid_from, valid_to, " digest ", " grace_end ", " PAT_STR(kind) "," \
-  " rights_hash," PAT_SQL_POLICY_VERSION " FROM main.pat_store_tokens WHERE " where
-#define PAT_SQL_HAS_RIGHT(digest, grace_end, kind, where)                          \
-  "SELECT t.id, t.valid_from, t.valid_to, " digest ", " grace_end ", " PAT_STR(kind) "," \
-  " t.rights, (SELECT o.role FROM main.pat_store_owners AS o WHERE o.owner = t.owner)," \
-  PAT_SQL_POLICY_VERSION " FROM main.pat_store_tokens AS t WHERE " where
+#define PAT_SQL_VERIFY(digest, grace_end, kind, blocks, where)                     \
+  "SELECT id, valid_from, valid_to, " digest ", " grace_end ", " PAT_STR(kind) ", " \
+  blocks ", rights_hash," PAT_SQL_POLICY_VERSION " FROM main.pat_store_tokens WHERE " where
+#define PAT_SQL_HAS_RIGHT(digest, grace_end, kind, blocks, where)                  \
+  "SELECT t.id, t.valid_from, t.valid_to, " digest ", " grace_end ", " PAT_STR(kind) ", " \
+  blocks ", t.rights, (SELECT o.role FROM main.pat_store_owners AS o"              \
+  " WHERE o.owner = t.owner)," PAT_SQL_POLICY_VERSION " FROM main.pat_store_tokens AS t" \
+  " WHERE " where
 #define PAT_SQL_MISS_ARMS(role)                                                    \
   " UNION ALL SELECT token_id, retired_at, id, digest, NULL, " PAT_STR(PAT_LOOK_RETIRED) \
-  ", why," role PAT_SQL_POLICY_VERSION " FROM main.pat_store_retired"              \
+  ", NULL, why," role PAT_SQL_POLICY_VERSION " FROM main.pat_store_retired"        \
   " WHERE digest = ?1 AND retired_at <= ?2"                                        \
-  " UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, " PAT_STR(PAT_LOOK_NONE) ", NULL," \
+  " UNION ALL SELECT NULL, NULL, NULL, NULL, NULL, " PAT_STR(PAT_LOOK_NONE) ", NULL, NULL," \
   role PAT_SQL_POLICY_VERSION " LIMIT 1"
+/* The lookups of a store of version `v` and later: from version 6 the
+** digest index holds the allow-list (allowed_blocks); a version 5 store,
+** read as it is, has none. */
+#define PAT_SQL_VERIFY_ARMS(blocks)                                                \
+  PAT_SQL_VERIFY("digest", "prev_until", PAT_LOOK_CURRENT, blocks, "digest = ?1")   \
+  " UNION ALL " PAT_SQL_VERIFY("prev_digest", "prev_until", PAT_LOOK_GRACE, blocks, \
+                               "prev_digest = ?1 AND prev_until > ?2") PAT_SQL_MISS_ARMS("")
+#define PAT_SQL_HAS_RIGHT_ARMS(blocks)                                             \
+  PAT_SQL_HAS_RIGHT("t.digest", "t.prev_until", PAT_LOOK_CURRENT, blocks, "t.digest = ?1") \
+  " UNION ALL " PAT_SQL_HAS_RIGHT("t.prev_digest", "t.prev_until", PAT_LOOK_GRACE, blocks, \
+                                  "t.prev_digest = ?1 AND t.prev_until > ?2")       \
+  PAT_SQL_MISS_ARMS(" NULL,")
 
 /* Every statement names main explicitly, so a TEMP or attached table of the
 ** same name can not stand in for the store. */
@@ -72,21 +94,35 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
     ** found, in the same read: the policy the answer needs (policy.c).
     ** A store older than version 5, read as it is, knows no grace and no
     ** retired values (_OLD): its miss reads the policy version alone. */
-    [PAT_STMT_VERIFY] = PAT_SQL_VERIFY("digest", "prev_until", PAT_LOOK_CURRENT, "digest = ?1")
-        " UNION ALL " PAT_SQL_VERIFY("prev_digest", "prev_until", PAT_LOOK_GRACE,
-                                     "prev_digest = ?1 AND prev_until > ?2") PAT_SQL_MISS_ARMS(""),
-    [PAT_STMT_VERIFY_OLD] = PAT_SQL_VERIFY("digest", "NULL", PAT_LOOK_CURRENT, "digest = ?1"),
+    [PAT_STMT_VERIFY] = PAT_SQL_VERIFY_ARMS("allowed_blocks"),
+    [PAT_STMT_VERIFY_V5] = PAT_SQL_VERIFY_ARMS("NULL"),
+    [PAT_STMT_VERIFY_OLD] =
+        PAT_SQL_VERIFY("digest", "NULL", PAT_LOOK_CURRENT, "NULL", "digest = ?1"),
     /* A token's rights, when their hash is not in the cache. */
     [PAT_STMT_RIGHTS] = "SELECT rights, rights_hash FROM main.pat_store_tokens WHERE id = ?1",
     /* The token and its owner's listed role (NULL: default_role); whether
     ** the role grants the right is the cached policy's question. */
-    [PAT_STMT_HAS_RIGHT] =
-        PAT_SQL_HAS_RIGHT("t.digest", "t.prev_until", PAT_LOOK_CURRENT, "t.digest = ?1")
-        " UNION ALL " PAT_SQL_HAS_RIGHT("t.prev_digest", "t.prev_until", PAT_LOOK_GRACE,
-                                        "t.prev_digest = ?1 AND t.prev_until > ?2")
-        PAT_SQL_MISS_ARMS(" NULL,"),
+    [PAT_STMT_HAS_RIGHT] = PAT_SQL_HAS_RIGHT_ARMS("t.allowed_blocks"),
+    [PAT_STMT_HAS_RIGHT_V5] = PAT_SQL_HAS_RIGHT_ARMS("NULL"),
     [PAT_STMT_HAS_RIGHT_OLD] =
-        PAT_SQL_HAS_RIGHT("t.digest", "NULL", PAT_LOOK_CURRENT, "t.digest = ?1"),
+        PAT_SQL_HAS_RIGHT("t.digest", "NULL", PAT_LOOK_CURRENT, "NULL", "t.digest = ?1"),
+    /* When a token's idleness counts from (store.h). Read only when the
+    ** index's valid_from and what the connection holds do not settle it. */
+    [PAT_STMT_IDLE_SINCE] = "SELECT " PAT_SQL_IDLE_SINCE("t")
+                            " FROM main.pat_store_tokens AS t WHERE t.id = ?1",
+    /* The tokens owner ?1 holds that are not expired at ?2
+    ** (max_tokens_per_owner), through the owner index. */
+    [PAT_STMT_OWNER_TOKENS] = "SELECT count(*) FROM main.pat_store_tokens"
+                              " WHERE owner = ?1 AND valid_to > ?2",
+    /* A notice acknowledged (vtab_notices.c), by its row as the table shows
+    ** it now; the store's trigger writes its event (sql/schema.sql). */
+    [PAT_STMT_NOTICE_ACK] = "INSERT OR IGNORE INTO main.pat_store_notices(token_id, kind, due_at)"
+                            " SELECT token_id, kind, unixepoch(due_at) FROM ("
+                            PAT_SQL_NOTICES ") WHERE _rowid = ?1",
+    /* A JSON value's type (malformed JSON is an error), and an object's
+    ** members (options.c). */
+    [PAT_STMT_JSON_TYPE] = "SELECT json_type(?1)",
+    [PAT_STMT_JSON_KEYED_ITEMS] = "SELECT key, type, value FROM json_each(?1)",
     /* Naming temp's schema makes this statement re-prepare when TEMP objects
     ** change, so pat_store_validate notices a TEMP object that shadows. */
     [PAT_STMT_SETTING] =
@@ -102,23 +138,27 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
     ** (lifecycle.c). */
     [PAT_STMT_INSERT_TOKEN] =
         "INSERT INTO main.pat_store_tokens(id, digest, owner, name, valid_from,"
-        " valid_to, rights, created_at, create_event, rights_hash) VALUES (max("
+        " valid_to, rights, created_at, create_event, rights_hash, description,"
+        " allowed_ips, allowed_blocks) VALUES (max("
         " coalesce((SELECT max(id) FROM main.pat_store_tokens), 0),"
         " coalesce((SELECT max(id) FROM main.pat_store_events), 0),"
         " coalesce((SELECT value FROM main.pat_store_meta WHERE key = 'id_floor'),"
-        " 0)) + 1, " PAT_SQL_IF_POLICY("?1") ", ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        " 0)) + 1, " PAT_SQL_IF_POLICY_AND_ROOM("?1")
+        ", ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?12, ?13, ?14)",
     /* The same with the id known (lifecycle.c, next_id). */
     [PAT_STMT_INSERT_TOKEN_AT] =
         "INSERT INTO main.pat_store_tokens(id, digest, owner, name, valid_from,"
-        " valid_to, rights, created_at, create_event, rights_hash)"
-        " VALUES (?10, " PAT_SQL_IF_POLICY("?1") ", ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        " valid_to, rights, created_at, create_event, rights_hash, description,"
+        " allowed_ips, allowed_blocks) VALUES (?10, " PAT_SQL_IF_POLICY_AND_ROOM("?1")
+        ", ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?12, ?13, ?14)",
     /* No row changed: the token is gone, or the policy (or key) moved. */
     /* With a grace (?5: its end), the value replaced stays the token's
     ** until then as prev_digest; a grace running is over (sql/schema.sql
-    ** retires its value). */
+    ** retires its value). Idleness counts from the rotation (?6, now). */
     [PAT_STMT_ROTATE_TOKEN] =
         "UPDATE main.pat_store_tokens SET digest = ?1, valid_from = ?3, valid_to = ?4,"
-        " prev_digest = CASE WHEN ?5 IS NULL THEN NULL ELSE digest END, prev_until = ?5"
+        " prev_digest = CASE WHEN ?5 IS NULL THEN NULL ELSE digest END, prev_until = ?5,"
+        " rotated_at = ?6"
         " WHERE id = ?2 AND " PAT_SQL_IF_POLICY("1") " IS 1",
     /* policy.c: the version the store's triggers set to a new random value
     ** on every change of what it caches, and the key's fingerprint: read on
@@ -141,13 +181,17 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
     [PAT_STMT_TOKEN_BY_ID] =
         "SELECT owner, valid_from, valid_to FROM main.pat_store_tokens WHERE id = ?1",
     /* One statement, so the trigger sees every change at once and writes
-    ** one update event; ?2, ?4, ?6 and ?8 say which columns change. */
+    ** one update event; ?2, ?4, ?6, ?8, ?11 and ?13 say which columns
+    ** change. */
     [PAT_STMT_TOKEN_UPDATE] = "UPDATE main.pat_store_tokens SET"
                               " name = CASE WHEN ?2 THEN ?3 ELSE name END,"
                               " valid_from = CASE WHEN ?4 THEN ?5 ELSE valid_from END,"
                               " valid_to = CASE WHEN ?6 THEN ?7 ELSE valid_to END,"
                               " rights = CASE WHEN ?8 THEN ?9 ELSE rights END,"
-                              " rights_hash = CASE WHEN ?8 THEN ?10 ELSE rights_hash END"
+                              " rights_hash = CASE WHEN ?8 THEN ?10 ELSE rights_hash END,"
+                              " description = CASE WHEN ?11 THEN ?12 ELSE description END,"
+                              " allowed_ips = CASE WHEN ?13 THEN ?14 ELSE allowed_ips END,"
+                              " allowed_blocks = CASE WHEN ?13 THEN ?15 ELSE allowed_blocks END"
                               " WHERE id = ?1",
     [PAT_STMT_TOKEN_DELETE] = "DELETE FROM main.pat_store_tokens WHERE id = ?1",
     /* A right's name and how many tokens hold it, on any resource or none
@@ -203,6 +247,17 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
     ** read as it is, to the row itself, once per last_used_interval (?4). */
     [PAT_STMT_BOOK_USE] = "INSERT OR REPLACE INTO main.pat_store_uses(token_id, at, valid_from)"
                           " VALUES (?1, ?2, ?3)",
+    /* A use from address ?2 (version 6 on): its row's latest use, then
+    ** the token's latest PAT_ADDRESSES_KEPT rows kept (sql/schema.sql). */
+    [PAT_STMT_BOOK_ADDRESS] =
+        "INSERT OR REPLACE INTO main.pat_store_addresses(token_id, address, at)"
+        " SELECT ?1, ?2, max(?3, coalesce((SELECT at FROM main.pat_store_addresses"
+        " WHERE token_id = ?1 AND address = ?2), ?3))"
+        " WHERE EXISTS (SELECT 1 FROM main.pat_store_tokens WHERE id = ?1 AND valid_from = ?4)",
+    [PAT_STMT_BOOK_ADDRESS_TRIM] =
+        "DELETE FROM main.pat_store_addresses WHERE token_id = ?1 AND rowid NOT IN"
+        " (SELECT rowid FROM main.pat_store_addresses WHERE token_id = ?1"
+        " ORDER BY at DESC, rowid DESC LIMIT " PAT_STR(PAT_ADDRESSES_KEPT) ")",
     [PAT_STMT_BOOK_TOUCH] =
         "UPDATE main.pat_store_tokens SET last_used_at = ?2"
         " WHERE id = ?1 AND valid_from = ?3"
@@ -261,8 +316,9 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
                            " prev_until = NULL WHERE id = ?1 AND prev_until = ?2",
     [PAT_STMT_REVOKE_MARK] =
         "UPDATE main.pat_store_tokens SET revoke_reason = ?2 WHERE id = ?1",
-    /* What an upgrade from version 4 could not drop (upgrade_v4_before). */
+    /* What an upgrade from version 4 or 5 could not drop (old_indexes). */
     [PAT_STMT_DROP_OLD_INDEX] = "DROP INDEX IF EXISTS main.pat_store_tokens_digest",
+    [PAT_STMT_DROP_V5_INDEX] = "DROP INDEX IF EXISTS main.pat_store_tokens_by_digest",
     [PAT_STMT_BOOK_EVENT] =
         "INSERT INTO main.pat_store_events(id, at, event, token_id, token_name,"
         " owner, detail) SELECT max("
@@ -335,7 +391,7 @@ static int run_script(sqlite3 *db, const char *sql, pat_err *e) {
 /* sql/schema.sql on `which`, then each setting's row with its default where
 ** it has none yet (a setting added by a later pat comes with its upgrade),
 ** then, last, the schema_version row of a new store. 0, or -1 with e. */
-/* The columns version 5 added to pat_store_tokens, for a token table made
+/* The columns versions 5 and 6 added to pat_store_tokens, for a token table made
 ** before (schema.sql's CREATE TABLE IF NOT EXISTS leaves an older one as it
 ** is): an upgrade's, or an older pat's half-made store's. */
 static const struct {
@@ -344,6 +400,10 @@ static const struct {
     {"prev_digest", "ALTER TABLE main.pat_store_tokens ADD COLUMN prev_digest BLOB"},
     {"prev_until", "ALTER TABLE main.pat_store_tokens ADD COLUMN prev_until INTEGER"},
     {"revoke_reason", "ALTER TABLE main.pat_store_tokens ADD COLUMN revoke_reason TEXT"},
+    {"description", "ALTER TABLE main.pat_store_tokens ADD COLUMN description TEXT"},
+    {"allowed_ips", "ALTER TABLE main.pat_store_tokens ADD COLUMN allowed_ips TEXT"},
+    {"allowed_blocks", "ALTER TABLE main.pat_store_tokens ADD COLUMN allowed_blocks BLOB"},
+    {"rotated_at", "ALTER TABLE main.pat_store_tokens ADD COLUMN rotated_at INTEGER"},
 };
 
 static int add_columns(pat_conn *c, int which, pat_err *e) {
@@ -480,13 +540,23 @@ static const char upgrade_v2_before[] =
 ** another statement of the connection reads (an UPDATE of a pat table is
 ** one), and then the next bookkeeping write drops it, on its own
 ** connection (PAT_STMT_DROP_OLD_INDEX). */
-static const char upgrade_v4_before[] = "DROP INDEX IF EXISTS main.pat_store_tokens_digest;";
+/* Version 6 puts the allow-list in the digest index, under a new name
+** (pat_store_tokens_lookup); version 5's goes the same way. */
+static const char *const old_indexes[] = {
+    "DROP INDEX IF EXISTS main.pat_store_tokens_digest",
+    "DROP INDEX IF EXISTS main.pat_store_tokens_by_digest",
+};
 /* Version 5 also remembers retired values (pat_store_retired) and rotation
 ** graces: three columns of the token table (run_schema adds them), and a
 ** delete trigger that retires the values and tells a revocation from a
 ** delete, which keeps its name. */
-static const char upgrade_v2_to_v4_tokens[] =
-    "DROP TRIGGER IF EXISTS main.pat_store_tokens_deleted;";
+/* Version 6 adds the client context: four columns (run_schema adds them),
+** the tables of addresses and notices (schema.sql), and token triggers
+** that know the new columns and tables, which keep their names. */
+static const char upgrade_v2_to_v5_tokens[] =
+    "DROP TRIGGER IF EXISTS main.pat_store_tokens_deleted;"
+    "DROP TRIGGER IF EXISTS main.pat_store_tokens_create_kept;"
+    "DROP TRIGGER IF EXISTS main.pat_store_tokens_updated;";
 
 static const char upgrade_done[] =
     "UPDATE main.pat_store_meta SET value = random() WHERE key = 'policy_version';"
@@ -515,16 +585,19 @@ static int fill_rights_hash(pat_conn *c, pat_err *e) {
   return r;
 }
 
-/* The old digest index goes where it can (upgrade_v4_before): SQLite's
+/* The older digest indexes go where they can (old_indexes): SQLite's
 ** refusal while another statement reads (SQLITE_LOCKED) undoes that one
 ** statement alone. 0, or -1 with e for any other failure. */
 static int run_index_drop(pat_conn *c, pat_err *e) {
-  char *msg = NULL;
-  int rc = sqlite3_exec(c->db, upgrade_v4_before, NULL, NULL, &msg);
-  if (rc != SQLITE_OK && rc != SQLITE_LOCKED)
-    pat_fail(e, "%s", msg ? msg : sqlite3_errmsg(c->db));
-  sqlite3_free(msg);
-  return rc == SQLITE_OK || rc == SQLITE_LOCKED ? 0 : -1;
+  for (size_t i = 0; i < sizeof old_indexes / sizeof old_indexes[0]; i++) {
+    char *msg = NULL;
+    int rc = sqlite3_exec(c->db, old_indexes[i], NULL, NULL, &msg);
+    if (rc != SQLITE_OK && rc != SQLITE_LOCKED)
+      pat_fail(e, "%s", msg ? msg : sqlite3_errmsg(c->db));
+    sqlite3_free(msg);
+    if (rc != SQLITE_OK && rc != SQLITE_LOCKED) return -1;
+  }
+  return 0;
 }
 
 /* Brings an older store up to this version in one write of its own, the
@@ -540,8 +613,8 @@ static int upgrade(pat_conn *c, int version, pat_err *e) {
   if (ok && now >= 1 && now < PAT_SCHEMA_VERSION) {
     ok = (now != 1 || run_script(c->db, upgrade_v1_before, &why) == 0) &&
          (now > 2 || run_script(c->db, upgrade_v2_before, &why) == 0) &&
-         (now > 4 || run_index_drop(c, &why) == 0) &&
-         (now < 2 || now > 4 || run_script(c->db, upgrade_v2_to_v4_tokens, &why) == 0) &&
+         run_index_drop(c, &why) == 0 &&
+         (now < 2 || run_script(c->db, upgrade_v2_to_v5_tokens, &why) == 0) &&
          run_schema(c, PAT_DB_MAIN, &why) == 0 &&
          (now != 1 || (run_script(c->db, upgrade_v1_after, &why) == 0 &&
                        fill_rights_hash(c, &why) == 0)) &&

@@ -11,10 +11,18 @@
 /* Statements the store prepares once per connection. */
 typedef enum pat_stmt_id {
   PAT_STMT_VERIFY,
+  PAT_STMT_VERIFY_V5,
   PAT_STMT_VERIFY_OLD,
   PAT_STMT_RIGHTS,
   PAT_STMT_HAS_RIGHT,
+  PAT_STMT_HAS_RIGHT_V5,
   PAT_STMT_HAS_RIGHT_OLD,
+  /* Client context (checks.c, lifecycle.c, vtab_notices.c). */
+  PAT_STMT_IDLE_SINCE,
+  PAT_STMT_OWNER_TOKENS,
+  PAT_STMT_NOTICE_ACK,
+  PAT_STMT_JSON_TYPE,
+  PAT_STMT_JSON_KEYED_ITEMS,
   PAT_STMT_SETTING,
   PAT_STMT_OWNER_ROLE,
   PAT_STMT_INSERT_TOKEN,
@@ -60,6 +68,8 @@ typedef enum pat_stmt_id {
   /* The bookkeeping (bookkeeping.c): on main in memory, else on aux. */
   PAT_STMT_BOOK_USE,
   PAT_STMT_BOOK_TOUCH,
+  PAT_STMT_BOOK_ADDRESS,
+  PAT_STMT_BOOK_ADDRESS_TRIM,
   PAT_STMT_USES_COUNT,
   PAT_STMT_USES_ADD,
   PAT_STMT_USES_RECOUNT,
@@ -70,6 +80,7 @@ typedef enum pat_stmt_id {
   PAT_STMT_FOLD_DELETE,
   PAT_STMT_FOLD_SET_FROM,
   PAT_STMT_DROP_OLD_INDEX,
+  PAT_STMT_DROP_V5_INDEX,
   PAT_STMT_RETIRED_DELETE,
   PAT_STMT_TOKENS_COLUMN,
   PAT_STMT_JSON_ARRAY_LENGTH,
@@ -180,10 +191,63 @@ struct pat_conn {
 
 enum { PAT_SCHEMA_UNKNOWN, PAT_SCHEMA_CLEAN, PAT_SCHEMA_REFUSED };
 
-#define PAT_SCHEMA_VERSION 5
+#define PAT_SCHEMA_VERSION 6
 /* The first version that records uses in pat_store_uses (bookkeeping.c,
 ** pat_tokens). */
 #define PAT_SCHEMA_USES 5
+/* The first version with the client context (INTERFACE.md): allow-lists,
+** descriptions, the addresses of uses, notices. */
+#define PAT_SCHEMA_CLIENT 6
+/* The addresses of uses kept per token, latest first (last_used_ips). */
+#define PAT_ADDRESSES_KEPT 5
+
+/* SQL over the token row `t` (an alias of main.pat_store_tokens), shared by
+** the check (store.c) and the tables that show it (vtab_tokens.c,
+** vtab_notices.c). Its last use: the latest of what was folded into the row
+** and the uses recorded since for the token as it is (sql/schema.sql,
+** pat_store_uses); a time stored as anything but a number stays as it is. */
+#define PAT_SQL_LAST_USED(t)                                                      \
+  "coalesce((SELECT max(u.at) FROM main.pat_store_uses AS u WHERE u.token_id = " t \
+  ".id AND u.valid_from = " t ".valid_from AND (" t ".last_used_at IS NULL OR u.at > " t \
+  ".last_used_at)), " t ".last_used_at)"
+/* When its idleness counts from (INTERFACE.md, max_idle): the latest of its
+** valid_from, its last rotation and its last use. */
+#define PAT_SQL_IDLE_SINCE(t)                                                     \
+  "max(" t ".valid_from, coalesce(" t ".rotated_at, " t ".valid_from), coalesce(" \
+  PAT_SQL_LAST_USED(t) ", " t ".valid_from))"
+/* The setting notice_before, a positive integer (else NULL: no notices). */
+#define PAT_SQL_NOTICE_BEFORE                                                     \
+  "(SELECT value FROM main.pat_store_settings WHERE key = 'notice_before'"        \
+  " AND typeof(value) = 'integer' AND value >= 1)"
+
+/* The notices (INTERFACE.md, pat_notices), as of now (s.now), each a row
+** _rowid (token id * 4 + the kind's number), token_id, owner, name, kind,
+** due_at, from the token rows `t` that `from` gives: one not acknowledged
+** in pat_store_notices, whose due time falls within notice_before (s.nb) of
+** now: still to come for `expiring`, past for `expired`, either for `idle`
+** (the moment max_idle is reached, before the window ends). */
+#define PAT_SQL_NOTICE_ARM(kind, number, due, from, cond)                         \
+  "SELECT t.id * 4 + " #number " AS _rowid, t.id AS token_id, t.owner, t.name,"   \
+  " '" kind "' AS kind, datetime(" due ", 'unixepoch') AS due_at FROM " from " AS t," \
+  " (SELECT unixepoch('now') AS now, " PAT_SQL_NOTICE_BEFORE " AS nb) AS s"       \
+  " WHERE " cond " AND NOT EXISTS (SELECT 1 FROM main.pat_store_notices AS n"     \
+  " WHERE n.token_id = t.id AND n.kind = '" kind "' AND n.due_at = " due ")"
+#define PAT_SQL_NOTICES                                                           \
+  PAT_SQL_NOTICE_ARM("expiring", 1, "t.valid_to", "main.pat_store_tokens",        \
+                     "t.valid_to > s.now AND t.valid_to <= s.now + s.nb")         \
+  " UNION ALL "                                                                   \
+  PAT_SQL_NOTICE_ARM("expired", 2, "t.valid_to", "main.pat_store_tokens",         \
+                     "t.valid_to <= s.now AND t.valid_to > s.now - s.nb")         \
+  " UNION ALL "                                                                   \
+  PAT_SQL_NOTICE_ARM("idle", 3, "t.idle_at",                                      \
+                     "(SELECT t.*, " PAT_SQL_IDLE_SINCE("t") " + " PAT_SQL_MAX_IDLE \
+                     " AS idle_at FROM main.pat_store_tokens AS t)",              \
+                     "t.idle_at < t.valid_to AND t.valid_to > s.now AND t.idle_at >= s.now - s.nb"       \
+                     " AND t.idle_at <= s.now + s.nb")
+/* The setting max_idle when it is on (a positive integer), else NULL. */
+#define PAT_SQL_MAX_IDLE                                                          \
+  "(SELECT value FROM main.pat_store_settings WHERE key = 'max_idle'"             \
+  " AND typeof(value) = 'integer' AND value >= 1)"
 /* The oldest version this pat reads as it is: a store from it is upgraded
 ** by the first write of a pat table, never by a check or a read (which may
 ** not wait for the write lock, nor write at all: read-only, query_only). */

@@ -36,6 +36,9 @@ typedef struct pat_table {
   /* On a store older than PAT_SCHEMA_USES, read as it is (it has no
   ** pat_store_uses): the select instead. NULL: `select`. */
   const char *select_before_uses;
+  /* On a store of version 5 read as it is (no client context): the select
+  ** instead. NULL: `select`. */
+  const char *select_v5;
   const char *order;   /* "ORDER BY ..." or "" */
   int key_unique;      /* the key finds at most one row */
   int rowid_shown;     /* the rowid is the key column (id): its own checks */
@@ -70,7 +73,8 @@ int pat_write_only(const pat_table *t, sqlite3_value **argv, pat_err *e);
 int pat_role_exists(pat_conn *c, int which, sqlite3_value *role, pat_err *e);
 
 extern const pat_table pat_table_tokens, pat_table_rights, pat_table_roles,
-    pat_table_owners, pat_table_events, pat_table_settings, pat_table_retired;
+    pat_table_owners, pat_table_events, pat_table_settings, pat_table_retired,
+    pat_table_notices;
 /* Registers table t's module on db (eponymous: the table exists at once). */
 int pat_vtab_register(sqlite3 *db, pat_conn *c, const pat_table *t);
 

@@ -56,6 +56,15 @@ int pat_block_has(const pat_block *b, const pat_addr *a);
 ** block of one address bare. */
 void pat_addr_show(const pat_addr *a, char out[PAT_ADDR_TEXT]);
 void pat_block_show(const pat_block *b, char out[PAT_ADDR_TEXT]);
+/* A block as the store keeps it in allowed_blocks: the 16 bytes of its
+** network, then its prefix length (IPv4 as IPv4-mapped, + 96). */
+#define PAT_BLOCK_BYTES 17
+/* Most blocks in one allow-list (INTERFACE.md). */
+#define PAT_BLOCKS_MAX 100
+void pat_block_pack(const pat_block *b, unsigned char out[PAT_BLOCK_BYTES]);
+/* 1 when one of the packed blocks (n bytes) holds the address; 0 for none,
+** and for anything that is not whole blocks. */
+int pat_blocks_have(const unsigned char *packed, size_t n, const pat_addr *a);
 
 /* --------------------------------------------------------------- rights.c */
 
@@ -134,7 +143,10 @@ typedef enum pat_setting_id {
   PAT_SET_DEFAULT_LIFETIME,
   PAT_SET_DEFAULT_ROLE,
   PAT_SET_LAST_USED_INTERVAL,
+  PAT_SET_MAX_IDLE,
   PAT_SET_MAX_LIFETIME,
+  PAT_SET_MAX_TOKENS_PER_OWNER,
+  PAT_SET_NOTICE_BEFORE,
   PAT_SET_PREFIX,
   PAT_SET_RETIRED_KEEP,
   PAT_SET_ROTATE_GRACE,
@@ -160,6 +172,7 @@ typedef struct pat_setting_def {
   int64_t min;        /* SECONDS: the smallest value */
   int64_t max;        /* SECONDS: the largest, when > 0 (else PAT_SECONDS_MAX) */
   int nullable;       /* NULL is a value (max_lifetime: no limit) */
+  int null_default;   /* NULL is the default (max_idle: off) */
   const char *const *choices; /* CHOICE: the words, NULL-terminated */
   /* SECONDS: the key of the setting this one may not exceed, or fall
   ** below, when that one is not NULL (checked at each UPDATE); or NULL. */

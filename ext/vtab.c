@@ -184,10 +184,10 @@ static int cursor_next(sqlite3_vtab_cursor *vc) {
 ** private defaults are made by this pat, main may be older. */
 static const char *table_select(const pat_vtab *v, int which) {
   const pat_table *t = v->table;
-  return which == PAT_DB_MAIN && v->conn->store_version < PAT_SCHEMA_USES &&
-                 t->select_before_uses != NULL
-             ? t->select_before_uses
-             : t->select;
+  int version = which == PAT_DB_MAIN ? v->conn->store_version : PAT_SCHEMA_VERSION;
+  return version < PAT_SCHEMA_USES && t->select_before_uses != NULL ? t->select_before_uses
+         : version < PAT_SCHEMA_CLIENT && t->select_v5 != NULL      ? t->select_v5
+                                                                    : t->select;
 }
 
 static int scan_end(sqlite3 *db, const pat_table *t, const char *select,

@@ -73,12 +73,23 @@ CREATE TABLE IF NOT EXISTS main.pat_store_tokens(
   rights_hash  INTEGER,
   prev_digest  BLOB,
   prev_until   INTEGER,
-  revoke_reason TEXT
+  revoke_reason TEXT,
+  description  TEXT,
+  allowed_ips  TEXT,
+  allowed_blocks BLOB,
+  rotated_at   INTEGER
 );
 -- prev_digest: the value before the last pat_rotate, while its grace runs
 -- (until prev_until); it is the token's value too until then. revoke_reason:
 -- set by pat_revoke just before its DELETE, which then writes a `revoke`
 -- event with it instead of a `delete` event (version 5 added the three).
+-- Version 6 added the client context (INTERFACE.md, Client context):
+-- description; allowed_ips, the allow-list as pat_tokens shows it (a JSON
+-- array of canonical blocks, NULL: none) and allowed_blocks, the same list
+-- as the check reads it (17 bytes a block: the IPv6 or IPv4-mapped network,
+-- then the prefix length; address.c), written together as rights and
+-- rights_hash are; rotated_at, the last pat_rotate, from which idleness
+-- counts as from a use.
 -- Its digest index is made near the end of this file (see there).
 
 -- The uses that checks recorded and that are not yet folded into their
@@ -100,6 +111,27 @@ CREATE TABLE IF NOT EXISTS main.pat_store_uses(
   at         INTEGER NOT NULL,
   valid_from INTEGER NOT NULL,
   PRIMARY KEY (token_id, at)
+) WITHOUT ROWID;
+
+-- The addresses checks were used from (schema version 6): one row per
+-- token and address, its latest use from there; a write keeps the latest 5
+-- of each token (bookkeeping.c), which pat_tokens shows as last_used_ips,
+-- latest first (a later row first among uses of the same second).
+CREATE TABLE IF NOT EXISTS main.pat_store_addresses(
+  token_id INTEGER NOT NULL,
+  address  TEXT NOT NULL,
+  at       INTEGER NOT NULL,
+  UNIQUE (token_id, address)
+);
+
+-- The notices an application acknowledged (schema version 6): a DELETE of
+-- a pat_notices row. A notice shows until its (token, kind, due_at) is
+-- here; a changed window or a new use gives a new due_at, which shows.
+CREATE TABLE IF NOT EXISTS main.pat_store_notices(
+  token_id INTEGER NOT NULL,
+  kind     TEXT NOT NULL,
+  due_at   INTEGER NOT NULL,
+  PRIMARY KEY (token_id, kind, due_at)
 ) WITHOUT ROWID;
 
 -- Values that stopped working (schema version 5): by DELETE or pat_revoke
@@ -139,11 +171,13 @@ CREATE TABLE IF NOT EXISTS main.pat_store_events(
 -- The first change of a token with its create event still in its row writes
 -- that event out, as it was, before anything else is recorded.
 CREATE TRIGGER IF NOT EXISTS main.pat_store_tokens_create_kept
-AFTER UPDATE OF digest, name, valid_from, valid_to, rights ON pat_store_tokens
+AFTER UPDATE OF digest, name, valid_from, valid_to, rights, description, allowed_ips
+ON pat_store_tokens
 WHEN OLD.create_event
  AND (OLD.digest IS NOT NEW.digest OR OLD.name IS NOT NEW.name
       OR OLD.valid_from IS NOT NEW.valid_from OR OLD.valid_to IS NOT NEW.valid_to
-      OR OLD.rights IS NOT NEW.rights)
+      OR OLD.rights IS NOT NEW.rights OR OLD.description IS NOT NEW.description
+      OR OLD.allowed_ips IS NOT NEW.allowed_ips)
 BEGIN
   INSERT INTO pat_store_events(id, at, event, token_id, token_name, owner, detail)
   VALUES (OLD.id, OLD.created_at, 'create', OLD.id, OLD.name, OLD.owner,
@@ -154,11 +188,13 @@ BEGIN
 END;
 
 CREATE TRIGGER IF NOT EXISTS main.pat_store_tokens_updated
-AFTER UPDATE OF name, valid_from, valid_to, rights ON pat_store_tokens
+AFTER UPDATE OF name, valid_from, valid_to, rights, description, allowed_ips
+ON pat_store_tokens
 WHEN OLD.digest = NEW.digest
  AND (SELECT value FROM pat_store_settings WHERE key = 'audit') IS NOT 'off'
  AND (OLD.name IS NOT NEW.name OR OLD.valid_from IS NOT NEW.valid_from
-      OR OLD.valid_to IS NOT NEW.valid_to OR OLD.rights IS NOT NEW.rights)
+      OR OLD.valid_to IS NOT NEW.valid_to OR OLD.rights IS NOT NEW.rights
+      OR OLD.description IS NOT NEW.description OR OLD.allowed_ips IS NOT NEW.allowed_ips)
 BEGIN
   INSERT INTO pat_store_events(id, at, event, token_id, token_name, owner, detail)
   VALUES (max(coalesce((SELECT max(id) FROM pat_store_tokens), 0),
@@ -178,6 +214,13 @@ BEGIN
                  ELSE '' END ||
             CASE WHEN OLD.rights IS NOT NEW.rights
                  THEN ',"rights":' || json_array(json(OLD.rights), json(NEW.rights))
+                 ELSE '' END ||
+            CASE WHEN OLD.description IS NOT NEW.description
+                 THEN ',"description":' || json_array(OLD.description, NEW.description)
+                 ELSE '' END ||
+            CASE WHEN OLD.allowed_ips IS NOT NEW.allowed_ips
+                 THEN ',"allowed_ips":' || json_array(json(OLD.allowed_ips),
+                                                      json(NEW.allowed_ips))
                  ELSE '' END, 2) || '}');
 END;
 
@@ -232,8 +275,11 @@ BEGIN
          CASE WHEN OLD.revoke_reason IS NULL THEN json_object('rights', json(OLD.rights))
               ELSE OLD.revoke_reason END
   WHERE (SELECT value FROM pat_store_settings WHERE key = 'audit') IS NOT 'off';
-  -- Its values are remembered (the one in a grace included), its uses go.
+  -- Its values are remembered (the one in a grace included), its uses,
+  -- addresses and acknowledged notices go.
   DELETE FROM pat_store_uses WHERE token_id = OLD.id;
+  DELETE FROM pat_store_addresses WHERE token_id = OLD.id;
+  DELETE FROM pat_store_notices WHERE token_id = OLD.id;
   DELETE FROM pat_store_retired
   WHERE retired_at < unixepoch('now') - (SELECT value FROM pat_store_settings
                                          WHERE key = 'retired_keep');
@@ -264,6 +310,20 @@ BEGIN
   SELECT OLD.digest, OLD.id, OLD.owner, OLD.name, 'rotated',
          CASE WHEN NEW.prev_digest IS OLD.digest THEN NEW.prev_until ELSE unixepoch('now') END
   WHERE (SELECT value FROM pat_store_settings WHERE key = 'retired_keep') > 0;
+END;
+
+-- A notice acknowledged (a DELETE of its pat_notices row) is a change, with
+-- its event in the same statement; the detail is the notice's kind.
+CREATE TRIGGER IF NOT EXISTS main.pat_store_notices_acked
+AFTER INSERT ON pat_store_notices
+WHEN (SELECT value FROM pat_store_settings WHERE key = 'audit') IS NOT 'off'
+BEGIN
+  INSERT INTO pat_store_events(id, at, event, token_id, token_name, owner, detail)
+  SELECT max(coalesce((SELECT max(id) FROM pat_store_tokens), 0),
+             coalesce((SELECT max(id) FROM pat_store_events), 0),
+             coalesce((SELECT value FROM pat_store_meta WHERE key = 'id_floor'), 0)) + 1,
+         unixepoch('now'), 'notice', t.id, t.name, t.owner, NEW.kind
+  FROM pat_store_tokens AS t WHERE t.id = NEW.token_id;
 END;
 
 -- A right leaves the catalog and every role in one statement.
@@ -347,11 +407,16 @@ INSERT OR IGNORE INTO main.pat_store_meta(key, value) VALUES ('policy_version', 
 -- running out of memory could leave pat's transaction open.
 -- rights_hash names the rights for pat_has_right (NULL: read them from the
 -- row); pat writes it with rights. prev_until: a rotation grace runs (its
--- first use of the new value ends it). Until version 5 the digest index was
--- pat_store_tokens_digest, with last_used_at in it (store.c drops it).
-CREATE INDEX IF NOT EXISTS main.pat_store_tokens_by_digest
-  ON pat_store_tokens(digest, valid_from, valid_to, prev_until, rights_hash);
+-- first use of the new value ends it). allowed_blocks: the allow-list, NULL
+-- (one byte) for a token without one. Until version 4 the digest index was
+-- pat_store_tokens_digest, with last_used_at in it; in version 5,
+-- pat_store_tokens_by_digest, without allowed_blocks (store.c drops both).
+CREATE INDEX IF NOT EXISTS main.pat_store_tokens_lookup
+  ON pat_store_tokens(digest, valid_from, valid_to, prev_until, rights_hash, allowed_blocks);
 CREATE INDEX IF NOT EXISTS main.pat_store_events_token ON pat_store_events(token_id);
+-- An owner's tokens (max_tokens_per_owner counts those not expired; a
+-- read of pat_tokens by owner), version 6 on.
+CREATE INDEX IF NOT EXISTS main.pat_store_tokens_owner ON pat_store_tokens(owner, valid_to);
 -- A value in its grace is found by its own digest; few tokens have one.
 CREATE INDEX IF NOT EXISTS main.pat_store_tokens_prev_digest
   ON pat_store_tokens(prev_digest) WHERE prev_digest IS NOT NULL;

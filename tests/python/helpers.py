@@ -30,17 +30,18 @@ TAIL_LEN = RANDOM_LEN + CHECKSUM_LEN
 TOKEN_RE = re.compile(r"^pat_[0-9A-Za-z]{38}$")
 
 # The store's schema version this pat writes (sql/schema.sql).
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 DEFAULT_LIFETIME = 2592000
 MAX_LIFETIME = 31622400
 
 PUBLIC_TABLES = ("pat_tokens", "pat_rights", "pat_roles", "pat_owners",
-                 "pat_events", "pat_settings", "pat_retired")
+                 "pat_events", "pat_settings", "pat_retired", "pat_notices")
 
 COLUMNS = {
     "pat_tokens": ["id", "owner", "name", "valid_from", "valid_to", "rights",
-                   "status", "created_at", "last_used_at"],
+                   "status", "created_at", "last_used_at", "description",
+                   "allowed_ips", "last_used_ips"],
     "pat_rights": ["name", "category", "description"],
     "pat_roles": ["role", "right"],
     "pat_owners": ["owner", "role"],
@@ -49,6 +50,7 @@ COLUMNS = {
     "pat_settings": ["key", "value"],
     "pat_retired": ["token_id", "owner", "name", "why", "retired_at", "seen",
                     "last_seen_at"],
+    "pat_notices": ["token_id", "owner", "name", "kind", "due_at"],
 }
 
 CATALOG = {
@@ -87,6 +89,9 @@ SETTINGS = {
     "retired_keep": "7776000",
     "rotate_grace": "0",
     "rotate_reuse": "log",
+    "max_idle": None,
+    "max_tokens_per_owner": None,
+    "notice_before": "604800",
 }
 
 TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")

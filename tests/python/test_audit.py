@@ -611,11 +611,21 @@ class BookkeepingNeverWaitsTest(PatTestCase):
         w.execute("BEGIN IMMEDIATE")
         w.execute("INSERT INTO app VALUES (3)")
         self.checks(w, tok, tid)
-        w.execute("COMMIT")
-        self.assertEqual(self.one("SELECT count(*) FROM app", conn=w), 1)
-        self.assertIsNone(self.last_used(w, tid))
-        self.assertFalse([e for e in self.events(conn=w)
-                          if e["event"] in ("use", "deny")])
+        w.execute("ROLLBACK")
+        # nothing went into the caller's transaction: its rollback took
+        # nothing of pat's, and nothing was written yet
+        raw = helpers.raw_connect(path)
+        try:
+            self.assertEqual(raw.execute("SELECT count(*) FROM pat_store_uses").fetchone()[0], 0)
+            self.assertEqual(raw.execute("SELECT count(*) FROM pat_store_events"
+                                         " WHERE event IN ('use', 'deny')").fetchone()[0], 0)
+        finally:
+            raw.close()
+        self.assertEqual(self.one("SELECT count(*) FROM app", conn=w), 0)
+        # held, and written in pat's own transaction once the caller's ended
+        # (here before w's read of pat_tokens): every use counts (max_idle)
+        self.assertIsNotNone(self.last_used(w, tid))
+        self.assertTrue([e for e in self.events(conn=w) if e["event"] == "use"])
 
     def test_check_inside_callers_insert_select_answers_at_once(self):
         for mode in ("delete", "wal"):

@@ -261,15 +261,15 @@ class ArgumentCountTest(PatTestCase):
         for sql in ("SELECT pat_create('u', 'n')",
                     "SELECT pat_create('u')",
                     "SELECT pat_create()",
-                    "SELECT pat_create('u','n','DATA_FETCH',1,2,3)"):
+                    "SELECT pat_create('u','n','DATA_FETCH',1,2,3,4)"):
             with self.subTest(sql=sql):
                 self.assertRefused(
                     sql, message="wrong number of arguments to function "
                     "pat_create()")
         for sql, fn in (("SELECT pat_verify()", "pat_verify"),
-                        ("SELECT pat_verify('a', 1, 2)", "pat_verify"),
+                        ("SELECT pat_verify('a', 1, 2, 3)", "pat_verify"),
                         ("SELECT pat_has_right('a')", "pat_has_right"),
-                        ("SELECT pat_has_right('a','DATA_FETCH',1,2)",
+                        ("SELECT pat_has_right('a','DATA_FETCH',1,2,3)",
                          "pat_has_right"),
                         ("SELECT pat_version(1)", "pat_version")):
             with self.subTest(sql=sql):

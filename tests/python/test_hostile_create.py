@@ -25,7 +25,7 @@ from tests.python.hostile import (AT_LIMIT, AUDIT, EVENTS_RO, MIB, NAN, OVER_LIM
                                   short, shown, stmt, text_rule, time_rule)
 
 TOKENS_INSERT = ("pat_tokens: INSERT is not supported: make tokens with "
-                 "pat_create(owner, name, rights [, valid_from [, valid_to]])")
+                 "pat_create(owner, name, rights [, valid_from [, valid_to [, options]]])")
 
 
 class HostileCreateTest(hostile.HostileInputTest):
@@ -114,7 +114,7 @@ class HostileCreateTest(hostile.HostileInputTest):
                               call(P, "u1", "n", R, vf, vt), exp))
         # argument counts
         wrong = Err("wrong number of arguments to function pat_create()")
-        for args in [(), ("u1",), ("u1", "n"), ("u1", "n", R, None, None, None)]:
+        for args in [(), ("u1",), ("u1", "n"), ("u1", "n", R, None, None, None, None)]:
             cases.append(case("pat_create with %d arguments" % len(args),
                               call(P, *args), wrong))
         return cases
@@ -458,7 +458,7 @@ class HostileCreateTest(hostile.HostileInputTest):
         # columns that can not be changed
         for col in ("id", "owner", "status", "created_at", "last_used_at"):
             msg = Err("pat_tokens: column '%s' can not be changed "
-                      "(only name, valid_from, valid_to, rights)" % col)
+                      "(only name, valid_from, valid_to, rights, description, allowed_ips)" % col)
             for label, v in [("NULL", None), ("its own value", Sql(col)),
                              ("INTEGER 42", 42), ("empty string", ""),
                              ("1 MiB string", MIB), ("invalid UTF-8", bad_utf8(b"\xff")),
@@ -470,11 +470,11 @@ class HostileCreateTest(hostile.HostileInputTest):
             case("pat_tokens UPDATE rowid [undocumented]",
                  stmt("UPDATE pat_tokens SET rowid = rowid + 1000 WHERE id = {}", uid),
                  Err("pat_tokens: column 'id' can not be changed "
-                     "(only name, valid_from, valid_to, rights)")),
+                     "(only name, valid_from, valid_to, rights, description, allowed_ips)")),
             case("pat_tokens UPDATE a fixed column with an allowed one",
                  stmt("UPDATE pat_tokens SET name = 'ok', owner = 'x' WHERE id = {}", uid),
                  Err("pat_tokens: column 'owner' can not be changed "
-                     "(only name, valid_from, valid_to, rights)")),
+                     "(only name, valid_from, valid_to, rights, description, allowed_ips)")),
             case("pat_tokens UPDATE of every row refused on the last row",
                  stmt("UPDATE pat_tokens SET name = CASE WHEN id = {} THEN '' "
                       "ELSE 'renamed' END", vid),

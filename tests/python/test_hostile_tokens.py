@@ -148,8 +148,8 @@ class HostileTokenArgumentsTest(hostile.HostileInputTest):
                               Is(want)))
         wrong = Err("wrong number of arguments to function pat_verify()")
         cases.append(case("pat_verify with 0 arguments", call("pat_verify"), wrong))
-        cases.append(case("pat_verify with 3 arguments",
-                          call("pat_verify", self.T, None, None), wrong))
+        cases.append(case("pat_verify with 4 arguments",
+                          call("pat_verify", self.T, None, None, None), wrong))
         self.run_cases(cases)
 
     def right_values(self):
@@ -278,8 +278,8 @@ class HostileTokenArgumentsTest(hostile.HostileInputTest):
                               call(H, self.T, "DATA_FETCH", v), exp))
         wrong = Err("wrong number of arguments to function pat_has_right()")
         cases.append(case("pat_has_right with 1 argument", call(H, self.T), wrong))
-        cases.append(case("pat_has_right with 4 arguments",
-                          call(H, self.T, "DATA_FETCH", None, None), wrong))
+        cases.append(case("pat_has_right with 5 arguments",
+                          call(H, self.T, "DATA_FETCH", None, None, None), wrong))
         self.run_cases(cases)
 
     # ============================================================ pat_rotate

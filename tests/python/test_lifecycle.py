@@ -9,12 +9,12 @@ from tests.python.helpers import PatTestCase, MAX_LIFETIME, DATA_RIGHTS, utc
 F = 1790000000          # 2026-09-21 14:13:20 UTC
 T = F + 3600
 INSERT_MSG = ("pat_tokens: INSERT is not supported: make tokens with "
-              "pat_create(owner, name, rights [, valid_from [, valid_to]])")
+              "pat_create(owner, name, rights [, valid_from [, valid_to [, options]]])")
 
 
 def column_msg(col):
     return ("pat_tokens: column '%s' can not be changed "
-            "(only name, valid_from, valid_to, rights)" % col)
+            "(only name, valid_from, valid_to, rights, description, allowed_ips)" % col)
 
 
 class TokensUpdateTest(PatTestCase):

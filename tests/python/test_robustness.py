@@ -865,6 +865,9 @@ class RowidTest(FastTestCase):
         self.create(owner="alice")
         gone = self.id_of(self.create(owner="alice", name="gone"))
         self.conn.execute("DELETE FROM pat_tokens WHERE id = ?", (gone,))  # a pat_retired row
+        # a pat_notices row: a token expiring within notice_before
+        self.conn.execute("SELECT pat_create('alice', 'soon', 'DATA_FETCH', NULL,"
+                          " unixepoch('now') + 3600)")
         for table in helpers.PUBLIC_TABLES:
             for sql in ("UPDATE %s SET rowid = rowid + 100" % table,
                         "UPDATE %s SET rowid = 7" % table):

@@ -66,7 +66,7 @@ class SettingsTableTest(SettingsTestCase):
             with self.subTest(sql=sql):
                 self.assertRefused(sql, prefix="pat_settings: DELETE is not "
                                                "supported: ")
-        self.assertEqual({k: str(v) for k, v in self.all_settings().items()},
+        self.assertEqual({k: None if v is None else str(v) for k, v in self.all_settings().items()},
                          SETTINGS)
 
     def test_update_of_unknown_key_changes_nothing_and_adds_no_row(self):
@@ -92,7 +92,7 @@ class SettingsTableTest(SettingsTestCase):
         self.assertRefused(
             "UPDATE pat_settings SET value = 0 WHERE key IN "
             "('last_used_interval', 'default_lifetime')", message=DL_MSG)
-        self.assertEqual({k: str(v) for k, v in self.all_settings().items()},
+        self.assertEqual({k: None if v is None else str(v) for k, v in self.all_settings().items()},
                          SETTINGS)
 
 

@@ -53,11 +53,13 @@ class StoreLayoutTest(helpers.PatTestCase):
     def test_a_check_reads_only_the_digest_index(self):
         self.create()
         cols = [r[2] for r in self.rows(
-            "SELECT * FROM pragma_index_info('pat_store_tokens_by_digest')")]
+            "SELECT * FROM pragma_index_info('pat_store_tokens_lookup')")]
         # last_used_at is in no index: folding uses into it changes the
         # row's page alone (sql/schema.sql, pat_store_uses); prev_until says
         # a rotation grace runs, for its early end
-        self.assertEqual(cols, ["digest", "valid_from", "valid_to", "prev_until", "rights_hash"])
+        # allowed_blocks: a check applies the allow-list from the index too
+        self.assertEqual(cols, ["digest", "valid_from", "valid_to", "prev_until", "rights_hash",
+                                "allowed_blocks"])
 
     def test_the_create_event_is_the_row_until_the_first_change(self):
         tok = self.create(rights="DATA_FETCH, DATA_CREATE")

@@ -42,7 +42,7 @@ class PublicTablesTest(PatTestCase):
         # settings
         settings = dict(self.rows("SELECT key, value FROM pat_settings"))
         self.assertEqual(sorted(settings), sorted(SETTINGS))
-        self.assertEqual({k: str(v) for k, v in settings.items()}, SETTINGS)
+        self.assertEqual({k: None if v is None else str(v) for k, v in settings.items()}, SETTINGS)
         self.assertEqual(int(self.one(
             "SELECT value FROM pat_settings WHERE key = 'default_lifetime'")),
             2592000)

@@ -140,7 +140,8 @@ class V1Store:
                 "valid_to": utc(t["valid_to"]), "rights": t["rights"],
                 "status": "active", "created_at": utc(t["created_at"]),
                 "last_used_at": (utc(t["last_used_at"])
-                                 if t["last_used_at"] is not None else None)})
+                                 if t["last_used_at"] is not None else None),
+                "description": None, "allowed_ips": None, "last_used_ips": "[]"})
         return rows
 
     def expected_events(self):
@@ -217,7 +218,7 @@ class UpgradeTestCase(PatTestCase):
         self.assertIn("create_event", cols)
         self.assertEqual(self.raw_rows(
             "SELECT type, tbl_name FROM sqlite_schema"
-            " WHERE name = 'pat_store_tokens_by_digest'", path=path),
+            " WHERE name = 'pat_store_tokens_lookup'", path=path),
             [("index", "pat_store_tokens")])
         self.assertEqual(self.raw_rows(
             "SELECT name FROM sqlite_schema WHERE name LIKE 'pat_upgrade%'",

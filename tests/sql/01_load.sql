@@ -14,16 +14,16 @@ SELECT 'version type', typeof(pat_version());
 -- Every function, with its argument counts, registered SQLITE_DIRECTONLY.
 SELECT name, narg, (flags & 0x80000) != 0 AS directonly
   FROM pragma_function_list WHERE name GLOB 'pat_*' ORDER BY name, narg;
--- The six tables are eponymous virtual tables.
+-- The tables are eponymous virtual tables.
 SELECT 'module', name FROM pragma_module_list WHERE name GLOB 'pat_*' ORDER BY name;
 
 -- Wrong argument counts are SQLite's own errors.
 SELECT pat_create('alice', 'n'); -- ERROR
-SELECT pat_create('alice', 'n', 'DATA_FETCH', NULL, NULL, NULL); -- ERROR
+SELECT pat_create('alice', 'n', 'DATA_FETCH', NULL, NULL, NULL, NULL); -- ERROR
 SELECT pat_verify(); -- ERROR
-SELECT pat_verify('x', NULL, NULL); -- ERROR
+SELECT pat_verify('x', NULL, NULL, NULL); -- ERROR
 SELECT pat_has_right('x'); -- ERROR
-SELECT pat_has_right('x', 'DATA_FETCH', NULL, NULL); -- ERROR
+SELECT pat_has_right('x', 'DATA_FETCH', NULL, NULL, NULL); -- ERROR
 SELECT pat_version(1); -- ERROR
 
 -- Loading wrote nothing: no object, not even a page.

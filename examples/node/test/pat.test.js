@@ -103,7 +103,8 @@ test('pat_tokens rows are visible through SELECT, without the token', () => {
   const r = row(id);
   assert.deepEqual(
     Object.keys(r).sort(),
-    ['created_at', 'id', 'last_used_at', 'name', 'owner', 'rights', 'status', 'valid_from', 'valid_to'],
+    ['allowed_ips', 'created_at', 'description', 'id', 'last_used_at', 'last_used_ips', 'name',
+     'owner', 'rights', 'status', 'valid_from', 'valid_to'],
   );
   assert.equal(r.owner, '42'); // stored as text: 42 and '42' are one owner
   assert.equal(r.name, 'listed');
