@@ -184,6 +184,35 @@ START_TEST(host_bits_a_bad_prefix_and_a_zone_make_a_bad_block) {
 }
 END_TEST
 
+/* The packed form the store keeps (allowed_blocks) and the check reads. */
+START_TEST(packed_blocks_hold_what_their_blocks_hold_and_nothing_else) {
+  unsigned char packed[3 * PAT_BLOCK_BYTES + 1];
+  pat_block b = block("10.0.0.0/8");
+  pat_block_pack(&b, packed);
+  b = block("2001:db8::/32");
+  pat_block_pack(&b, packed + PAT_BLOCK_BYTES);
+  b = block("192.0.2.7");
+  pat_block_pack(&b, packed + 2 * PAT_BLOCK_BYTES);
+  pat_addr in = addr("10.9.9.9"), v6 = addr("2001:db8::5"), one = addr("192.0.2.7"),
+           out = addr("192.0.2.8");
+  ck_assert_int_eq(pat_blocks_have(packed, 3 * PAT_BLOCK_BYTES, &in), 1);
+  ck_assert_int_eq(pat_blocks_have(packed, 3 * PAT_BLOCK_BYTES, &v6), 1);
+  ck_assert_int_eq(pat_blocks_have(packed, 3 * PAT_BLOCK_BYTES, &one), 1);
+  ck_assert_int_eq(pat_blocks_have(packed, 3 * PAT_BLOCK_BYTES, &out), 0);
+  /* only the blocks given count */
+  ck_assert_int_eq(pat_blocks_have(packed, 2 * PAT_BLOCK_BYTES, &one), 0);
+  /* anything but whole blocks, or none, holds nothing: the check fails
+  ** closed on a list it did not write */
+  ck_assert_int_eq(pat_blocks_have(packed, 3 * PAT_BLOCK_BYTES + 1, &in), 0);
+  ck_assert_int_eq(pat_blocks_have(packed, PAT_BLOCK_BYTES - 1, &in), 0);
+  ck_assert_int_eq(pat_blocks_have(packed, 0, &in), 0);
+  ck_assert_int_eq(pat_blocks_have(NULL, PAT_BLOCK_BYTES, &in), 0);
+  /* a prefix length no block has (written past pat) holds nothing */
+  packed[16] = 200;
+  ck_assert_int_eq(pat_blocks_have(packed, PAT_BLOCK_BYTES, &in), 0);
+}
+END_TEST
+
 Suite *address_suite(void) {
   Suite *s = suite_create("address");
   TCase *tc = tcase_create("client");
@@ -197,6 +226,7 @@ Suite *address_suite(void) {
   tcase_add_test(tc, a_block_holds_the_addresses_under_its_prefix);
   tcase_add_test(tc, a_block_is_shown_canonical_a_whole_address_bare);
   tcase_add_test(tc, host_bits_a_bad_prefix_and_a_zone_make_a_bad_block);
+  tcase_add_test(tc, packed_blocks_hold_what_their_blocks_hold_and_nothing_else);
   suite_add_tcase(s, tc);
   return s;
 }
