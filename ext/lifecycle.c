@@ -328,6 +328,13 @@ static int mint_and_write(sqlite3_context *ctx, const char *fn, pat_conn *c, int
     ok = 0;
   }
   t->digest = digest;
+  /* A store this pat reads as it is (an older version) gets its upgrade
+  ** with the first write, this one: the INSERT and the rotation's UPDATE
+  ** name this version's columns. The upgrade moves the policy version, so
+  ** the write that follows finds it moved and the call reads it again. */
+  if (ok && which == PAT_DB_MAIN && c->store_version < PAT_SCHEMA_VERSION &&
+      pat_store_ensure(c, NULL, &e) != 0)
+    ok = 0;
   if (ok && which == PAT_DB_MAIN) {
     /* One statement is atomic by itself: a new token's row is its create
     ** event, and a rotation's triggers write its events. */

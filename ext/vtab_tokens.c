@@ -26,7 +26,7 @@ enum {
 
 static const pat_column columns[] = {
     [COL_ID] = {"id", "INTEGER", PAT_COL_KEY},
-    [COL_OWNER] = {"owner", "TEXT", 0},
+    [COL_OWNER] = {"owner", "TEXT", PAT_COL_INDEXED},
     [COL_NAME] = {"name", "TEXT", PAT_COL_WRITABLE},
     [COL_VALID_FROM] = {"valid_from", "TEXT", PAT_COL_WRITABLE},
     [COL_VALID_TO] = {"valid_to", "TEXT", PAT_COL_WRITABLE},
