@@ -4,7 +4,7 @@ pat refuses a bad change with an SQL error whose text names the function or
 table and the problem ("pat_create: role 'AUTHOR' may not grant 'USER_DELETE'";
 README.md, "Errors"). friendly(message, fields) turns one into
 (field, text): the form field the message is about (name, valid_from,
-valid_to, rights, or None) and a sentence to show next to it. The web page
+valid_to, rights, description, allowed_ips, or None) and a sentence to show next to it. The web page
 shows that sentence and keeps pat's own message under "Details".
 
 `fields` are the fields the request changed: an UPDATE of only valid_from
@@ -58,6 +58,17 @@ RULES = [
      "The name may not contain line breaks, tabs or other control characters."),
     (r"name is not valid UTF-8", "name", "The name holds characters the server can not read."),
     (r"no token with id \d+", None, "This token does not exist any more. Reload the page."),
+    (r"allowed_ips entry (?:is not an IP address or block|must not be empty): '?(?P<a>[^']*)'?",
+     "allowed_ips", "“{a}” is not an IP address or block (such as 192.0.2.7 or 10.0.0.0/8)."),
+    (r"allowed_ips entry has host bits set: '(?P<a>[^']*)'", "allowed_ips",
+     "“{a}” has bits set past its prefix: write the block's first address (10.0.0.0/8)."),
+    (r"allowed_ips entry has a bad prefix length \((?P<r>[^)]*)\): '(?P<a>[^']*)'", "allowed_ips",
+     "The prefix length of “{a}” must be from {r}."),
+    (r"allowed_ips holds more than 100 entries", "allowed_ips", "List at most 100 addresses or blocks."),
+    (r"description is longer than 1000 bytes", "description",
+     "The description is too long: at most 1000 bytes."),
+    (r"owner '(?P<o>[^']*)' holds (?P<n>\d+) tokens that are not expired, .*", None,
+     "You have {n} tokens already, the most this server allows. Delete one first."),
 ]
 RULES = [(re.compile(p), f, t) for p, f, t in RULES]
 

@@ -102,10 +102,11 @@ def connect(db_path, ext=DEFAULT_EXT):
 #   a valid token without that right      -> 403
 # Here its refusal becomes this server's HttpError, and so its JSON answer.
 # ---------------------------------------------------------------------------
-def authenticate(db, authorization, right):
-    """The id of the token in `authorization` if it holds `right`, else HttpError 401 or 403."""
+def authenticate(db, authorization, right, client=None):
+    """The id of the token in `authorization` if it holds `right` for a caller
+    at `client`, else HttpError 401 or 403."""
     try:
-        return auth.authenticate(db, authorization, right, realm="items")
+        return auth.authenticate(db, authorization, right, realm="items", client=client)
     except auth.AuthError as e:
         raise HttpError(e.status, e.message, e.headers, token_id=e.token_id) from None
 
@@ -238,7 +239,8 @@ WEB_HEADERS = {
 }
 STATIC_TYPES = {".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8",
                 ".js": "text/javascript; charset=utf-8", ".svg": "image/svg+xml"}
-TOKEN_COLUMNS = ("id", "name", "valid_from", "valid_to", "rights", "status", "created_at", "last_used_at")
+TOKEN_COLUMNS = ("id", "name", "valid_from", "valid_to", "rights", "status", "created_at", "last_used_at",
+                 "description", "allowed_ips", "last_used_ips")
 CHANGES = ("POST", "PUT", "PATCH", "DELETE")
 
 
@@ -286,7 +288,8 @@ def session_cookie(req, value, max_age):
 
 def token_row(row):
     d = dict(zip(TOKEN_COLUMNS, row))
-    d["rights"] = json.loads(d["rights"])
+    for key in ("rights", "allowed_ips", "last_used_ips"):
+        d[key] = json.loads(d[key]) if d[key] is not None else None
     return d
 
 
@@ -325,6 +328,16 @@ def token_fields(body, allowed):
         elif key == "name":
             if not isinstance(value, str):
                 raise HttpError(400, "Give the token a name.", field="name")
+        elif key == "description":
+            if value is not None and not isinstance(value, str):
+                raise HttpError(400, "The description must be text.", field="description")
+            value = value or None  # an empty box: no description
+        elif key == "allowed_ips":
+            # a list of addresses or blocks; empty or None: any address
+            if value is not None and not (isinstance(value, list) and
+                                          all(isinstance(a, str) for a in value)):
+                raise HttpError(400, "List addresses or blocks, one per line.", field="allowed_ips")
+            value = json.dumps(value) if value else None
         elif value is not None and not isinstance(value, (str, int)):
             raise HttpError(400, "This is not a date and time the server can read.", field=key)
         out[key] = value
@@ -450,15 +463,19 @@ def list_tokens(req):
 
 @route("POST", r"/web/api/tokens", None)
 def create_token(req):
-    """{"name", "rights": [...], "valid_from"?, "valid_to"?} -> 201 {"token", "row"}: the token, once."""
+    """{"name", "rights": [...], "valid_from"?, "valid_to"?, "description"?, "allowed_ips"?: [...]}
+    -> 201 {"token", "row"}: the token, once."""
     user = signed_in(req)
-    f = token_fields(req.json(), ("name", "rights", "valid_from", "valid_to"))
+    f = token_fields(req.json(), ("name", "rights", "valid_from", "valid_to", "description",
+                                  "allowed_ips"))
+    options = {k: f[k] if k == "description" else json.loads(f[k])
+               for k in ("description", "allowed_ips") if f.get(k) is not None}
     try:
         # One transaction, so that the newest token of this owner is the one just made.
         with users.transaction(req.db):
-            token = req.db.execute("SELECT pat_create(?, ?, ?, ?, ?)", (
+            token = req.db.execute("SELECT pat_create(?, ?, ?, ?, ?, ?)", (
                 user["name"], f.get("name"), f.get("rights", "[]"), f.get("valid_from"),
-                f.get("valid_to"))).fetchone()[0]
+                f.get("valid_to"), json.dumps(options))).fetchone()[0]
             token_id = req.db.execute("SELECT max(id) FROM pat_tokens WHERE owner = ?", (user["name"],)).fetchone()[0]
     except sqlite3.OperationalError as e:
         raise refusal(e, f)
@@ -468,9 +485,11 @@ def create_token(req):
 
 @route("PATCH", r"/web/api/tokens/(\d+)", None)
 def edit_token(req, token_id):
-    """Any of {"name", "valid_from", "valid_to", "rights"}: one UPDATE of pat_tokens, checked by pat."""
+    """Any of {"name", "valid_from", "valid_to", "rights", "description", "allowed_ips"}: one UPDATE
+    of pat_tokens, checked by pat."""
     user = signed_in(req)
-    f = token_fields(req.json(), ("name", "valid_from", "valid_to", "rights"))
+    f = token_fields(req.json(), ("name", "valid_from", "valid_to", "rights", "description",
+                                  "allowed_ips"))
     if not f:
         raise HttpError(400, "nothing to change")
     own_token(req, token_id)
@@ -501,6 +520,32 @@ def rotate_token(req, token_id):
     except sqlite3.OperationalError as e:
         raise refusal(e, f)
     return 200, {"token": token, "row": own_token(req, token_id)}
+
+
+NOTICE_COLUMNS = ("token_id", "name", "kind", "due_at")
+
+
+@route("GET", r"/web/api/notices", None)
+def notices(req):
+    """What pat says the signed-in user should know (pat_notices): tokens expiring soon, expired,
+    or going idle. The page shows them until the user marks them read."""
+    user = signed_in(req)
+    rows = req.db.execute("SELECT " + ", ".join(NOTICE_COLUMNS) + " FROM pat_notices WHERE owner = ?",
+                          (user["name"],))
+    return 200, {"notices": [dict(zip(NOTICE_COLUMNS, r)) for r in rows]}
+
+
+@route("POST", r"/web/api/notices/ack", None)
+def ack_notice(req):
+    """{"token_id", "kind"} -> 204: read; pat's DELETE acknowledges it (a `notice` event)."""
+    user = signed_in(req)
+    body = req.json()
+    if not (isinstance(body, dict) and isinstance(body.get("token_id"), int)
+            and body.get("kind") in ("expiring", "expired", "idle")):
+        raise HttpError(400, "give token_id and kind")
+    req.db.execute("DELETE FROM pat_notices WHERE owner = ? AND token_id = ? AND kind = ?",
+                   (user["name"], body["token_id"], body["kind"]))
+    return 204, None
 
 
 RETIRED_COLUMNS = ("token_id", "name", "why", "retired_at", "seen", "last_seen_at")
@@ -565,8 +610,13 @@ class Handler(BaseHTTPRequestHandler):
             right, handler, args = find_route(self.command, path)
             with contextlib.closing(connect(self.server.db_path, self.server.ext)) as self.db:
                 if right is not None:
+                    # The caller's address for the token's allow-list: the TCP
+                    # peer, or behind a trusted proxy its X-Forwarded-For.
+                    client = auth.client_address(self.client_address[0],
+                                                 self.headers.get("X-Forwarded-For"),
+                                                 self.server.trusted_proxies)
                     self.token_id = authenticate(self.db, self.headers.get("Authorization"),
-                                                 right.format(*args))
+                                                 right.format(*args), client)
                 self.body = body
                 status, payload, *rest = handler(self, *args)
             headers = rest[0] if rest else {}
@@ -672,6 +722,9 @@ def main():
     p.add_argument("--port", type=int, default=8080, help="0 picks a free port")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--ext", default=DEFAULT_EXT, help="the pat extension (default: dist/pat)")
+    p.add_argument("--trusted-proxy", action="append", default=[], metavar="ADDRESS[/PREFIX]",
+                   help="a reverse proxy in front of this server, whose X-Forwarded-For gives the "
+                        "client's address (repeatable); without one the header is ignored")
     p.add_argument("--secure-cookie", action="store_true",
                    help="mark the session cookie Secure (when the page is served over https)")
     args = p.parse_args()
@@ -692,6 +745,7 @@ def main():
 
     server = ThreadingHTTPServer((args.host, args.port), Handler)
     server.db_path, server.ext, server.secure_cookie = args.db, args.ext, args.secure_cookie
+    server.trusted_proxies = args.trusted_proxy
     host, port = server.server_address[:2]
     print(f"listening on http://{host}:{port}", flush=True)
     try:

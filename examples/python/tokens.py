@@ -2,6 +2,7 @@
 """Manage the tokens of the example API from the command line.
 
     tokens.py --db app.db create alice "ci pipeline" DATA_FETCH,DATA_CREATE [--valid-to 2027-01-01]
+              [--description TEXT] [--allowed-ip 10.40.0.0/16 ...]
     tokens.py --db app.db list [alice]
     tokens.py --db app.db rotate 3 [--valid-to 2027-01-01]
     tokens.py --db app.db delete 3
@@ -40,8 +41,14 @@ def shown_once(token):
 
 
 def create(db, args):
-    shown_once(db.execute("SELECT pat_create(?, ?, ?, ?, ?)",
-                          (args.owner, args.name, args.rights, args.valid_from, args.valid_to)).fetchone()[0])
+    options = {}
+    if args.description is not None:
+        options["description"] = args.description
+    if args.allowed_ips:
+        options["allowed_ips"] = args.allowed_ips
+    shown_once(db.execute("SELECT pat_create(?, ?, ?, ?, ?, ?)",
+                          (args.owner, args.name, args.rights, args.valid_from, args.valid_to,
+                           json.dumps(options) if options else None)).fetchone()[0])
 
 
 def rotate(db, args):
@@ -143,6 +150,9 @@ def main():
     c.add_argument("rights", help="DATA_FETCH,DATA_CREATE or DATA_* (see: rights)")
     c.add_argument("--valid-from", type=when, metavar="WHEN", help="default: now")
     c.add_argument("--valid-to", type=when, metavar="WHEN", help="default: 30 days later")
+    c.add_argument("--description", help="what the token is for")
+    c.add_argument("--allowed-ip", dest="allowed_ips", action="append", metavar="ADDRESS[/PREFIX]",
+                   help="the token works only from these addresses (repeatable; default: any)")
     c.set_defaults(run=create)
 
     ls = sub.add_parser("list", help="the tokens, of one owner or all")

@@ -243,6 +243,29 @@ pat_error "pat_create: valid_to must be later than valid_from" create alice x DA
 pat_error "pat_rotate: no token with id 999" rotate 999
 pat_error "pat_revoke: reason is longer than 255 bytes" revoke "$work/leak.txt" --reason "$(printf '%0300d' 0)"
 
+# ---- the client's address and a token's allow-list (README, Client context)
+here=$(tokens create carol "from here" DATA_FETCH --allowed-ip 127.0.0.0/8 --description "loopback only")
+there=$(tokens create carol "from elsewhere" DATA_FETCH --allowed-ip 10.0.0.0/8)
+check "a token allowed from 127.0.0.0/8, from 127.0.0.1" 200 "" -H "$(auth "$here")" "$url/items"
+check "a token allowed from 10.0.0.0/8 only, from 127.0.0.1" 401 "" -H "$(auth "$there")" "$url/items"
+check "X-Forwarded-For without a trusted proxy is ignored" 401 "" \
+  -H "$(auth "$there")" -H "X-Forwarded-For: 10.1.2.3" "$url/items"
+seen=$("$PY" -c 'import sqlite3, sys; print(*sqlite3.connect(sys.argv[1]).execute(
+  "SELECT description, (SELECT json_group_array(address) FROM pat_store_addresses AS a"
+  " WHERE a.token_id = t.id) FROM pat_store_tokens AS t WHERE name = ?",
+  ("from here",)).fetchone())' "$db" 2>&1)
+if [ "$seen" = 'loopback only ["127.0.0.1"]' ]; then result "last_used_ips holds the peer's address"
+else result "last_used_ips holds the peer's address" "got: $seen"; fi
+# behind a proxy the server trusts, the client is X-Forwarded-For's last entry
+first_server=$server first_url=$url
+start_example_server "$db" "$work/proxy.log" --trusted-proxy 127.0.0.1
+check "behind a trusted proxy, X-Forwarded-For 10.1.2.3" 200 "" \
+  -H "$(auth "$there")" -H "X-Forwarded-For: 10.1.2.3" "$url/items"
+check "behind a trusted proxy, a forged first entry does not count" 401 "" \
+  -H "$(auth "$there")" -H "X-Forwarded-For: 10.9.9.9, 192.0.2.1" "$url/items"
+kill "$server" && wait "$server" 2>/dev/null
+server=$first_server url=$first_url
+
 # ---- the log names tokens by id, never by value, nor a token's random part
 leaked=""
 for t in "$full" "$reader" "$expired" "$doomed" "$old" "$new" "$stranger" "$typo"; do

@@ -49,7 +49,8 @@ class AuthTest(unittest.TestCase):
             auth.authenticate(self.db, authorization, right, realm)
         return cm.exception
 
-    def assert_401(self, authorization, message="invalid, expired or revoked token"):
+    def assert_401(self, authorization,
+                   message="invalid, expired or revoked token, or not allowed from this address"):
         e = self.refused(authorization)
         self.assertEqual((e.status, e.message, e.headers, e.token_id),
                          (401, message, {"WWW-Authenticate": "Bearer"}, None), authorization)
@@ -130,6 +131,39 @@ class AuthTest(unittest.TestCase):
         for header in ("Bearer " + self.full, None):
             with self.assertRaisesRegex(sqlite3.OperationalError, "unknown right 'DATA_FECTH'"):
                 auth.authenticate(self.db, header, "DATA_FECTH")
+
+    # ---- the client's address and the token's allow-list
+    def test_a_token_with_an_allow_list_works_only_from_there(self):
+        ci = self.db.execute("SELECT pat_create('carol', 'ci', 'DATA_FETCH', NULL, NULL,"
+                             " '{\"allowed_ips\": [\"10.40.0.0/16\"]}')").fetchone()[0]
+        tid = self.token_id("ci")
+        self.assertEqual(auth.authenticate(self.db, "Bearer " + ci, "DATA_FETCH",
+                                           client="10.40.1.2"), tid)
+        for client in ("10.41.1.2", None):
+            with self.assertRaises(auth.AuthError) as cm:
+                auth.authenticate(self.db, "Bearer " + ci, "DATA_FETCH", client=client)
+            self.assertEqual(cm.exception.status, 401)
+        # a token without a list takes any client
+        self.assertEqual(auth.authenticate(self.db, "Bearer " + self.reader, "DATA_FETCH",
+                                           client="203.0.113.9"), self.token_id("reader"))
+        self.assertEqual(self.db.execute("SELECT last_used_ips FROM pat_tokens WHERE name = 'ci'"
+                                         ).fetchone()[0], '["10.40.1.2"]')
+
+    def test_client_address_trusts_x_forwarded_for_only_from_a_trusted_proxy(self):
+        ca = auth.client_address
+        # no proxy trusted: the header is the client's own words
+        self.assertEqual(ca("203.0.113.9", "10.40.1.2"), "203.0.113.9")
+        # a trusted proxy: the rightmost entry that is not a trusted proxy
+        self.assertEqual(ca("10.0.0.5", "10.40.1.2", ["10.0.0.5"]), "10.40.1.2")
+        self.assertEqual(ca("10.0.0.5", "6.6.6.6, 198.51.100.7, 10.0.0.4", ["10.0.0.0/24"]),
+                         "198.51.100.7")
+        self.assertEqual(ca("::ffff:10.0.0.5", "198.51.100.7", ["10.0.0.0/24"]), "198.51.100.7")
+        # a peer that is no trusted proxy: its header is ignored
+        self.assertEqual(ca("198.51.100.1", "10.40.1.2", ["10.0.0.5"]), "198.51.100.1")
+        # nothing usable in the header: the peer
+        self.assertEqual(ca("10.0.0.5", None, ["10.0.0.5"]), "10.0.0.5")
+        self.assertEqual(ca("10.0.0.5", "unknown", ["10.0.0.5"]), "10.0.0.5")
+        self.assertEqual(ca("10.0.0.5", "10.0.0.5", ["10.0.0.5"]), "10.0.0.5")
 
     def test_token_owner(self):
         self.assertEqual(auth.token_owner(self.db, self.token_id("reader")), "bob")
