@@ -75,7 +75,7 @@ static const char floor_lookup_rights_sql[] =
 static const char app_schema[] =
     "CREATE TABLE IF NOT EXISTS bench_app(id INTEGER PRIMARY KEY, v)";
 static const char app_write_sql[] = "INSERT INTO bench_app(v) VALUES (?1)";
-static const char pat_create_sql[] = "SELECT pat_create(?1, ?2, ?3, ?4, ?5)";
+static const char pat_create_sql[] = "SELECT pat_create(?1, ?2, ?3, ?4, ?5, ?6)";
 
 /* ------------------------------------------------------------ utilities */
 
@@ -90,7 +90,19 @@ static int expired_index(int i) { return i % 10 == 9; }
 /* Two tokens in 100 hold rights on resources only (issue 15), spread over
 ** the table as the others are, so that pat and the floor see them with the
 ** same locality: kind 1 holds right_scoped, kind 2 SCOPED_MANY entries. */
-static int pool_kind(int i) { return i % 100 == 3 ? 1 : i % 100 == 4 ? 2 : 0; }
+/* One in 100 has an allow-list of ALLOW_BLOCKS blocks, the client's in
+** the last one (issue 17): kind 3. */
+static int pool_kind(int i) {
+  return i % 100 == 3 ? 1 : i % 100 == 4 ? 2 : i % 100 == 5 ? 3 : 0;
+}
+#define ALLOW_BLOCKS 10
+#define CLIENT "192.0.2.7"
+/* pat_create's options for kind 3: nine blocks the client is not in, then
+** its own, so that a check reads every block. */
+static const char allow_options[] =
+    "{\"allowed_ips\": [\"10.1.0.0/16\", \"10.2.0.0/16\", \"10.3.0.0/16\", \"10.4.0.0/16\","
+    " \"2001:db8:1::/48\", \"2001:db8:2::/48\", \"2001:db8:3::/48\", \"172.16.0.0/12\","
+    " \"198.51.100.0/24\", \"192.0.2.0/24\"]}";
 
 static int str_cmp(const void *a, const void *b) {
   return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -209,7 +221,10 @@ static void populate(int64_t *rows, int64_t target, int64_t now) {
       sqlite3_bind_text(pc, 1, owner, -1, SQLITE_STATIC);
       sqlite3_bind_text(pc, 2, name, -1, SQLITE_STATIC);
       int kind = pool_kind(i);
-      sqlite3_bind_text(pc, 3, kind ? scoped_arg[kind - 1] : rights_arg, -1, SQLITE_STATIC);
+      int scoped = kind == 1 || kind == 2;
+      sqlite3_bind_text(pc, 3, scoped ? scoped_arg[kind - 1] : rights_arg, -1, SQLITE_STATIC);
+      if (kind == 3) sqlite3_bind_text(pc, 6, allow_options, -1, SQLITE_STATIC);
+      else sqlite3_bind_null(pc, 6);
       sqlite3_bind_int64(pc, 4, from);
       sqlite3_bind_int64(pc, 5, to);
       if (sqlite3_step(pc) != SQLITE_ROW || sqlite3_column_type(pc, 0) != SQLITE_TEXT)
@@ -228,7 +243,7 @@ static void populate(int64_t *rows, int64_t target, int64_t now) {
       sqlite3_bind_text(fi, 3, name, -1, SQLITE_STATIC);
       sqlite3_bind_int64(fi, 4, from);
       sqlite3_bind_int64(fi, 5, to);
-      sqlite3_bind_text(fi, 6, kind ? scoped_json[kind - 1] : rights_json, -1, SQLITE_STATIC);
+      sqlite3_bind_text(fi, 6, scoped ? scoped_json[kind - 1] : rights_json, -1, SQLITE_STATIC);
       sqlite3_bind_int64(fi, 7, now);
       if (sqlite3_step(fi) != SQLITE_DONE) die("floor insert: %s", sqlite3_errmsg(f));
       sqlite3_reset(fi);
@@ -646,6 +661,7 @@ static void measure(row *r, const job *pat, const job *fl, int txn, int k, int o
 typedef struct samples {
   tokset hit, expired, unknown, badck;
   tokset scoped1, scoped50; /* tokens with rights on resources (pool_kind) */
+  tokset listed;            /* tokens with an allow-list (pool_kind 3) */
   tokset fresh;             /* never checked: bench_first_use_folded's */
 } samples;
 
@@ -657,9 +673,9 @@ static int want(const char *key) { return listed(only, key); }
 /* Checks each scoped token once and writes what that held, so that the
 ** timed checks write nothing (as bench_first_use does for the others). */
 static void warm_scoped(sqlite3 *p, const samples *sm) {
-  sqlite3_stmt *v = prepare(p, "SELECT pat_verify(?1)");
-  for (int k = 0; k < 2; k++) {
-    const tokset *set = k ? &sm->scoped50 : &sm->scoped1;
+  sqlite3_stmt *v = prepare(p, "SELECT pat_verify(?1, NULL, '" CLIENT "')");
+  for (int k = 0; k < 3; k++) {
+    const tokset *set = k == 2 ? &sm->listed : k ? &sm->scoped50 : &sm->scoped1;
     for (int i = 0; i < set->n; i++) {
       sqlite3_bind_text(v, 1, set->tok[i], set->len[i], SQLITE_STATIC);
       total_wrong += sqlite3_step(v) != SQLITE_ROW || sqlite3_column_type(v, 0) != SQLITE_INTEGER;
@@ -677,6 +693,9 @@ static void bench_checks(store *s, const char *mode, int txn, int64_t n, samples
   sqlite3_stmt *fv = prepare(s->floor, floor_lookup_sql);
   sqlite3_stmt *fh = prepare(s->floor, floor_lookup_rights_sql);
   sqlite3_stmt *sp = prepare(s->pat, "SELECT ?1");
+  /* A check from a client (issue 17): its address in the statement, so
+  ** that the loop binds the token alone, as verify's does. */
+  sqlite3_stmt *vc = prepare(s->pat, "SELECT pat_verify(?1, NULL, '" CLIENT "')");
   job floor_hit = {J_FLOOR_VERIFY, s->floor, fv, &sm->hit, NULL, NULL};
   struct {
     const char *key, *op;
@@ -695,6 +714,13 @@ static void bench_checks(store *s, const char *mode, int txn, int64_t n, samples
        {J_FLOOR_VERIFY, s->floor, fv, &sm->expired, NULL, NULL}},
       {"verify_at", "verify hit, explicit at", {J_VERIFY_AT, s->pat, va, &sm->hit, NULL, NULL},
        floor_hit},
+      /* Against pat's own check without a client: what passing one costs. */
+      {"verify_client", "verify hit, client, no list",
+       {J_VERIFY, s->pat, vc, &sm->hit, NULL, NULL}, {J_VERIFY, s->pat, v, &sm->hit, NULL, NULL}},
+      /* Against the floor of the same tokens: the list read and matched. */
+      {"verify_client", "verify hit, client, 10-block list",
+       {J_VERIFY, s->pat, vc, &sm->listed, NULL, NULL},
+       {J_FLOOR_VERIFY, s->floor, fv, &sm->listed, NULL, NULL}},
       {"has_right_held", "has_right held", {J_HAS_RIGHT, s->pat, h, &sm->hit, right_held, NULL},
        {J_FLOOR_HAS_RIGHT, s->floor, fh, &sm->hit, right_held, NULL}},
       {"has_right_not_held", "has_right not held",
@@ -745,6 +771,7 @@ static void bench_checks(store *s, const char *mode, int txn, int64_t n, samples
   sqlite3_finalize(fv);
   sqlite3_finalize(fh);
   sqlite3_finalize(sp);
+  sqlite3_finalize(vc);
 }
 
 /* The first check of each token writes its last_used_at (the default
@@ -949,6 +976,8 @@ static void run_level(int64_t n, int64_t *have, samples *sm, int first) {
   tokset_free(&sm->scoped50);
   pick_kind(&sm->scoped1, ns, 1);
   pick_kind(&sm->scoped50, ns, 2);
+  tokset_free(&sm->listed);
+  pick_kind(&sm->listed, ns, 3);
   tokset_free(&sm->fresh);
   if (want("verify_first_use")) {
     int avail = 0;
@@ -979,7 +1008,7 @@ static void run_level(int64_t n, int64_t *have, samples *sm, int first) {
     bench_first_use(s, n, sm);
     bench_first_use_folded(s, n, &sm->fresh);
     remember_samples(s, sm);
-    if (want("has_right_resource")) warm_scoped(s->pat, sm);
+    if (want("has_right_resource") || want("verify_client")) warm_scoped(s->pat, sm);
     if (m == 0) {
       /* The warm-up's writes left WAL frames; start both from a checkpoint. */
       exec(s->pat, "PRAGMA wal_checkpoint(TRUNCATE)");
@@ -1165,6 +1194,7 @@ int main(void) {
   tokset_free(&sm.unknown);
   tokset_free(&sm.scoped1);
   tokset_free(&sm.scoped50);
+  tokset_free(&sm.listed);
   free(pool);
   free(pool_used);
   remove_db(pat_path);

@@ -131,10 +131,13 @@ int pat_blocks_have(const unsigned char *packed, size_t n, const pat_addr *a) {
   ** the check fails closed. */
   if (packed == NULL || n == 0 || n % PAT_BLOCK_BYTES != 0) return 0;
   for (size_t i = 0; i < n; i += PAT_BLOCK_BYTES) {
-    pat_block b;
-    memcpy(b.net.b, packed + i, 16);
-    b.len = packed[i + 16];
-    if (b.len <= 128 && pat_block_has(&b, a)) return 1;
+    /* pat_block_has on the packed bytes, in place. */
+    const unsigned char *net = packed + i;
+    int len = net[16], whole = len / 8, rest = len % 8;
+    if (len > 128 || memcmp(net, a->b, (size_t)whole) != 0) continue;
+    if (rest == 0) return 1;
+    unsigned char mask = (unsigned char)(0xff << (8 - rest));
+    if ((net[whole] & mask) == (a->b[whole] & mask)) return 1;
   }
   return 0;
 }

@@ -249,9 +249,9 @@ static int touch_room(pat_book *b, int64_t older) {
 }
 
 /* An address's hash, never 0 (0: none). */
-static uint32_t address_hash(const char *s) {
+static uint32_t address_hash(const pat_addr *a) {
   uint32_t h = 2166136261u; /* FNV-1a */
-  for (; *s; s++) h = (h ^ (unsigned char)*s) * 16777619u;
+  for (size_t i = 0; i < sizeof a->b; i++) h = (h ^ a->b[i]) * 16777619u;
   return h ? h : 1;
 }
 
@@ -287,7 +287,7 @@ static int hold_address(pat_book *b, const pat_book_entry *entry) {
   a->id = entry->id;
   a->at = entry->now;
   a->valid_from = entry->valid_from;
-  snprintf(a->text, sizeof a->text, "%s", entry->client);
+  pat_addr_show(entry->client, a->text);
   return 0;
 }
 

@@ -33,7 +33,6 @@ typedef struct check_args {
   int explicit_at; /* an audit question: no bookkeeping */
   int has_client;  /* the caller's address is known */
   pat_addr client;
-  char client_text[PAT_ADDR_TEXT]; /* canonical */
   const char *tok;
   size_t tok_len;
   int well_formed;
@@ -55,7 +54,7 @@ static int read_args(sqlite3_context *ctx, const char *fn, sqlite3_value *token,
     a->explicit_at = rc == 0;
   }
   if (client != NULL) {
-    int rc = pat_client_arg(client, &a->client, a->client_text, &e);
+    int rc = pat_client_arg(client, &a->client, &e);
     if (rc < 0) {
       pat_error(ctx, fn, &e);
       return -1;
@@ -203,7 +202,11 @@ static int refuse(pat_conn *c, const pat_policy *p, const found_token *f, const 
     return 1;
   }
   if (!f->client_ok) {
-    snprintf(detail, cap, "client not allowed: %s", a->has_client ? a->client_text : "unknown");
+    /* The canonical text only here and in the bookkeeping: inet_ntop
+    ** costs a hit more than the match itself. */
+    char shown[PAT_ADDR_TEXT] = "unknown";
+    if (a->has_client) pat_addr_show(&a->client, shown);
+    snprintf(detail, cap, "client not allowed: %s", shown);
     return 1;
   }
   int r = idle(c, p, f, a->at, e);
@@ -223,7 +226,7 @@ static void bookkeeping(pat_conn *c, const pat_policy *p, const found_token *f,
   pat_book_entry e = {.id = f->id, .now = at, .interval = pat_policy_interval(p),
                       .valid_from = f->from, .delay_ms = pat_policy_book_delay(p),
                       .detail = detail,
-                      .client = passed && a->has_client ? a->client_text : NULL};
+                      .client = passed && a->has_client ? &a->client : NULL};
   /* Whether this use is the first of its interval is the connection's
   ** question (bookkeeping.c): the check reads no last use. */
   e.touch = passed;

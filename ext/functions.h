@@ -46,9 +46,9 @@ int pat_description_read(sqlite3_value *v, pat_options *o, pat_err *e);
 /* An allow-list: a JSON array of 1 to PAT_BLOCKS_MAX blocks, or NULL. */
 int pat_allowed_ips_read(pat_conn *c, int which, sqlite3_value *v, pat_options *o,
                          pat_err *e);
-/* A check's client argument: 1 with the address and its canonical text, 0
-** for NULL (unknown), -1 with e for anything else that is not an address. */
-int pat_client_arg(sqlite3_value *v, pat_addr *out, char text[PAT_ADDR_TEXT], pat_err *e);
+/* A check's client argument: 1 with the address, 0 for NULL (unknown), -1
+** with e for anything else that is not an address. */
+int pat_client_arg(sqlite3_value *v, pat_addr *out, pat_err *e);
 
 void pat_fn_key(sqlite3_context *ctx, int argc, sqlite3_value **argv);
 void pat_fn_rekey(sqlite3_context *ctx, int argc, sqlite3_value **argv);

@@ -166,13 +166,12 @@ int pat_options_read(pat_conn *c, int which, sqlite3_value *v, pat_options *o, p
   return ok ? 0 : -1;
 }
 
-int pat_client_arg(sqlite3_value *v, pat_addr *out, char text[PAT_ADDR_TEXT], pat_err *e) {
+int pat_client_arg(sqlite3_value *v, pat_addr *out, pat_err *e) {
   int type = sqlite3_value_type(v);
   if (type == SQLITE_NULL) return 0;
   if (type != SQLITE_TEXT) return pat_fail(e, "client must be an IP address as text, or NULL");
   const char *s = (const char *)sqlite3_value_text(v);
   if (s == NULL) return pat_fail(e, "out of memory");
   if (pat_addr_parse(s, (size_t)sqlite3_value_bytes(v), "client", out, e) != 0) return -1;
-  pat_addr_show(out, text);
   return 1;
 }

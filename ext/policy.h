@@ -86,7 +86,7 @@ typedef struct pat_book_entry {
   const char *detail;
   int64_t retired_id; /* a retired value presented: its pat_store_retired row
                       ** (the event is its deny; id its token's), else 0 */
-  const char *client; /* a use's address, canonical (address.c), or NULL */
+  const pat_addr *client; /* a use's address (address.c), or NULL */
 } pat_book_entry;
 
 /* Holds a check's bookkeeping, and writes what the connection holds when it

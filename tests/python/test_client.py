@@ -68,6 +68,7 @@ class AllowListTest(ClientTestCase):
         self.assertIsNotNone(self.check(every6, "10.0.0.1"))  # ::ffff:10.0.0.1 is in ::/0
         odd = self.make(options={"allowed_ips": ["10.0.0.128/25", "2001:db8::/127"]})
         self.assertIsNotNone(self.check(odd, "10.0.0.128"))
+        self.assertIsNotNone(self.check(odd, "10.0.0.255"))
         self.assertIsNone(self.check(odd, "10.0.0.127"))
         self.assertIsNotNone(self.check(odd, "2001:db8::1"))
         self.assertIsNone(self.check(odd, "2001:db8::2"))
