@@ -54,3 +54,14 @@ SELECT id, at, event, token_name, owner, detail
  WHERE token_id = 1
  ORDER BY id DESC
  LIMIT 50;
+
+-- What owners should be told (pat_notices): tokens expiring within
+-- notice_before (7 days by default), expired within it, or, with max_idle
+-- set, going idle. An application deletes each row once it told the owner.
+SELECT token_id, owner, name, kind, due_at FROM pat_notices;
+
+-- Tokens usable from anywhere that were used from more than one address
+-- lately: candidates for an allow-list (UPDATE pat_tokens SET allowed_ips =
+-- '["10.0.0.0/8"]' WHERE id = ...).
+SELECT id, owner, name, last_used_ips FROM pat_tokens
+ WHERE allowed_ips IS NULL AND json_array_length(last_used_ips) > 1;

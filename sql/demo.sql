@@ -55,6 +55,25 @@ SELECT pat_verify(token) AS now_id,
 SELECT id, owner, name, valid_from, valid_to, status FROM pat_tokens WHERE name = 'last year''s job';
 
 .print
+.print == A CI token that works only from the build network (10.40.0.0/16): the
+.print == caller's address is the check's third argument; without one, a token
+.print == with an allow-list fails closed.
+INSERT INTO demo_tokens
+  SELECT 'ci', pat_create('alice', 'ci deploy', 'DATA_FETCH', NULL, NULL,
+                          '{"description": "build runners", "allowed_ips": ["10.40.0.0/16"]}');
+SELECT pat_verify(token, NULL, '10.40.7.21') IS NOT NULL AS from_the_build_network,
+       pat_verify(token, NULL, '203.0.113.50') IS NOT NULL AS from_elsewhere,
+       pat_verify(token) IS NOT NULL AS without_an_address
+  FROM demo_tokens WHERE who = 'ci';
+SELECT id, name, description, allowed_ips FROM pat_tokens WHERE name = 'ci deploy';
+
+.print
+.print == What to tell owners (pat sends nothing: an application reads this from a
+.print == timer and deletes what it told): the January 2020 token expired long ago,
+.print == beyond notice_before (7 days), so nothing is due yet.
+SELECT count(*) AS notices_due FROM pat_notices;
+
+.print
 .print == The catalog of rights (a few of them):
 SELECT name, category FROM pat_rights WHERE name GLOB 'DATA_*' OR name GLOB 'MEDIA_*' ORDER BY name;
 
