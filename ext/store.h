@@ -20,6 +20,7 @@ typedef enum pat_stmt_id {
   /* Client context (checks.c, lifecycle.c, vtab_notices.c). */
   PAT_STMT_IDLE_SINCE,
   PAT_STMT_OWNER_TOKENS,
+  PAT_STMT_OWNER_INDEX,
   PAT_STMT_NOTICE_ACK,
   PAT_STMT_JSON_TYPE,
   PAT_STMT_JSON_KEYED_ITEMS,

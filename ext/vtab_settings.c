@@ -95,6 +95,11 @@ static int settings_update(pat_conn *c, int which, int argc, sqlite3_value **arg
   }
   if (check_value(c, which, id, v, &val, e) != 0) return -1;
   if (pat_store_ensure(c, NULL, e) != 0) return -1;
+  /* A cap counts each owner's tokens at every pat_create: through an index
+  ** from then on (store.c, PAT_STMT_OWNER_INDEX). */
+  if (id == PAT_SET_MAX_TOKENS_PER_OWNER && !val.is_null &&
+      pat_store_exec(c, PAT_DB_MAIN, PAT_STMT_OWNER_INDEX, NULL, 0, e) != 0)
+    return -1;
   return pat_store_exec(c, PAT_DB_MAIN, PAT_STMT_SETTING_UPDATE,
                         PAT_ARGS(PAT_TEXT(key), val.is_num ? PAT_INT(val.num) : PAT_VALUE(v)),
                         e);

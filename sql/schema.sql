@@ -414,9 +414,10 @@ INSERT OR IGNORE INTO main.pat_store_meta(key, value) VALUES ('policy_version', 
 CREATE INDEX IF NOT EXISTS main.pat_store_tokens_lookup
   ON pat_store_tokens(digest, valid_from, valid_to, prev_until, rights_hash, allowed_blocks);
 CREATE INDEX IF NOT EXISTS main.pat_store_events_token ON pat_store_events(token_id);
--- An owner's tokens (max_tokens_per_owner counts those not expired; a
--- read of pat_tokens by owner), version 6 on.
-CREATE INDEX IF NOT EXISTS main.pat_store_tokens_owner ON pat_store_tokens(owner, valid_to);
+-- An owner's tokens are counted through pat_store_tokens_owner, which the
+-- first UPDATE of max_tokens_per_owner to a number makes (store.c,
+-- PAT_STMT_OWNER_INDEX): every pat_create pays for its entry, so a store
+-- without a cap does without it.
 -- A value in its grace is found by its own digest; few tokens have one.
 CREATE INDEX IF NOT EXISTS main.pat_store_tokens_prev_digest
   ON pat_store_tokens(prev_digest) WHERE prev_digest IS NOT NULL;

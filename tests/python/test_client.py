@@ -348,6 +348,26 @@ class MaxIdleTest(ClientTestCase):
 
 class CapTest(ClientTestCase):
 
+    def owner_index(self):
+        raw = helpers.raw_connect(self.path)
+        try:
+            return raw.execute("SELECT count(*) FROM sqlite_schema"
+                               " WHERE name = 'pat_store_tokens_owner'").fetchone()[0]
+        finally:
+            raw.close()
+
+    def test_the_owner_index_comes_with_the_first_cap_and_stays(self):
+        self.make()
+        self.assertEqual(self.owner_index(), 0)  # a store without a cap does without it
+        self.set_setting("max_tokens_per_owner", 5)
+        self.assertEqual(self.owner_index(), 1)
+        plan = " ".join(r[3] for r in self.rows(
+            "EXPLAIN QUERY PLAN SELECT count(*) FROM pat_store_tokens"
+            " WHERE owner = 'u1' AND valid_to > 0"))
+        self.assertIn("pat_store_tokens_owner", plan)
+        self.set_setting("max_tokens_per_owner", None)
+        self.assertEqual(self.owner_index(), 1)
+
     def test_pat_create_past_the_cap_is_an_error_naming_owner_and_setting(self):
         now = self.now()
         self.set_setting("max_tokens_per_owner", 2)
