@@ -237,19 +237,23 @@ static void bookkeeping(pat_conn *c, const pat_policy *p, const found_token *f,
 /* A value that is no token's may be a retired one (INTERFACE.md, Retired
 ** tokens): the miss lookup found its row. A check that owes bookkeeping (no
 ** `at`) holds the attempt under audit other than off: the row's seen and
-** last_seen_at and a deny event `retired: <why>`; a rotated value under
+** last_seen_at and a deny event `retired: <why>` (then ` from <address>`
+** when the check gave a client); a rotated value under
 ** rotate_reuse 'revoke' revokes its token. A row older than retired_keep is
 ** forgotten already. The answer stays as for an unknown token. */
 static void retired_attempt(pat_conn *c, const pat_policy *p, const found_token *f,
-                            int64_t at) {
+                            const check_args *a) {
+  int64_t at = a->at;
   if (f->retired_row == 0 || !f->book || f->retired_at < at - pat_policy_retired_keep(p))
     return;
-  char detail[32];
+  char detail[32 + PAT_ADDR_TEXT], shown[PAT_ADDR_TEXT];
   pat_book_entry entry = {.id = f->retired_token, .retired_id = f->retired_row, .now = at,
                           .delay_ms = pat_policy_book_delay(p),
                           .interval = pat_policy_interval(p), .event = "deny",
                           .detail = detail};
-  snprintf(detail, sizeof detail, "retired: %s", f->why);
+  if (a->has_client) pat_addr_show(&a->client, shown);
+  snprintf(detail, sizeof detail, "retired: %s%s%s", f->why, a->has_client ? " from " : "",
+           a->has_client ? shown : "");
   if (pat_policy_audit(p) != PAT_AUDIT_OFF) pat_book_write(c, &entry);
   /* A rotated value used after its grace: the old value was stolen, so the
   ** token goes. */
@@ -394,7 +398,7 @@ void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   int passed = r == 0;
   if (passed) sqlite3_result_int64(ctx, f.id);
   bookkeeping(c, p, &f, &a, passed, passed ? NULL : denial);
-  retired_attempt(c, p, &f, a.at);
+  retired_attempt(c, p, &f, &a);
 }
 
 static void unknown_right(sqlite3_context *ctx, const char *right, size_t rn) {
@@ -711,7 +715,7 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
   ** write that fails: never an event that says less than it should. */
   if (detail != NULL || !audit_all) bookkeeping(c, p, &f, &a, passed, detail);
   sqlite3_free(detail);
-  retired_attempt(c, p, &f, a.at);
+  retired_attempt(c, p, &f, &a);
 out:
   asked_free(&q);
 }

@@ -20,10 +20,22 @@ const STATUS = {
   active: ['Active', 'Valid now: the API accepts it.'],
   pending: ['Pending', 'Not valid yet: its window starts in the future.'],
   expired: ['Expired', 'Its window has ended: the API refuses it.'],
+  idle: ['Idle', 'Unused for too long: the API refuses it. Regenerate it, or move its start, to wake it.'],
 };
 
 function grantable() {
   return new Set(catalog.flatMap((c) => c.rights.filter((r) => r.grantable).map((r) => r.name)));
+}
+
+// ---- addresses (README, Client context) ------------------------------------------------
+// The allow-list box: one address or block per line (commas work too); blank lines are dropped.
+function addressLines(text) {
+  return text.split(/[\r\n,]+/).map((a) => a.trim()).filter(Boolean);
+}
+
+// "10.0.0.1, 192.0.2.7 and 3 more": a long list shortened; the whole list is in the title.
+function someAddresses(list, most = 3) {
+  return list.length <= most ? list.join(', ') : `${list.slice(0, most).join(', ')} and ${list.length - most} more`;
 }
 
 // ---- the list -----------------------------------------------------------------
@@ -110,9 +122,16 @@ function rightsChips(t) {
 
 function row(t) {
   const [label, why] = STATUS[t.status] || [t.status, ''];
+  const allowed = t.allowed_ips || [];
+  const usedFrom = t.last_used_ips || [];
   return h('tr', { 'data-token-id': t.id },
     h('td', { class: 'name', 'data-label': 'Name', 'data-field': 'name' },
-      h('div', { class: 'cell' }, h('span', { class: 'value' }, t.name), editButton(t, 'name', 'name'))),
+      h('div', { class: 'stack' },
+        h('div', { class: 'cell' }, h('span', { class: 'value' }, t.name), editButton(t, 'name', 'name')),
+        t.description ? h('p', { class: 'sub description', title: t.description }, t.description) : null,
+        allowed.length ? h('p', {
+          class: 'sub allowed', title: `The API accepts this token only from: ${allowed.join(', ')}`,
+        }, `Only from ${someAddresses(allowed)}`) : null)),
     h('td', { class: 'id', 'data-label': 'ID', 'data-field': 'id' }, h('div', { class: 'cell' }, `#${t.id}`)),
     h('td', { 'data-label': 'Valid from', 'data-field': 'valid_from' },
       h('div', { class: 'cell' }, h('span', { class: 'value time', title: `${t.valid_from} UTC` }, showTime(t.valid_from)),
@@ -130,11 +149,20 @@ function row(t) {
     h('td', { 'data-label': 'Status', 'data-field': 'status' },
       h('div', { class: 'cell' }, h('span', { class: `status ${t.status}`, title: why }, label))),
     h('td', { 'data-label': 'Last used', 'data-field': 'last_used_at' },
-      h('div', { class: 'cell' }, t.last_used_at
-        ? h('span', { class: 'time', title: `${t.last_used_at} UTC` }, showTime(t.last_used_at))
-        : h('span', { class: 'muted' }, 'Never'))),
+      h('div', { class: 'stack' },
+        h('div', { class: 'cell' }, t.last_used_at
+          ? h('span', { class: 'time', title: `${t.last_used_at} UTC` }, showTime(t.last_used_at))
+          : h('span', { class: 'muted' }, 'Never')),
+        usedFrom.length ? h('p', {
+          class: 'sub used-from', title: `The addresses it was last used from, latest first: ${usedFrom.join(', ')}`,
+        }, `Last used from ${someAddresses(usedFrom)}`) : null)),
     h('td', { class: 'actions', 'data-label': 'Actions' },
       h('div', { class: 'cell' },
+        h('button', {
+          type: 'button', class: 'small details', 'data-action': 'edit-details',
+          title: 'Edit the description and the addresses it may be used from',
+          'aria-label': `Details of “${t.name}”: its description and allowed addresses`, onclick: () => openDetails(t),
+        }, icon('sliders'), h('span', { class: 'label' }, 'Details')),
         h('button', {
           type: 'button', class: 'small rotate', 'data-action': 'rotate', title: 'Regenerate: give this token a new value',
           'aria-label': `Regenerate “${t.name}”`, onclick: () => openRotate(t),
@@ -169,6 +197,7 @@ function editInPlace(t, field, label, td) {
         tokens = tokens.map((x) => (x.id === t.id ? fresh : x));
         replaceRow(fresh, `edit-${field}`);
         notice(field === 'name' ? `Renamed to “${fresh.name}”.` : `The ${label} of “${fresh.name}” is changed.`);
+        loadNotices();
       } catch (err) {
         save.disabled = false;
         showError(error, err, input);
@@ -288,9 +317,11 @@ async function submitCreate(e) {
   clearErrors(form);
   const body = {
     name: $('create-name').value,
+    description: $('create-description').value.trim() || null,
     valid_from: toUtc($('create-from').value) || null,
     valid_to: toUtc($('create-to').value) || null,
     rights: checkedRights($('create-rights')),
+    allowed_ips: addressLines($('create-ips').value),
   };
   $('create-submit').disabled = true;
   try {
@@ -299,6 +330,7 @@ async function submitCreate(e) {
     render();
     $('create-dialog').close();
     showToken(token, 'Your new personal access token', t);
+    loadNotices();
   } catch (err) {
     showFieldError(form, err);
   } finally {
@@ -371,6 +403,54 @@ async function submitRights(e) {
   }
 }
 
+// ---- details: the description and the allow-list ----------------------------------------------
+function openDetails(t) {
+  editing = t;
+  const form = $('details-form');
+  form.reset();
+  clearErrors(form);
+  $('details-title').textContent = `Description and addresses of “${t.name}”`;
+  $('details-description').value = t.description || '';
+  $('details-ips').value = (t.allowed_ips || []).join('\n');
+  const usedFrom = t.last_used_ips || [];
+  $('details-last-used').textContent = usedFrom.length
+    ? `Last used from ${usedFrom.join(', ')}${usedFrom.length > 1 ? ' (latest first)' : ''}.` : 'Not used from any address yet.';
+  $('details-dialog').showModal();
+  $('details-description').focus();
+}
+
+async function submitDetails(e) {
+  e.preventDefault();
+  const form = $('details-form');
+  clearErrors(form);
+  const t = editing;
+  const description = $('details-description').value.trim() || null;
+  const allowed = addressLines($('details-ips').value);
+  const changes = {};
+  if (description !== ((t.description || '').trim() || null)) changes.description = description;
+  if (JSON.stringify(allowed) !== JSON.stringify(t.allowed_ips || [])) changes.allowed_ips = allowed;
+  if (Object.keys(changes).length === 0) { // nothing to save
+    $('details-dialog').close();
+    return;
+  }
+  const save = form.querySelector('button[type=submit]');
+  save.disabled = true;
+  try {
+    const { row: fresh } = await api('PATCH', `/web/api/tokens/${t.id}`, changes);
+    tokens = tokens.map((x) => (x.id === t.id ? fresh : x));
+    $('details-dialog').close();
+    replaceRow(fresh, 'edit-details');
+    notice('allowed_ips' in changes
+      ? (allowed.length ? `“${fresh.name}” now works only from ${someAddresses(fresh.allowed_ips)}.`
+        : `“${fresh.name}” now works from any address.`)
+      : `The description of “${fresh.name}” is changed.`);
+  } catch (err) {
+    showFieldError(form, err);
+  } finally {
+    save.disabled = false;
+  }
+}
+
 // ---- the trash control ------------------------------------------------------------------------
 function openDelete(t) {
   editing = t;
@@ -391,6 +471,7 @@ async function submitDelete(e) {
     render();
     notice(`“${t.name}” is deleted.`);
     $('create-open').focus();
+    loadNotices();
   } catch (err) {
     showFieldError($('delete-form'), err);
   }
@@ -421,6 +502,7 @@ async function submitRotate(e) {
     $('rotate-dialog').close();
     replaceRow(fresh);
     showToken(token, `New value for “${fresh.name}”`, fresh);
+    loadNotices();
   } catch (err) {
     showFieldError(form, err);
   }
@@ -454,6 +536,62 @@ async function loadRetired() {
   $('retired').hidden = retired.length === 0;
 }
 
+// ---- notices: tokens expiring soon, expired, or going idle (pat_notices) ---------------------------
+function noticeText(n) {
+  const name = `Token “${n.name}”`;
+  const when = h('time', { datetime: n.due_at, title: `${n.due_at} UTC` }, showTime(n.due_at));
+  const past = parseUtc(n.due_at) <= new Date();
+  switch (n.kind) {
+    case 'expiring':
+      return [`${name} expires on `, when, '. If it is still needed, give it a later end (Valid until) or regenerate it.'];
+    case 'expired':
+      return [`${name} has expired: it stopped working on `, when, '.'];
+    case 'idle':
+      return past
+        ? [`${name} has stopped working for lack of use, on `, when, '. Regenerate it to use it again.']
+        : [`${name} will stop working for lack of use on `, when, ', unless it is used before then.'];
+    default:
+      return [`${name}: ${n.kind}, `, when, '.'];
+  }
+}
+
+function noticeEntry(n) {
+  const body = h('div', { class: 'body' }, h('span', { class: 'text' }, noticeText(n)));
+  const li = h('li', { class: n.kind, 'data-token-id': String(n.token_id), 'data-kind': n.kind }, icon('alert'), body);
+  body.append(h('button', {
+    type: 'button', class: 'small', 'data-action': 'ack',
+    'aria-label': `Mark as read: the notice about “${n.name}”`,
+    onclick: async (e) => {
+      const button = e.currentTarget;
+      button.disabled = true;
+      try {
+        await api('POST', '/web/api/notices/ack', { token_id: n.token_id, kind: n.kind });
+      } catch (err) {
+        button.disabled = false;
+        notice(`The notice could not be marked as read: ${err.message}`);
+        return;
+      }
+      // the focus goes to the next notice's button, or the previous one's, or the page's main button
+      const next = li.nextElementSibling || li.previousElementSibling;
+      li.remove();
+      $('notices').hidden = $('notice-rows').children.length === 0;
+      (next ? next.querySelector('[data-action="ack"]') : $('create-open')).focus();
+      notice(`Marked as read: the notice about “${n.name}”.`);
+    },
+  }, icon('check'), 'Mark as read'));
+  return li;
+}
+
+async function loadNotices() {
+  try {
+    const { notices } = await api('GET', '/web/api/notices');
+    $('notice-rows').replaceChildren(...notices.map(noticeEntry));
+    $('notices').hidden = notices.length === 0;
+  } catch (err) {
+    if (err.status !== 401) notice(`The notices could not be loaded: ${err.message}`);
+  }
+}
+
 // ---- wiring ---------------------------------------------------------------------------------------
 async function main() {
   me = await start();
@@ -470,6 +608,7 @@ async function main() {
   $('rights-form').addEventListener('submit', submitRights);
   $('delete-form').addEventListener('submit', submitDelete);
   $('rotate-form').addEventListener('submit', submitRotate);
+  $('details-form').addEventListener('submit', submitDetails);
   $('copy-token').addEventListener('click', copyToken);
   for (const button of document.querySelectorAll('dialog [data-close]')) {
     button.addEventListener('click', () => button.closest('dialog').close());
@@ -484,7 +623,7 @@ async function main() {
   [{ categories: catalog }, { tokens }] = await Promise.all([api('GET', '/web/api/rights'), api('GET', '/web/api/tokens')]);
   tokens.reverse();
   render();
-  await loadRetired();
+  await Promise.all([loadNotices(), loadRetired()]);
 }
 
 main().catch((err) => {

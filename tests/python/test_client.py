@@ -127,6 +127,15 @@ class AllowListTest(ClientTestCase):
                     self.assertRefused("SELECT pat_has_right(?, 'DATA_FETCH', NULL, ?)",
                                        (t, client), message="pat_has_right: " + why)
 
+    def test_a_retired_value_tried_from_a_client_names_the_address(self):
+        tok = self.make()
+        tid = self.last_id()
+        self.assertEqual(self.one("SELECT pat_revoke(?)", (tok,)), 1)
+        self.assertIsNone(self.check(tok, "::ffff:198.51.100.4"))
+        self.assertIsNone(self.verify(tok))
+        denies = [e["detail"] for e in self.events(tid) if e["event"] == "deny"]
+        self.assertEqual(denies, ["retired: revoked from 198.51.100.4", "retired: revoked"])
+
     def test_a_token_given_as_the_client_is_not_quoted(self):
         tok = self.make()
         msg = self.assertSqlError("SELECT pat_verify(?, NULL, ?)", (tok, tok))
@@ -180,6 +189,9 @@ class OptionsTest(ClientTestCase):
             with self.subTest(options=options):
                 self.assertRefused("SELECT pat_create('u1', 'n', 'DATA_FETCH', NULL, NULL, ?)",
                                    (options,), message="pat_create: " + why)
+        self.assertRefused("SELECT pat_create('u1', 'n', 'DATA_FETCH', NULL, NULL, ?)",
+                           ('{"allowed_ips": [""]}',),
+                           message="pat_create: allowed_ips entry must not be empty")
         # the edges that are allowed
         self.make(options={"allowed_ips": many[:100], "description": "x" * 1000})
 

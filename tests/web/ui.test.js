@@ -486,6 +486,160 @@ async function run(context, page, problems) {
     await page.setViewportSize({ width: 1280, height: 860 });
   });
 
+  // the client context (README, Client context): a description, an allow-list of addresses, the
+  // addresses a token was last used from; this test's own calls come from 127.0.0.1
+  const newToken = async (name, fill) => {
+    await page.click('[data-action="create"]');
+    await page.locator('#create-dialog[open]').waitFor();
+    await page.fill('#create-name', name);
+    await page.check('#create-DATA_FETCH');
+    if (fill) await fill();
+    await page.click('#create-submit');
+    await page.locator('#token-dialog[open]').waitFor();
+    const value = (await page.innerText('#token-value')).trim();
+    assert(TOKEN_RE.test(value), `not a token: ${value}`);
+    await page.click('#token-done');
+    await page.locator('#token-dialog').waitFor({ state: 'hidden' });
+    const id = Number(await page.locator('#token-rows tr', { hasText: name }).getAttribute('data-token-id'));
+    return [id, value];
+  };
+  const clientRow = (id) => sql(`SELECT description, allowed_ips, last_used_ips FROM pat_tokens WHERE id = ${Number(id)}`)[0];
+
+  await step('create with an allow-list: a block with host bits set is refused under "Allowed addresses"', async () => {
+    await page.click('[data-action="create"]');
+    await page.locator('#create-dialog[open]').waitFor();
+    await page.fill('#create-name', 'office runner');
+    await page.fill('#create-description', 'runs the reports, from the office network');
+    await page.check('#create-DATA_FETCH');
+    await page.fill('#create-ips', '127.0.0.0/8\n10.1.2.3/8');
+    await page.click('#create-submit');
+    const error = page.locator('#create-ips-error');
+    await until(async () => (await error.innerText()).includes('“10.1.2.3/8” has bits set past its prefix'), 'the error');
+    equal(await error.locator('.raw').textContent(), "pat_create: allowed_ips entry has host bits set: '10.1.2.3/8'", "pat's message");
+    equal(await page.getAttribute('#create-ips', 'aria-invalid'), 'true', 'aria-invalid on Allowed addresses');
+    equal(await page.evaluate(() => document.activeElement.id), 'create-ips', 'the focus');
+    equal(await page.innerText('#create-name-error'), '', 'an error under the name');
+    equal(sql("SELECT count(*) AS n FROM pat_tokens WHERE name = 'office runner'")[0].n, 0, 'tokens named office runner');
+  });
+
+  let officeId;
+  let office;
+  await step('a good allow-list is accepted: pat keeps it canonical, the list shows "Only from" and the description', async () => {
+    await page.fill('#create-ips', '127.0.0.0/8\n\n2001:DB8::/32\n');
+    await page.click('#create-submit');
+    await page.locator('#token-dialog[open]').waitFor();
+    office = (await page.innerText('#token-value')).trim();
+    assert(TOKEN_RE.test(office), `not a token: ${office}`);
+    await page.click('#token-done');
+    await page.locator('#token-dialog').waitFor({ state: 'hidden' });
+    officeId = Number(await page.locator('#token-rows tr', { hasText: 'office runner' }).getAttribute('data-token-id'));
+    equal(clientRow(officeId), {
+      description: 'runs the reports, from the office network', allowed_ips: '["127.0.0.0/8","2001:db8::/32"]', last_used_ips: '[]',
+    }, 'the client context in pat_tokens');
+    equal(await row(officeId).locator('.sub.allowed').innerText(), 'Only from 127.0.0.0/8, 2001:db8::/32', 'the allow-list shown');
+    equal(await row(officeId).locator('.sub.description').innerText(), 'runs the reports, from the office network', 'the description shown');
+    equal(await cellText(officeId, 'last_used_at'), 'Never', 'last used');
+  });
+
+  let vpnId;
+  let vpn;
+  await step('the Details form: a bad prefix length is refused under "Allowed addresses", 10.0.0.0/8 is saved', async () => {
+    [vpnId, vpn] = await newToken('vpn runner');
+    equal(await row(vpnId).locator('.sub.allowed').count(), 0, '"Only from" on a token without an allow-list');
+    await row(vpnId).locator('[data-action="edit-details"]').click();
+    await page.locator('#details-dialog[open]').waitFor();
+    assert((await page.innerText('#details-title')).includes('vpn runner'), 'the dialog does not name the token');
+    equal(await page.evaluate(() => document.activeElement.id), 'details-description', 'the focus');
+    await page.fill('#details-description', 'deploys, through the VPN only');
+    await page.fill('#details-ips', '10.0.0.0/33');
+    await page.click('#details-form button[type=submit]');
+    const error = page.locator('#details-ips-error');
+    await until(async () => (await error.innerText()).includes('The prefix length of “10.0.0.0/33” must be from 0 to 32'), 'the error');
+    equal(await error.locator('.raw').textContent(), "pat_tokens: allowed_ips entry has a bad prefix length (0 to 32): '10.0.0.0/33'", "pat's message");
+    equal(await page.getAttribute('#details-ips', 'aria-invalid'), 'true', 'aria-invalid');
+    equal(clientRow(vpnId).allowed_ips, null, 'allowed_ips after the refusal');
+    await page.fill('#details-ips', '10.0.0.0/8');
+    await page.click('#details-form button[type=submit]');
+    await page.locator('#details-dialog').waitFor({ state: 'hidden' });
+    await until(async () => (await row(vpnId).locator('.sub.allowed').count()) === 1, '"Only from" in the list');
+    equal(await row(vpnId).locator('.sub.allowed').innerText(), 'Only from 10.0.0.0/8', 'the allow-list shown');
+    equal(await row(vpnId).locator('.sub.description').innerText(), 'deploys, through the VPN only', 'the description shown');
+    equal(clientRow(vpnId), { description: 'deploys, through the VPN only', allowed_ips: '["10.0.0.0/8"]', last_used_ips: '[]' },
+      'the client context in pat_tokens');
+    equal(await page.evaluate(() => document.activeElement.dataset.action), 'edit-details', 'the focus after saving');
+  });
+
+  await step('the API, called from 127.0.0.1: 200 for 127.0.0.0/8, 401 for 10.0.0.0/8; the list shows "Last used from 127.0.0.1"', async () => {
+    equal(await callApi('GET', '/items', office), 200, 'GET /items with the token for 127.0.0.0/8');
+    equal(await callApi('GET', '/items', vpn), 401, 'GET /items with the token for 10.0.0.0/8');
+    equal(clientRow(officeId).last_used_ips, '["127.0.0.1"]', 'last_used_ips of the allowed token');
+    equal(clientRow(vpnId).last_used_ips, '[]', 'last_used_ips of the refused token (a refusal is no use)');
+    await page.reload();
+    await row(officeId).waitFor();
+    equal(await row(officeId).locator('.sub.used-from').innerText(), 'Last used from 127.0.0.1', 'the allowed token');
+    equal(await row(vpnId).locator('.sub.used-from').count(), 0, '"Last used from" on the refused token');
+    equal(await cellText(vpnId, 'last_used_at'), 'Never', 'the refused token, last used');
+  });
+
+  await step('an emptied allow-list means any address: the refused token answers 200', async () => {
+    await row(vpnId).locator('[data-action="edit-details"]').click();
+    await page.locator('#details-dialog[open]').waitFor();
+    equal(await page.inputValue('#details-ips'), '10.0.0.0/8', 'the allow-list shown for editing');
+    equal(await page.inputValue('#details-description'), 'deploys, through the VPN only', 'the description shown for editing');
+    await page.fill('#details-ips', '');
+    await page.click('#details-form button[type=submit]');
+    await page.locator('#details-dialog').waitFor({ state: 'hidden' });
+    await until(async () => (await row(vpnId).locator('.sub.allowed').count()) === 0, '"Only from" to go');
+    equal(clientRow(vpnId).allowed_ips, null, 'allowed_ips in pat_tokens');
+    equal(await callApi('GET', '/items', vpn), 200, 'GET /items without an allow-list');
+  });
+
+  let soonId;
+  const soonTo = now + 3 * DAY;
+  await step('notices: a token expiring in 3 days and one expired, in plain words at the top (screenshot)', async () => {
+    assert(await page.locator('#notices').isHidden(), 'the notices are shown with nothing to say');
+    [soonId] = await newToken('release bot', async () => {
+      await page.fill('#create-description', 'tags the release, this week only');
+      await page.fill('#create-to', localInput(soonTo));
+    });
+    await page.locator(`#notice-rows li[data-token-id="${soonId}"]`).waitFor(); // the page asks again after a change
+    // and one whose window ended yesterday (pat_notices keeps an expiry for notice_before, 7 days)
+    sql(`UPDATE pat_tokens SET valid_from = datetime('now', '-3 days'), valid_to = datetime('now', '-1 day') WHERE id = ${scopedId}`);
+    equal(sql(`SELECT token_id, kind FROM pat_notices WHERE owner = '${AUTHOR}'`),
+      [{ token_id: scopedId, kind: 'expired' }, { token_id: soonId, kind: 'expiring' }], 'pat_notices');
+    await page.reload();
+    await page.locator('#notices').waitFor();
+    const texts = await page.$$eval('#notice-rows li .text', (els) => els.map((e) => e.textContent));
+    equal(texts.length, 2, 'the notices shown');
+    assert(texts[0].startsWith('Token “reports reader” has expired'), `the first notice: ${texts[0]}`);
+    assert(texts[1].startsWith(`Token “release bot” expires on ${localInput(soonTo).replace('T', ' ')}`), `the second notice: ${texts[1]}`);
+    equal(await page.getAttribute(`#notice-rows li[data-token-id="${soonId}"] time`, 'title'), `${utcText(soonTo)} UTC`, 'the time in UTC, on hover');
+    equal(await page.locator('#notice-rows button', { hasText: 'Mark as read' }).count(), 2, 'the Mark as read buttons');
+    await page.setViewportSize({ width: 1280, height: 760 });
+    await shot('pats-client.png');
+    await page.setViewportSize({ width: 1280, height: 860 });
+  });
+
+  await step('Mark as read: the notice goes, pat records it, and a reload does not bring it back', async () => {
+    const soon = page.locator(`#notice-rows li[data-token-id="${soonId}"]`);
+    await soon.locator('[data-action="ack"]').click();
+    await soon.waitFor({ state: 'detached' });
+    equal(await page.evaluate(() => document.activeElement.closest('li')?.dataset.tokenId), String(scopedId),
+      'the focus, on the next notice');
+    equal(sql(`SELECT kind FROM pat_notices WHERE owner = '${AUTHOR}'`), [{ kind: 'expired' }], 'pat_notices');
+    equal(sql(`SELECT detail FROM pat_events WHERE event = 'notice' AND token_id = ${soonId}`), [{ detail: 'expiring' }], 'the notice event');
+    await page.reload();
+    await page.locator('#notice-rows li').first().waitFor();
+    equal(await page.$$eval('#notice-rows li', (els) => els.map((e) => Number(e.dataset.tokenId))), [scopedId], 'the notices after a reload');
+    await page.locator('#notice-rows [data-action="ack"]').click();
+    await page.locator('#notices').waitFor({ state: 'hidden' });
+    equal(await page.evaluate(() => document.activeElement.id), 'create-open', 'the focus, with no notice left');
+    await page.reload();
+    await row(soonId).waitFor();
+    assert(await page.locator('#notices').isHidden(), 'notices shown after all were read');
+    equal(await page.locator('#notice-rows li').count(), 0, 'the notices after a reload');
+  });
+
   await step('the audit view is for ROOT only', async () => {
     const res = await page.goto(URL_ + '/web/audit');
     equal(res.status(), 403, '/web/audit as AUTHOR');

@@ -7,14 +7,20 @@
 # tests/web/ui.test.js: sign in, create a token and read it from the page,
 # call the JSON API with it, rename it, change its window and rights,
 # regenerate and delete it, pat's refusals shown next to the fields, reloads
-# that never show a token again, and the ROOT audit view.
+# that never show a token again, rights on resources, the client context (a
+# description and an allow-list through the create and Details forms, a bad
+# block refused under its field, the API answering 200 from an allowed
+# address and 401 from outside, "Last used from 127.0.0.1"), the notices at
+# the top (an expiring and an expired token, marked as read), and the ROOT
+# audit view.
 #
 # Needs: /usr/bin/chromium (installed here with scripts/install-deps.sh
 # chromium, as root), Node.js >= 20 with npm, sqlite3. When one can not be had
 # the test says so and FAILS: it never passes by skipping.
 #
 # Screenshots (PNG: the list, the create form, the token shown once, a
-# refusal shown next to its field, the list on a phone, the audit view) go to
+# refusal shown next to its field, the list on a phone, the notices and the
+# client context, the audit view) go to
 # the run's temporary directory, or, with PAT_WEB_SCREENSHOTS=1, to
 # examples/web/screenshots/ (the ones the README shows), so that `make test`
 # does not rewrite committed files on every run. Run by `make test-browser`.
@@ -139,7 +145,7 @@ if [ -z "$pass" ]; then pass=0; fail=1; echo "FAIL the browser run ended without
 [ $rc -eq 0 ] || [ "$fail" -gt 0 ] || fail=1
 
 # ---- after the run: the screenshots, and the server's log holds no token
-for f in pats-list.png pats-create.png pats-token-once.png pats-error.png pats-phone.png audit.png; do
+for f in pats-list.png pats-create.png pats-token-once.png pats-error.png pats-phone.png pats-client.png audit.png; do
   if [ "$rc" -eq 0 ] && ! head -c 8 "$shots/$f" 2>/dev/null | grep -q PNG; then
     fail=$((fail + 1)); echo "FAIL screenshot $f was not saved"
   fi
