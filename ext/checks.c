@@ -61,15 +61,18 @@ static int read_args(sqlite3_context *ctx, const char *fn, sqlite3_value *token,
     }
     a->has_client = rc == 1;
   }
-  if (sqlite3_value_type(token) == SQLITE_TEXT) {
+  int type = sqlite3_value_type(token);
+  if (type == SQLITE_TEXT || type == SQLITE_BLOB) {
     /* The bytes as they are, without the NUL-terminated copy that asking
     ** for the text may make; a token is ASCII, so UTF-8 text reads the same.
-    ** Text held as UTF-16 (zero bytes between the characters) is asked for
-    ** as UTF-8. */
+    ** A BLOB whose bytes are a token's text is that token (INTERFACE.md:
+    ** clients hand header values over as bytes). Text held as UTF-16 (zero
+    ** bytes between the characters) is asked for as UTF-8. */
     const char *s = (const char *)sqlite3_value_blob(token);
     int n = sqlite3_value_bytes(token);
     a->well_formed = s != NULL && pat_token_parse(s, (size_t)n, &a->tok, &a->tok_len) == 0;
-    if (!a->well_formed && s != NULL && n > 1 && memchr(s, 0, (size_t)n) != NULL) {
+    if (!a->well_formed && type == SQLITE_TEXT && s != NULL && n > 1 &&
+        memchr(s, 0, (size_t)n) != NULL) {
       s = (const char *)sqlite3_value_text(token);
       n = sqlite3_value_bytes(token);
       a->well_formed = s != NULL && pat_token_parse(s, (size_t)n, &a->tok, &a->tok_len) == 0;

@@ -49,8 +49,30 @@ int pat_description_read(sqlite3_value *v, pat_options *o, pat_err *e) {
   if (n > PAT_DESCRIPTION_MAX)
     return pat_fail(e, "description is longer than %d bytes", PAT_DESCRIPTION_MAX);
   if (memchr(s, 0, (size_t)n) != NULL) return pat_fail(e, "description holds a NUL byte");
+  /* Valid UTF-8 without control characters, as a name (pat_text_check),
+  ** but lines and tabs are a description's own: checked as spaces. */
+  char copy[PAT_DESCRIPTION_MAX + 1];
+  memcpy(copy, s, (size_t)n);
+  for (int i = 0; i < n; i++)
+    if (copy[i] == '\n' || copy[i] == '\r' || copy[i] == '\t') copy[i] = ' ';
+  if (n > 0 && pat_text_check("description", (const unsigned char *)copy, n,
+                              PAT_DESCRIPTION_MAX, e) != 0)
+    return -1;
   if ((o->description = sqlite3_mprintf("%.*s", n, s)) == NULL)
     return pat_fail(e, "out of memory");
+  return 0;
+}
+
+/* Whether JSON text holds what SQLite would cut a string at: a NUL byte,
+** or the escape \u0000 (SQLite 3.40's json_each ends a string there, so
+** "a\u0000b" would be read as "a"). */
+static int holds_nul(const char *s, size_t n) {
+  if (memchr(s, 0, n) != NULL) return 1;
+  for (size_t i = 0; i + 1 < n; i++) {
+    if (s[i] != '\\') continue;
+    if (s[i + 1] == 'u' && i + 6 <= n && memcmp(s + i + 2, "0000", 4) == 0) return 1;
+    i++; /* the escaped character, a backslash included */
+  }
   return 0;
 }
 
@@ -92,6 +114,8 @@ int pat_allowed_ips_read(pat_conn *c, int which, sqlite3_value *v, pat_options *
       strcmp(type, "array") != 0)
     return pat_fail(e, "allowed_ips must be a JSON array of 1 to %d addresses or blocks",
                     PAT_BLOCKS_MAX);
+  if (holds_nul((const char *)sqlite3_value_text(v), (size_t)sqlite3_value_bytes(v)))
+    return pat_fail(e, "allowed_ips holds a NUL character");
   if ((o->blocks = sqlite3_malloc(PAT_BLOCKS_MAX * PAT_BLOCK_BYTES)) == NULL)
     return pat_fail(e, "out of memory");
   sqlite3_str *json = sqlite3_str_new(NULL);
@@ -137,6 +161,8 @@ int pat_options_read(pat_conn *c, int which, sqlite3_value *v, pat_options *o, p
       json_type_of(c, which, v, type, sizeof type, "options", e) != 0 ||
       strcmp(type, "object") != 0)
     return pat_fail(e, "options must be a JSON object (keys: description, allowed_ips)");
+  if (holds_nul((const char *)sqlite3_value_text(v), (size_t)sqlite3_value_bytes(v)))
+    return pat_fail(e, "options hold a NUL character");
   sqlite3_stmt *st;
   int r = pat_store_query(c, which, PAT_STMT_JSON_KEYED_ITEMS, PAT_ARGS(PAT_VALUE(v)), &st, e);
   int ok = r >= 0;
@@ -152,8 +178,12 @@ int pat_options_read(pat_conn *c, int which, sqlite3_value *v, pat_options *o, p
       else ok = pat_description_read(val, o, e) == 0;
     } else if (key != NULL && strcmp(key, "allowed_ips") == 0 &&
                kn == strlen("allowed_ips")) {
-      /* json_each gives an array as its JSON text. */
+      /* json_each gives an array as its JSON text, and a string as its
+      ** text: only an array (or null) is a list. */
       if (o->has_ips) ok = pat_fail(e, "option 'allowed_ips' is given twice") == 0;
+      else if (t != NULL && strcmp(t, "array") != 0 && strcmp(t, "null") != 0)
+        ok = pat_fail(e, "allowed_ips must be a JSON array of 1 to %d addresses or blocks",
+                      PAT_BLOCKS_MAX) == 0;
       else ok = pat_allowed_ips_read(c, which, val, o, e) == 0;
     } else {
       ok = bad_key(e, "unknown option (keys: description, allowed_ips):", key ? key : "",

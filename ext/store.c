@@ -126,9 +126,12 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
     [PAT_STMT_NOTICE_ACK] = "INSERT OR IGNORE INTO main.pat_store_notices(token_id, kind, due_at)"
                             " SELECT token_id, kind, unixepoch(due_at) FROM ("
                             PAT_SQL_NOTICES ") WHERE _rowid = ?1",
-    /* A JSON value's type (malformed JSON is an error), and an object's
-    ** members (options.c). */
-    [PAT_STMT_JSON_TYPE] = "SELECT json_type(?1)",
+    /* A JSON value's type, NULL for anything but RFC 8259 JSON (options.c):
+    ** SQLite from 3.42 reads JSON5 too (comments, trailing commas, single
+    ** quotes), and json_valid() with one argument is strict on every
+    ** version, so one SQLite does not take options another refuses. An
+    ** object's members follow. */
+    [PAT_STMT_JSON_TYPE] = "SELECT CASE WHEN json_valid(?1) THEN json_type(?1) END",
     [PAT_STMT_JSON_KEYED_ITEMS] = "SELECT key, type, value FROM json_each(?1)",
     /* Naming temp's schema makes this statement re-prepare when TEMP objects
     ** change, so pat_store_validate notices a TEMP object that shadows. */

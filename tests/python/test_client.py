@@ -212,9 +212,17 @@ class OptionsTest(ClientTestCase):
                          ("UPDATE pat_tokens SET allowed_ips = '[]' WHERE id = ?",
                           "allowed_ips must hold at least one address or block"),
                          ("UPDATE pat_tokens SET description = zeroblob(3) WHERE id = ?",
-                          "description must be a text")):
+                          "description must be a text"),
+                         ("UPDATE pat_tokens SET description = CAST(x'61ff' AS TEXT) WHERE id = ?",
+                          "description is not valid UTF-8"),
+                         ("UPDATE pat_tokens SET description = 'a' || char(1) WHERE id = ?",
+                          "description contains a control character")):
             with self.subTest(sql=sql):
                 self.assertRefused(sql, (tid,), message="pat_tokens: " + why)
+        # lines and tabs are a description's own
+        self.conn.execute("UPDATE pat_tokens SET description = 'two' || char(10) || 'lines'"
+                          " || char(9) || 'x' WHERE id = ?", (tid,))
+        self.assertEqual(self.column(tid, "description"), "two\nlines\tx")
         self.conn.execute("UPDATE pat_tokens SET allowed_ips = NULL WHERE id = ?", (tid,))
         self.assertEqual(self.check(tok, None), tid)
         self.assertIsNone(self.column(tid, "allowed_ips"))

@@ -53,7 +53,8 @@ class HostileTokenArgumentsTest(hostile.HostileInputTest):
             ("INTEGER", 42, False),
             ("INTEGER 0", 0, False),
             ("REAL", 1.5, False),
-            ("BLOB of the token's bytes", tb, False),
+            ("BLOB of the token's bytes", tb, True),  # INTERFACE.md: that token
+            ("BLOB of a Bearer header", b"Bearer " + tb, True),
             ("empty BLOB", b"", False),
             ("empty string", "", False),
             ("one space", " ", False),
