@@ -29,6 +29,18 @@ def statements(sql):
     return set(out)
 
 
+def schema_objects(path):
+    """The tables, indexes and triggers a schema script makes, by name."""
+    with open(path) as f:
+        out = {}
+        for st in statements(f.read()):
+            m = re.match(r"CREATE (?:UNIQUE )?(?:TABLE|INDEX|TRIGGER) IF NOT EXISTS"
+                         r" main\.(\w+)", st)
+            if m:
+                out[m.group(1)] = st
+        return out
+
+
 class UpgradeFromV4Test(PatTestCase):
     build = UpgradeFromV3Test.build_v3
     raw_one = UpgradeFromV3Test.raw_one
@@ -95,19 +107,10 @@ class UpgradeFromV4Test(PatTestCase):
         self.assertEqual(self.raw_one("PRAGMA integrity_check"), "ok")
 
     def test_version_5_adds_these_objects_and_changes_these_only(self):
-        def objects(path):
-            with open(path) as f:
-                out = {}
-                for st in statements(f.read()):
-                    m = re.match(r"CREATE (?:UNIQUE )?(?:TABLE|INDEX|TRIGGER) IF NOT EXISTS"
-                                 r" main\.(\w+)", st)
-                    if m:
-                        out[m.group(1)] = st
-                return out
         # version 5's schema.sql as it was (tests/fixtures/schema_v5.sql);
         # what 6 makes: test_upgrade_v5
-        v4 = objects(V4_SQL)
-        now = objects(V5_SQL)
+        v4 = schema_objects(V4_SQL)
+        now = schema_objects(V5_SQL)
         self.assertEqual(sorted(set(now) - set(v4)), sorted([
             "pat_store_uses", "pat_store_tokens_uses_kept", "pat_store_tokens_by_digest",
             "pat_store_retired", "pat_store_tokens_retire_rotated",

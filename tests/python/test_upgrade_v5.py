@@ -16,7 +16,7 @@ import re
 
 from tests.python import helpers, test_upgrade_v3
 from tests.python.helpers import PatTestCase
-from tests.python.test_upgrade_v4 import V5_SQL, statements
+from tests.python.test_upgrade_v4 import V5_SQL, schema_objects
 
 SCHEMA_SQL = os.path.join(helpers.ROOT, "sql", "schema.sql")
 V5_SETTINGS = {k: v for k, v in helpers.SETTINGS.items()
@@ -394,19 +394,10 @@ class UpgradeFromV5Test(PatTestCase):
     # ----------------------------------------------- what version 6 makes
 
     def test_version_6_adds_these_objects_and_changes_these_only(self):
-        def objects(path):
-            with open(path) as f:
-                out = {}
-                for st in statements(f.read()):
-                    m = re.match(r"CREATE (?:UNIQUE )?(?:TABLE|INDEX|TRIGGER) IF NOT EXISTS"
-                                 r" main\.(\w+)", st)
-                    if m:
-                        out[m.group(1)] = st
-                return out
         # version 5's schema.sql as it was (tests/fixtures/schema_v5.sql)
         # and this version's
-        v5 = objects(V5_SQL)
-        now = objects(SCHEMA_SQL)
+        v5 = schema_objects(V5_SQL)
+        now = schema_objects(SCHEMA_SQL)
         # (the owner index, pat_store_tokens_owner, is made with the first
         # max_tokens_per_owner, not by schema.sql: 4b27b4b)
         self.assertEqual(sorted(set(now) - set(v5)), sorted([
