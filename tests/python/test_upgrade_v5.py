@@ -12,7 +12,6 @@ Each test builds a v5 store WITHOUT pat (a raw sqlite3 connection), then
 opens it with pat.
 """
 import os
-import re
 
 from tests.python import helpers, test_upgrade_v3
 from tests.python.helpers import PatTestCase
