@@ -20,6 +20,8 @@ class ClientTestCase(FastTestCase):
         return tok
 
     def made(self, tok):
+        """The id of `tok`, just made: the newest token."""
+        self.assertRegex(tok, helpers.TOKEN_RE)
         return self.last_id()
 
     def last_id(self):
@@ -148,6 +150,7 @@ class OptionsTest(ClientTestCase):
     def test_description_and_list_are_stored_and_shown(self):
         tok = self.make(options={"description": "nightly build", "allowed_ips": ["10.1.0.0/16"]})
         row = self.token_row(self.last_id())
+        self.assertEqual(self.check(tok, "10.1.2.3"), row["id"])
         self.assertEqual(row["description"], "nightly build")
         self.assertEqual(json.loads(row["allowed_ips"]), ["10.1.0.0/16"])
         self.assertEqual(row["last_used_ips"], "[]")
