@@ -21,7 +21,8 @@ voter, waits for a leader, hands leadership over).
      token by its value (pat_revoke) and rotates one with a grace of an hour:
      after the next kill, the revoked value stays dead (its revoke event and
      retired row replicated) and the old value in its grace still verifies
-     with its token's rights, beside the new one. Then restarts the killed
+     with its token's rights, beside the new one. A token made with an
+     allow-list works from inside it only, after every kill. Then restarts the killed
      node on its data directory, and waits until it follows the new leader
      (with three nodes, a second kill needs it back for a quorum).
   4. Stops every node it started (SIGTERM; each must exit 0), also when it
@@ -285,6 +286,7 @@ class Token:
         self.revoked = None         # the reason, when pat_revoke cut it off
         self.retired = []           # values replaced by pat_rotate
         self.grace_value = None     # the old value, in its rotation grace
+        self.allowed = None         # its allow-list (one block), when it has one
 
     def row(self):
         return f"{self.owner}|{self.name}|{json.dumps(self.rights, separators=(',', ':'))}"
@@ -321,6 +323,34 @@ class Store:
         self.tokens.append(t)
         self.minted += 1
         return t
+
+    def mint_listed(self, leader):
+        """A token that works only from 10.40.0.0/16 (README, Client
+        context): its list is in the row and its index entry, so it
+        replicates as they do."""
+        value = sql(self.c, "SELECT pat_create('ci', 'listed', 'DATA_FETCH', NULL, NULL,"
+                            " '{\"allowed_ips\": [\"10.40.0.0/16\"]}')")
+        token_id = sql(self.c, f"SELECT pat_verify('{value}', NULL, '10.40.1.2')")
+        R.check(bool(TOKEN_RE.match(value)) and token_id.isdigit(),
+                f"minted token {token_id} with an allow-list on node {leader.id}",
+                f"token {value!r}, pat_verify {token_id!r}")
+        t = Token(value, int(token_id), "ci", "listed", ["DATA_FETCH"], leader.id)
+        t.allowed = "10.40.0.0/16"
+        self.tokens.append(t)
+        self.minted += 1
+        return t
+
+    def check_listed(self, t, why):
+        got = sql(self.c, f"SELECT pat_verify('{t.value}', NULL, '10.40.1.2'),"
+                          f" pat_has_right('{t.value}', 'DATA_FETCH', NULL, '::ffff:10.40.9.9'),"
+                          f" pat_verify('{t.value}', NULL, '192.0.2.1'), pat_verify('{t.value}'),"
+                          f" (SELECT allowed_ips || last_used_ips FROM pat_tokens WHERE id = {t.id})")
+        want = f'{t.id}|1|<nil>|<nil>|["{t.allowed}"][]'
+        R.token_checks += 1
+        R.tokens_seen.add(t.value)
+        return R.check(got == want, f"token {t.id} ({why}): works from inside its allow-list"
+                       f" only, and records no address under dqlite's VFS",
+                       f"got {got!r}, want {want!r}")
 
     def check_live(self, t, why):
         not_held = next(r for r in CATALOG if r not in t.rights)
@@ -367,7 +397,10 @@ class Store:
         else:
             if t.grace_value is not None:
                 self.check_grace(t, why)
-            self.check_live(t, why)
+            if t.allowed is not None:
+                self.check_listed(t, why)
+            else:
+                self.check_live(t, why)
         for old in t.retired:
             self.check_dead(old, t, f"rotated-away value, {why}")
 
@@ -565,6 +598,7 @@ def main():
             store.mint(leader, "r0")
         for t in store.tokens:
             store.check_live(t, f"minted on node {leader.id}")
+        store.check_listed(store.mint_listed(leader), f"minted on node {leader.id}")
         store.delete(store.tokens[1], leader)
         store.check_store("before any kill")
         check_same_pages(c, "before any kill", store.digests_held())
@@ -608,7 +642,10 @@ def main():
             # Tokens minted before this kill: delete the oldest, revoke the
             # next by its value, rotate the newest; the newest of all gets a
             # new value with a grace that outlives the next kill.
-            old_live = [t for t in store.live() if t not in (first, second)]
+            # (The token with an allow-list stays as it is: it is checked
+            # after every kill.)
+            old_live = [t for t in store.live()
+                        if t not in (first, second) and t.allowed is None]
             store.delete(old_live[0], leader)
             store.revoke(old_live[1], leader, f"leaked in round {rnd}")
             store.rotate(old_live[-1], leader)
