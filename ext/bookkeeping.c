@@ -104,7 +104,8 @@ struct pat_book {
   ** (touch_pending): open addressing on the id (ids are positive; 0 marks a
   ** free slot). */
   int64_t *touch_id, *touch_at, *touch_from;
-  uint32_t *touch_addr; /* a hash of the address recorded last (0: none) */
+  uint64_t *touch_addr; /* a keyed hash of the address recorded last (0: none) */
+  unsigned char addr_key[PAT_SHORT_HASH_KEY]; /* drawn with the book */
   unsigned char *touch_pending;
   int touch_cap, touch_n, pend_n;
   int64_t interval;  /* last_used_interval of the latest check */
@@ -172,7 +173,10 @@ static void book_free(pat_book *b) {
 static pat_book *book_get(pat_conn *c) {
   if (c->book == NULL) {
     c->book = sqlite3_malloc(sizeof *c->book);
-    if (c->book != NULL) memset(c->book, 0, sizeof *c->book);
+    if (c->book != NULL) {
+      memset(c->book, 0, sizeof *c->book);
+      pat_random_buf(c->book->addr_key, sizeof c->book->addr_key);
+    }
   }
   return c->book;
 }
@@ -195,7 +199,7 @@ static int touch_rehash(pat_book *b, int cap, int64_t older) {
   int64_t *ids = sqlite3_malloc64((sqlite3_uint64)cap * sizeof *ids);
   int64_t *ats = sqlite3_malloc64((sqlite3_uint64)cap * sizeof *ats);
   int64_t *froms = sqlite3_malloc64((sqlite3_uint64)cap * sizeof *froms);
-  uint32_t *addrs = sqlite3_malloc64((sqlite3_uint64)cap * sizeof *addrs);
+  uint64_t *addrs = sqlite3_malloc64((sqlite3_uint64)cap * sizeof *addrs);
   unsigned char *pend = sqlite3_malloc64((sqlite3_uint64)cap);
   if (ids == NULL || ats == NULL || froms == NULL || addrs == NULL || pend == NULL) {
     sqlite3_free(ids);
@@ -248,10 +252,12 @@ static int touch_room(pat_book *b, int64_t older) {
   return touch_rehash(b, b->touch_cap * 2, INT64_MIN);
 }
 
-/* An address's hash, never 0 (0: none). */
-static uint32_t address_hash(const pat_addr *a) {
-  uint32_t h = 2166136261u; /* FNV-1a */
-  for (size_t i = 0; i < sizeof a->b; i++) h = (h ^ a->b[i]) * 16777619u;
+/* An address's hash, never 0 (0: none). Keyed per connection: a client
+** picks its own IPv6 address, and an unkeyed hash would let it pick one
+** that passes for the address recorded last, so that its use goes
+** unrecorded in last_used_ips. */
+static uint64_t address_hash(const pat_book *b, const pat_addr *a) {
+  uint64_t h = pat_short_hash(a->b, sizeof a->b, b->addr_key);
   return h ? h : 1;
 }
 
@@ -265,7 +271,7 @@ static int remembered(const pat_book *b, const pat_book_entry *entry) {
   /* Compared without a difference: a time may be anything. */
   return b->touch_id[k] == entry->id && b->touch_from[k] == entry->valid_from &&
          b->touch_at[k] > entry->now - entry->interval &&
-         (entry->client == NULL || b->touch_addr[k] == address_hash(entry->client));
+         (entry->client == NULL || b->touch_addr[k] == address_hash(b, entry->client));
 }
 
 /* Room for one more held address: past PAT_BOOK_EVENTS_MAX the oldest
@@ -307,7 +313,7 @@ static int hold_touch(pat_book *b, const pat_book_entry *entry) {
   }
   if (entry->client != NULL) {
     if (hold_address(b, entry) != 0) return -1;
-    b->touch_addr[k] = address_hash(entry->client);
+    b->touch_addr[k] = address_hash(b, entry->client);
   }
   b->touch_at[k] = entry->now;
   b->touch_from[k] = entry->valid_from;

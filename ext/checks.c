@@ -163,6 +163,17 @@ static int look_again(pat_conn *c, int stopped, int look) {
   return stopped && look == 0 && pat_book_write_state(c);
 }
 
+/* After a lookup whose statement was made for an older store (its _V5 or
+** _OLD form) while another connection upgraded it: the look at the schema
+** after it moved this connection to the new version, and the answer, which
+** knew no allow-list, is not taken: 1 to look once more with this version's
+** lookup (the function names it: verify_lookup, has_right_lookup, below). */
+static pat_stmt_id verify_lookup(const pat_conn *c);
+static pat_stmt_id has_right_lookup(const pat_conn *c);
+static int stale_lookup(const pat_conn *c, pat_stmt_id id, int look) {
+  return look == 0 && id != verify_lookup(c) && id != has_right_lookup(c);
+}
+
 static int in_window(const found_token *f, int64_t at) {
   return at >= f->from && at < f->to;
 }
@@ -226,7 +237,13 @@ static void bookkeeping(pat_conn *c, const pat_policy *p, const found_token *f,
   ** bookkeeping: bookkeeping.c writes it at once where it can). */
   if (passed && !f->by_old_value && f->grace_end > at)
     pat_book_state(c, PAT_STATE_GRACE_END, f->id, f->grace_end, at);
-  pat_book_entry e = {.id = f->id, .now = at, .interval = pat_policy_interval(p),
+  /* With max_idle on, a use is recorded at least every max_idle / 2 (and
+  ** last_used_interval at most): a token in steady use then always has a
+  ** use written, or held here, well within max_idle, whatever
+  ** last_used_interval (which may equal max_idle). */
+  int64_t interval = pat_policy_interval(p), max_idle;
+  if (pat_policy_max_idle(p, &max_idle) && max_idle / 2 < interval) interval = max_idle / 2;
+  pat_book_entry e = {.id = f->id, .now = at, .interval = interval,
                       .valid_from = f->from, .delay_ms = pat_policy_book_delay(p),
                       .detail = detail,
                       .client = passed && a->has_client ? &a->client : NULL};
@@ -390,7 +407,7 @@ void pat_fn_verify(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
       pat_error(ctx, "pat_verify", &e);
       return;
     }
-    if (!look_again(c, stopped, look)) break;
+    if (!look_again(c, stopped, look) && !stale_lookup(c, id, look)) break;
   }
   char denial[PAT_ADDR_TEXT + 32] = "";
   int r = f.found ? refuse(c, p, &f, &a, denial, sizeof denial, &e) : 1;
@@ -695,7 +712,7 @@ void pat_fn_has_right(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
       pat_error(ctx, "pat_has_right", &e);
       goto out;
     }
-    if (!look_again(c, stopped, look)) break;
+    if (!look_again(c, stopped, look) && !stale_lookup(c, id, look)) break;
   }
   if (!known) {
     place_rights(ctx, p, &q);

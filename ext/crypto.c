@@ -23,6 +23,15 @@ uint32_t pat_random_below(uint32_t upper) { return randombytes_uniform(upper); }
 
 void pat_random_buf(unsigned char *buf, size_t n) { randombytes_buf(buf, n); }
 
+uint64_t pat_short_hash(const unsigned char *in, size_t n,
+                        const unsigned char key[PAT_SHORT_HASH_KEY]) {
+  unsigned char out[crypto_shorthash_BYTES];
+  uint64_t h = 0;
+  crypto_shorthash(out, in, n, key);
+  for (size_t i = 0; i < sizeof out; i++) h = h << 8 | out[i];
+  return h;
+}
+
 int pat_digest_keyed(unsigned char out[PAT_DIGEST_LEN], const char *tok, size_t n,
                      const unsigned char *key, size_t keylen) {
   return crypto_generichash(out, PAT_DIGEST_LEN, (const unsigned char *)tok, n, key,

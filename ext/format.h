@@ -16,6 +16,11 @@ const char *pat_crypto_version(void);
 /* A uniform value in [0, upper). */
 uint32_t pat_random_below(uint32_t upper);
 void pat_random_buf(unsigned char *buf, size_t n);
+/* SipHash-2-4 of `in` under a 16-byte key (libsodium's crypto_shorthash):
+** a hash whose collisions nobody without the key can aim at. */
+#define PAT_SHORT_HASH_KEY 16
+uint64_t pat_short_hash(const unsigned char *in, size_t n,
+                        const unsigned char key[PAT_SHORT_HASH_KEY]);
 /* BLAKE2b-256 of the whole token text; keyed when the application gave pat
 ** a key (pepper), so the file alone lets nobody test guesses or plant a
 ** token. */

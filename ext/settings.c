@@ -67,6 +67,7 @@ static const pat_setting_def defs[PAT_SET_COUNT] = {
                                       .min = 1,
                                       .nullable = 1,
                                       .null_default = 1,
+                                      .count = 1,
                                       .rule = "a positive integer or NULL"},
     [PAT_SET_NOTICE_BEFORE] = {.key = "notice_before",
                                .kind = PAT_SETTING_SECONDS,
@@ -157,8 +158,10 @@ int pat_setting_bound(pat_setting_id id, const pat_setting_value *val, pat_err *
   /* A duration no longer than the span of times pat takes, so that no time
   ** plus a duration overflows. */
   if (d->kind != PAT_SETTING_SECONDS || val->is_null || val->num <= PAT_SECONDS_MAX) return 0;
-  pat_fail(e, "%s may not exceed %lld seconds (the years 0000 to 9999)", d->key,
-           (long long)PAT_SECONDS_MAX);
+  if (d->count) pat_fail(e, "%s may not exceed %lld", d->key, (long long)PAT_SECONDS_MAX);
+  else
+    pat_fail(e, "%s may not exceed %lld seconds (the years 0000 to 9999)", d->key,
+             (long long)PAT_SECONDS_MAX);
   return -1;
 }
 

@@ -125,7 +125,7 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
     ** it now; the store's trigger writes its event (sql/schema.sql). */
     [PAT_STMT_NOTICE_ACK] = "INSERT OR IGNORE INTO main.pat_store_notices(token_id, kind, due_at)"
                             " SELECT token_id, kind, unixepoch(due_at) FROM ("
-                            PAT_SQL_NOTICES ") WHERE _rowid = ?1",
+                            PAT_SQL_NOTICES_OF(" AND t.id = ?1 >> 2") ") WHERE _rowid = ?1",
     /* A JSON value's type, NULL for anything but RFC 8259 JSON (options.c):
     ** SQLite from 3.42 reads JSON5 too (comments, trailing commas, single
     ** quotes), and json_valid() with one argument is strict on every

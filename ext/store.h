@@ -227,24 +227,28 @@ enum { PAT_SCHEMA_UNKNOWN, PAT_SCHEMA_CLEAN, PAT_SCHEMA_REFUSED };
 ** in pat_store_notices, whose due time falls within notice_before (s.nb) of
 ** now: still to come for `expiring`, past for `expired`, either for `idle`
 ** (the moment max_idle is reached, before the window ends). */
-#define PAT_SQL_NOTICE_ARM(kind, number, due, from, cond)                         \
+/* `only` narrows each arm: "" for every token, or a condition on t.id (the
+** acknowledgement's, which looks at its one token by rowid: a DELETE of
+** many rows is not a scan of every token per row). */
+#define PAT_SQL_NOTICE_ARM(kind, number, due, from, cond, only)                   \
   "SELECT t.id * 4 + " #number " AS _rowid, t.id AS token_id, t.owner, t.name,"   \
   " '" kind "' AS kind, datetime(" due ", 'unixepoch') AS due_at FROM " from " AS t," \
   " (SELECT unixepoch('now') AS now, " PAT_SQL_NOTICE_BEFORE " AS nb) AS s"       \
-  " WHERE " cond " AND NOT EXISTS (SELECT 1 FROM main.pat_store_notices AS n"     \
+  " WHERE " cond only " AND NOT EXISTS (SELECT 1 FROM main.pat_store_notices AS n" \
   " WHERE n.token_id = t.id AND n.kind = '" kind "' AND n.due_at = " due ")"
-#define PAT_SQL_NOTICES                                                           \
+#define PAT_SQL_NOTICES_OF(only)                                                  \
   PAT_SQL_NOTICE_ARM("expiring", 1, "t.valid_to", "main.pat_store_tokens",        \
-                     "t.valid_to > s.now AND t.valid_to <= s.now + s.nb")         \
+                     "t.valid_to > s.now AND t.valid_to <= s.now + s.nb", only)   \
   " UNION ALL "                                                                   \
   PAT_SQL_NOTICE_ARM("expired", 2, "t.valid_to", "main.pat_store_tokens",         \
-                     "t.valid_to <= s.now AND t.valid_to > s.now - s.nb")         \
+                     "t.valid_to <= s.now AND t.valid_to > s.now - s.nb", only)   \
   " UNION ALL "                                                                   \
   PAT_SQL_NOTICE_ARM("idle", 3, "t.idle_at",                                      \
                      "(SELECT t.*, " PAT_SQL_IDLE_SINCE("t") " + " PAT_SQL_MAX_IDLE \
                      " AS idle_at FROM main.pat_store_tokens AS t)",              \
                      "t.idle_at < t.valid_to AND t.valid_to > s.now AND t.idle_at >= s.now - s.nb"       \
-                     " AND t.idle_at <= s.now + s.nb")
+                     " AND t.idle_at <= s.now + s.nb", only)
+#define PAT_SQL_NOTICES PAT_SQL_NOTICES_OF("")
 /* The setting max_idle when it is on (a positive integer), else NULL. */
 #define PAT_SQL_MAX_IDLE                                                          \
   "(SELECT value FROM main.pat_store_settings WHERE key = 'max_idle'"             \

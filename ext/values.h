@@ -173,6 +173,7 @@ typedef struct pat_setting_def {
   int64_t max;        /* SECONDS: the largest, when > 0 (else PAT_SECONDS_MAX) */
   int nullable;       /* NULL is a value (max_lifetime: no limit) */
   int null_default;   /* NULL is the default (max_idle: off) */
+  int count;          /* SECONDS: a number of things, not of seconds */
   const char *const *choices; /* CHOICE: the words, NULL-terminated */
   /* SECONDS: the key of the setting this one may not exceed, or fall
   ** below, when that one is not NULL (checked at each UPDATE); or NULL. */

@@ -321,6 +321,22 @@ class MaxIdleTest(ClientTestCase):
         self.assertEqual(self.verify(new), oid)
         self.assertEqual(self.column(oid, "status"), "active")
 
+    def test_a_token_in_steady_use_stays_awake_with_max_idle_equal_to_the_interval(self):
+        # found by a review: only the first use of each last_used_interval
+        # was recorded, so with max_idle = last_used_interval a token used
+        # all the time went idle max_idle after its first use
+        import time
+        self.set_setting("last_used_interval", 4)
+        self.set_setting("max_idle", 4)
+        tok = self.make()
+        tid = self.last_id()
+        t0 = self.now()
+        self.assertEqual(self.verify(tok), tid)
+        time.sleep(2.1)
+        self.assertEqual(self.verify(tok), tid)  # a use at least 2 s after t0
+        for c in (self.conn, self.connect()):
+            self.assertEqual(self.one("SELECT pat_verify(?, ?)", (tok, t0 + 4), conn=c), tid)
+
     def test_idle_exactly_max_idle_after_the_latest_activity(self):
         self.set_setting("last_used_interval", 0)
         self.set_setting("max_idle", 100)

@@ -261,6 +261,27 @@ class UpgradeFromV5Test(PatTestCase):
         self.assertV5IndexGoes(token, "192.0.2.1")
         self.assertEqual(self.raw_one("PRAGMA integrity_check"), "ok")
 
+    def test_a_connection_that_read_the_v5_store_applies_a_list_set_since_at_once(self):
+        # a found by a review: the connection that checked on the v5 store
+        # kept its v5 lookup, which knows no allow-list, for one more check
+        token = self.build_v5()
+        a = self.connect()
+        at = self.now()
+        self.assertEqual(self.one("SELECT pat_verify(?, ?, '1.2.3.4')", (token, at), conn=a), 1)
+        self.assertEqual(self.one("SELECT pat_has_right(?, 'DATA_FETCH', ?)", (token, at),
+                                  conn=a), 1)
+        self.conn.execute("UPDATE pat_tokens SET allowed_ips = '[\"10.0.0.0/8\"]' WHERE id = 1")
+        self.assertUpgraded()
+        self.assertIsNone(self.one("SELECT pat_verify(?, ?, '1.2.3.4')", (token, at), conn=a))
+        b = self.connect()
+        self.assertEqual(self.one("SELECT pat_verify(?, ?)", (token, at), conn=b), None)
+        c = self.connect()
+        self.assertEqual(self.one("SELECT pat_verify(?, ?, '1.2.3.4')", (token, at), conn=c), None)
+        # pat_has_right, on a connection whose first look was the v5 store too
+        d = self.connect(path=self.path)
+        self.assertEqual(self.one("SELECT pat_has_right(?, 'DATA_FETCH', ?, '10.1.1.1')",
+                                  (token, at), conn=d), 1)
+
     def test_pat_create_with_options_after_the_upgrade(self):
         old = self.build_v5()
         self.conn.execute("INSERT INTO pat_owners(owner, role) VALUES ('bob', 'VIEWER')")
