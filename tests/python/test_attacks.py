@@ -154,13 +154,16 @@ class StoredObjectCallingPatTest(FastTestCase):
     """13.1: a CHECK, generated column or index expression in a database
     file never runs a pat function."""
 
-    def open_app(self, path=None, parse_first=False, trusted=0):
+    def open_app(self, path=None, parse_first=False, trusted=0, attach=None):
         """The application's connection: pat loaded (after the schema was
-        parsed, with parse_first), trusted_schema as given."""
+        parsed, with parse_first; after the file `attach` was attached as
+        aux, with attach), trusted_schema as given."""
         c = helpers.connect(path or self.path, load=False)
         self._conns.append(c)
         if parse_first:
             c.execute("SELECT count(*) FROM sqlite_schema").fetchall()
+        if attach:
+            c.execute("ATTACH ? AS aux", (attach,))
         c.enable_load_extension(True)
         c.load_extension(helpers.EXT)
         c.enable_load_extension(False)
@@ -203,43 +206,71 @@ class StoredObjectCallingPatTest(FastTestCase):
         cases = [(check, 0, "UTF-8") for check in CHECK_SPELLINGS]
         cases += [(CHECK_SPELLINGS[0], 1, "UTF-8"), (CHECK_SPELLINGS[2], 1, "UTF-8"),
                   (CHECK_SPELLINGS[2], 0, "UTF-16le"), (CHECK_SPELLINGS[5], 0, "UTF-16be")]
+        # With pat loaded first, SQLite 3.54.1 refuses each CHECK itself
+        # while it reads the schema (helpers.sqlite_refuses_pat_in_schema()),
+        # naming it; read before pat is loaded, the schema holds the CHECK on
+        # every version, and pat's own reading of each spelling refuses it.
         for i, (check, trusted, encoding) in enumerate(cases):
-            with self.subTest(check=check, trusted_schema=trusted, encoding=encoding):
-                path = os.path.join(self.tmpdir, "ck%d.db" % i)
-                plant(path, "hostile_ck",
-                      "CREATE TABLE hostile_ck(a CHECK (%s))" % check,
-                      "PRAGMA encoding='%s'; CREATE TABLE hostile_ck(a);" % encoding)
-                app = self.open_app(path, trusted=trusted)
-                self.assertRefusedNaming(app, "INSERT INTO hostile_ck VALUES (1)",
-                                         "hostile_ck")
-                self.assertEqual(tokens_of(path, "m"), 0)
+            for parse_first in (False, True):
+                with self.subTest(check=check, trusted_schema=trusted, encoding=encoding,
+                                  schema_parsed_before_load=parse_first):
+                    path = os.path.join(self.tmpdir, "ck%d_%d.db" % (i, parse_first))
+                    plant(path, "hostile_ck",
+                          "CREATE TABLE hostile_ck(a CHECK (%s))" % check,
+                          "PRAGMA encoding='%s'; CREATE TABLE hostile_ck(a);" % encoding)
+                    app = self.open_app(path, parse_first=parse_first, trusted=trusted)
+                    msg = self.assertRefusedNaming(app, "INSERT INTO hostile_ck VALUES (1)",
+                                                   "hostile_ck")
+                    self.assertNamesStoredObject(msg, "hostile_ck", parse_first=parse_first)
+                    self.assertEqual(tokens_of(path, "m"), 0)
 
     def test_while_a_hostile_check_exists_every_pat_call_names_it(self):
         tok = self.create(owner="u", rights="DATA_FETCH")
         tid = self.id_of(tok)
-        plant(self.path, "hostile_ck",
-              "CREATE TABLE hostile_ck(a CHECK (pat_create('m','n','*') IS NOT NULL))",
-              "CREATE TABLE hostile_ck(a);")
-        app = self.open_app()
-        self.assertPatRefusesNaming(app, "hostile_ck", tok)
-        with self.assertRaises(sqlite3.Error):
-            app.execute("INSERT INTO hostile_ck VALUES (1)")
-        # Dropped: pat works again on the same connection, and minted nothing.
-        app.execute("DROP TABLE hostile_ck")
-        self.assertEqual(self.one("SELECT pat_verify(?, ?)", (tok, self.now()), app), tid)
-        self.assertEqual(self.one("SELECT count(*) FROM pat_tokens WHERE owner = 'm'",
-                                  conn=app), 0)
-        self.assertRegex(self.one("SELECT pat_create('u', 'n2', 'DATA_FETCH')",
-                                  conn=app), helpers.TOKEN_RE)
-        self.assertEqual(tokens_of(self.path, "m"), 0)
+        # With pat loaded first, SQLite 3.54.1 refuses the CHECK itself
+        # (helpers.sqlite_refuses_pat_in_schema()), and every pat call passes
+        # its message on, naming the table; read before pat is loaded, the
+        # schema holds the CHECK on every version, and pat refuses.
+        for parse_first in (False, True):
+            with self.subTest(schema_parsed_before_load=parse_first):
+                plant(self.path, "hostile_ck",
+                      "CREATE TABLE hostile_ck(a CHECK (pat_create('m','n','*') IS NOT NULL))",
+                      "CREATE TABLE hostile_ck(a);")
+                app = self.open_app(parse_first=parse_first)
+                self.assertPatRefusesNaming(app, "hostile_ck", tok)
+                with self.assertRaises(sqlite3.Error) as cm:
+                    app.execute("INSERT INTO hostile_ck VALUES (1)")
+                self.assertNamesStoredObject(str(cm.exception), "hostile_ck",
+                                             parse_first=parse_first)
+                # Dropped: pat works again on the same connection, and minted
+                # nothing. (On 3.54.1, with pat loaded first, SQLite refuses
+                # the DROP on this connection too, and the application drops
+                # it without pat: dropStoredObject.)
+                self.dropStoredObject(app, "DROP TABLE hostile_ck", "hostile_ck",
+                                      parse_first=parse_first)
+                self.assertEqual(self.one("SELECT pat_verify(?, ?)", (tok, self.now()), app),
+                                 tid)
+                self.assertEqual(self.one("SELECT count(*) FROM pat_tokens WHERE owner = 'm'",
+                                          conn=app), 0)
+                self.assertRegex(self.one("SELECT pat_create('u', ?, 'DATA_FETCH')",
+                                          ("n2-%d" % parse_first,), conn=app),
+                                 helpers.TOKEN_RE)
+                self.assertEqual(tokens_of(self.path, "m"), 0)
 
     def test_hostile_check_on_a_fresh_file_leaves_no_store(self):
-        plant(self.path, "hostile_ck",
-              "CREATE TABLE hostile_ck(a CHECK (pat_create('m','n','*') IS NOT NULL))",
-              "CREATE TABLE hostile_ck(a);")
-        app = self.open_app()
-        self.assertRefusedNaming(app, "INSERT INTO hostile_ck VALUES (1)", "hostile_ck")
-        self.assertEqual(helpers.pat_objects(self.path), ["hostile_ck"])
+        # Refused by SQLite 3.54.1 itself with pat loaded first
+        # (helpers.sqlite_refuses_pat_in_schema()), by pat otherwise.
+        for parse_first in (False, True):
+            with self.subTest(schema_parsed_before_load=parse_first):
+                path = os.path.join(self.tmpdir, "fresh%d.db" % parse_first)
+                plant(path, "hostile_ck",
+                      "CREATE TABLE hostile_ck(a CHECK (pat_create('m','n','*') IS NOT NULL))",
+                      "CREATE TABLE hostile_ck(a);")
+                app = self.open_app(path, parse_first=parse_first)
+                msg = self.assertRefusedNaming(app, "INSERT INTO hostile_ck VALUES (1)",
+                                               "hostile_ck")
+                self.assertNamesStoredObject(msg, "hostile_ck", parse_first=parse_first)
+                self.assertEqual(helpers.pat_objects(path), ["hostile_ck"])
 
     def test_generated_column_calling_pat_create_is_refused(self):
         for kind in ("VIRTUAL", "STORED"):
@@ -296,9 +327,24 @@ class StoredObjectCallingPatTest(FastTestCase):
               "CREATE TABLE hostile_aux(a);")
         app = self.open_app()
         self.assertEqual(self.one("SELECT pat_verify(?, ?)", (tok, self.now()), app), tid)
-        app.execute("ATTACH ? AS aux", (aux,))
-        self.assertRefusedNaming(app, "INSERT INTO aux.hostile_aux VALUES (1)",
-                                 "hostile_aux")
+        if helpers.sqlite_refuses_pat_in_schema():
+            # SQLite 3.54.1 refuses the ATTACH itself, as it reads the
+            # file's schema (helpers.sqlite_refuses_pat_in_schema()): nothing
+            # is attached, and pat goes on for main.
+            with self.assertRaises(sqlite3.DatabaseError) as cm:
+                app.execute("ATTACH ? AS aux", (aux,))
+            self.assertIn(helpers.sqlite_refusal("hostile_aux"), str(cm.exception))
+            self.assertEqual(self.one("SELECT count(*) FROM pragma_database_list "
+                                      "WHERE name = 'aux'", conn=app), 0)
+            self.assertEqual(self.one("SELECT pat_verify(?, ?)", (tok, self.now()), app), tid)
+            # Attached before pat is loaded, the CHECK is in the schema, and
+            # pat's own refusal is what it meets, as on 3.40.
+            app = self.open_app(attach=aux)
+        else:
+            app.execute("ATTACH ? AS aux", (aux,))
+        msg = self.assertRefusedNaming(app, "INSERT INTO aux.hostile_aux VALUES (1)",
+                                       "hostile_aux")
+        self.assertIn("'hostile_aux'", msg)  # pat's own refusal, on every version
         self.assertPatRefusesNaming(app, "hostile_aux", tok)
         app.execute("DETACH aux")
         self.assertEqual(self.one("SELECT pat_verify(?, ?)", (tok, self.now()), app), tid)
@@ -338,55 +384,78 @@ class StoredObjectInChildTest(ChildTestCase):
         plant(self.path, "hostile_rk",
               "CREATE TABLE hostile_rk(a CHECK (pat_rekey(x'%s') IS NOT NULL))"
               % KEY_ATTACKER.hex(), "CREATE TABLE hostile_rk(a);")
+        # With pat loaded first, SQLite 3.54.1 refuses the CHECK itself, the
+        # DROP TABLE included (helpers.sqlite_refuses_pat_in_schema()): there
+        # the child reads the schema before it loads pat, so that the CHECK
+        # meets pat_rekey's own refusal, as on 3.40.
+        parse_first = helpers.sqlite_refuses_pat_in_schema()
         r = self.child(r'''
-c = open_app(sys.argv[2])
+c = open_app(sys.argv[2], parse_first=sys.argv[4] == "1")
 out(key=q(c, "SELECT pat_key(?)", bytes.fromhex(sys.argv[3])))
 out(insert=q(c, "INSERT INTO hostile_rk VALUES (1)"))
 out(create=q(c, "SELECT pat_create('u', 'x', 'DATA_FETCH')"))
 c.execute("DROP TABLE hostile_rk")
-''', self.path, KEY.hex())
+''', self.path, KEY.hex(), int(parse_first))
         self.assertNamesObject(r["insert"], "hostile_rk", "INSERT INTO hostile_rk")
         self.assertNamesObject(r["create"], "hostile_rk", "pat_create")
+        for what in ("insert", "create"):
+            self.assertNamesStoredObject(r[what]["error"], "hostile_rk", "pat_rekey",
+                                         parse_first=parse_first)
         self.assertStillOnKey(tok, tid)
+
+    # The two tests below run with pat loaded first (SQLite 3.54.1 refuses
+    # the planted CHECK itself there, naming the table:
+    # helpers.sqlite_refuses_pat_in_schema()) and after the child read the
+    # schema (pat's own refusal on every version).
 
     def test_check_planted_on_pat_store_tokens_is_refused(self):
         tok = self.create(owner="u", rights="DATA_FETCH")
         tid = self.id_of(tok)
         good = schema_sql(self.path, "pat_store_tokens")
-        plant(self.path, "pat_store_tokens",
-              with_check(good, "pat_create('m','n','*') IS NOT NULL"))
-        r = self.child(r'''
-c = open_app(sys.argv[2])
+        for parse_first in (False, True):
+            with self.subTest(schema_parsed_before_load=parse_first):
+                plant(self.path, "pat_store_tokens",
+                      with_check(good, "pat_create('m','n','*') IS NOT NULL"))
+                r = self.child(r'''
+c = open_app(sys.argv[2], parse_first=sys.argv[4] == "1")
 out(verify=q(c, "SELECT pat_verify(?)", sys.argv[3]))
 out(tokens=q(c, "SELECT * FROM pat_tokens"))
 out(create=q(c, "SELECT pat_create('u', 'x', 'DATA_FETCH')"))
 out(version=q(c, "SELECT pat_version()"))
-''', self.path, tok)
-        for what in ("verify", "tokens", "create"):
-            self.assertNamesObject(r[what], "pat_store_tokens", what)
-        self.assertEqual(r["version"], {"rows": [[helpers.version()]]})
-        # The schema repaired: pat works again, and minted nothing.
-        plant(self.path, "pat_store_tokens", good)
-        c = self.connect()
-        self.assertEqual(self.one("SELECT pat_verify(?, ?)", (tok, self.now()), c), tid)
-        self.assertEqual(tokens_of(self.path, "m"), 0)
-        self.assertEqual(self.one("SELECT count(*) FROM pat_tokens", conn=c), 1)
+''', self.path, tok, int(parse_first))
+                for what in ("verify", "tokens", "create"):
+                    self.assertNamesObject(r[what], "pat_store_tokens", what)
+                    self.assertNamesStoredObject(r[what]["error"], "pat_store_tokens",
+                                                 parse_first=parse_first)
+                self.assertEqual(r["version"], {"rows": [[helpers.version()]]})
+                # The schema repaired: pat works again, and minted nothing.
+                plant(self.path, "pat_store_tokens", good)
+                c = self.connect()
+                self.assertEqual(self.one("SELECT pat_verify(?, ?)", (tok, self.now()), c),
+                                 tid)
+                self.assertEqual(tokens_of(self.path, "m"), 0)
+                self.assertEqual(self.one("SELECT count(*) FROM pat_tokens", conn=c), 1)
 
     def test_check_calling_pat_rekey_planted_on_pat_store_meta_does_not_move_the_key(self):
         tok, tid = self.keyed_store()
         good = schema_sql(self.path, "pat_store_meta")
-        plant(self.path, "pat_store_meta",
-              with_check(good, "pat_rekey(x'%s') IS NOT NULL" % KEY_ATTACKER.hex()))
-        r = self.child(r'''
-c = open_app(sys.argv[2])
+        for parse_first in (False, True):
+            with self.subTest(schema_parsed_before_load=parse_first):
+                plant(self.path, "pat_store_meta",
+                      with_check(good, "pat_rekey(x'%s') IS NOT NULL" % KEY_ATTACKER.hex()))
+                r = self.child(r'''
+c = open_app(sys.argv[2], parse_first=sys.argv[4] == "1")
 q(c, "SELECT pat_key(?)", bytes.fromhex(sys.argv[3]))
 out(create=q(c, "SELECT pat_create('u', 'x', 'DATA_FETCH')"))
 out(roles=q(c, "INSERT INTO pat_roles VALUES ('VIEWER', 'DATA_CREATE')"))
-''', self.path, KEY.hex())
-        self.assertNamesObject(r["create"], "pat_store_meta", "pat_create")
-        self.assertNamesObject(r["roles"], "pat_store_meta", "INSERT INTO pat_roles")
-        plant(self.path, "pat_store_meta", good)
-        self.assertStillOnKey(tok, tid)
+''', self.path, KEY.hex(), int(parse_first))
+                self.assertNamesObject(r["create"], "pat_store_meta", "pat_create")
+                self.assertNamesObject(r["roles"], "pat_store_meta", "INSERT INTO pat_roles")
+                for what in ("create", "roles"):
+                    self.assertNamesStoredObject(r[what]["error"], "pat_store_meta",
+                                                 "pat_rekey", parse_first=parse_first)
+                plant(self.path, "pat_store_meta", good)
+                self.assertStillOnKey(tok, tid)
 
 
 # ------------------------------------------------------------- 2. rollbacks

@@ -7,7 +7,9 @@
 #
 #   3.54.1  newest: better-sqlite3 13.2.0's amalgamation, with the shell.c of
 #           SQLite 3.52.0 (node-sqlite3 6.0.1's autoconf tarball; the
-#           amalgamation ships none) compiled against 3.54.1's header
+#           amalgamation ships none) compiled against 3.54.1's header, and
+#           reading its input with the sqlite3_complete() of 3.52
+#           (tests/sqlite_versions/shell_complete.c)
 #   3.40.0  oldest supported: node-sqlite3 5.1.4's autoconf tarball, library
 #           and shell. 3.40.0 is the first to keep a trigger from writing a
 #           virtual table registered DIRECTONLY: on 3.39 and 3.38 a trigger
@@ -18,8 +20,10 @@
 #
 # For each supported one: sqlite_version() as the shell and Python see it,
 # the features pat relies on, by name (unixepoch, the JSON functions, a
-# trigger refused a DIRECTONLY table), then the unit, SQL and Python suites
-# (tests/run_all.sh; the examples use other runtimes).
+# trigger refused a DIRECTONLY table), what differs between 3.40 and 3.54.1
+# in what the suites meet, by name (sqlite3_complete() after a -- comment,
+# SQLite's own refusal of a CHECK in the file calling pat), then the unit,
+# SQL and Python suites (tests/run_all.sh; the examples use other runtimes).
 # The npm tarballs and the builds are kept in dist/sqlite-versions (make
 # clean removes them). Last line: "sqlite_versions: N passed, M failed".
 set -u
@@ -29,6 +33,7 @@ out=$root/dist/sqlite-versions
 mkdir -p "$out/npm"
 SUITE=sqlite_versions
 . "$root/tests/lib/cases.sh"
+scratch
 
 # Debian's compile options, so that its shell's and Python's needs are met.
 OPTS="-DSQLITE_ENABLE_COLUMN_METADATA -DSQLITE_ENABLE_DBSTAT_VTAB -DSQLITE_ENABLE_FTS3
@@ -47,23 +52,36 @@ fetch() {
   [ -s "$f" ] && echo "$f"
 }
 
-# build VERSION SQLITE3_C [SHELL_C]: libsqlite3.so.0 (and the shell) in $out/VERSION
+# build VERSION SQLITE3_C [SHELL_C [EXTRA...]]: libsqlite3.so.0 (and the
+# shell, compiled with the EXTRA arguments) in $out/VERSION. How the shell
+# was built is kept in $d/sqlite3.how (its sources, the arguments and the
+# checksum of each file among them): a shell built another way is built
+# again.
 build() {
-  d="$out/$1"
-  [ -f "$d/libsqlite3.so.0" ] && { [ -z "${3:-}" ] || [ -x "$d/sqlite3" ]; } && return 0
+  d="$out/$1" c=$2 shell=${3:-}
+  shift 2
+  [ $# -gt 0 ] && shift
+  how="$shell $*"
+  for a in "$@"; do [ -f "$a" ] && how="$how $(cksum <"$a")"; done
+  [ -f "$d/libsqlite3.so.0" ] && { [ -z "$shell" ] ||
+    { [ -x "$d/sqlite3" ] && [ "$(cat "$d/sqlite3.how" 2>/dev/null)" = "$how" ]; }; } && return 0
   mkdir -p "$d"
-  cp "$2" "$d/sqlite3.c"
-  cp "$(dirname "$2")/sqlite3.h" "$d/sqlite3.h"
-  # shellcheck disable=SC2086 # OPTS is a list of flags
-  gcc -O1 -fPIC -shared $OPTS -Wl,-soname,libsqlite3.so.0 -o "$d/libsqlite3.so.0" "$d/sqlite3.c" \
-    -lm -lpthread -ldl || return 1
-  [ -z "${3:-}" ] && return 0
+  if [ ! -f "$d/libsqlite3.so.0" ]; then
+    cp "$c" "$d/sqlite3.c"
+    cp "$(dirname "$c")/sqlite3.h" "$d/sqlite3.h"
+    # shellcheck disable=SC2086 # OPTS is a list of flags
+    gcc -O1 -fPIC -shared $OPTS -Wl,-soname,libsqlite3.so.0 -o "$d/libsqlite3.so.0" "$d/sqlite3.c" \
+      -lm -lpthread -ldl || return 1
+  fi
+  [ -z "$shell" ] && return 0
   # Beside the library's own header: shell.c includes "sqlite3.h" from its
   # directory first, and the shell refuses a header of another version.
-  cp "$3" "$d/shell.c"
+  cp "$shell" "$d/shell.c"
+  rm -f "$d/sqlite3.how"
   # shellcheck disable=SC2086
-  gcc -O1 $OPTS -I"$d" -o "$d/sqlite3" "$d/shell.c" -L"$d" -l:libsqlite3.so.0 -Wl,-rpath,"$d" \
-    -lm -lpthread -ldl
+  gcc -O1 $OPTS -I"$d" -o "$d/sqlite3" "$d/shell.c" "$@" -L"$d" -l:libsqlite3.so.0 -Wl,-rpath,"$d" \
+    -lm -lpthread -ldl || return 1
+  echo "$how" >"$d/sqlite3.how"
 }
 
 src=$out/src
@@ -74,9 +92,9 @@ unpack() { # TARBALL MEMBER-PATTERN DIR: extract into $src/DIR once
 }
 
 # SQLITE_VERSIONS: the supported versions to run the suites on (make
-# test-sqlite-versions: 3.40.0; make test-sqlite-newest: 3.54.1). Only what
-# they need is fetched.
-versions=${SQLITE_VERSIONS:-3.40.0}
+# test-sqlite-versions, and the default: 3.40.0 and 3.54.1; make
+# test-sqlite-newest: 3.54.1). Only what they need is fetched.
+versions=${SQLITE_VERSIONS:-3.40.0 3.54.1}
 s514=$(fetch sqlite3@5.1.4) && s512=$(fetch sqlite3@5.1.2) &&
   unpack "$s514" 'package/deps/sqlite-autoconf-*.tar.gz' s514 &&
   unpack "$s512" 'package/deps/sqlite-autoconf-*.tar.gz' s512 ||
@@ -95,7 +113,10 @@ for t in $dirs; do
 done
 for v in $versions; do
   case $v in
-    3.54.1) build 3.54.1 "$src/b13/package/deps/sqlite3/sqlite3.c" "$src/s6/shell.c" ;;
+    # 3.52.0's shell.c reads its input with the sqlite3_complete() of 3.52:
+    # tests/sqlite_versions/shell_complete.c says why and how.
+    3.54.1) build 3.54.1 "$src/b13/package/deps/sqlite3/sqlite3.c" "$src/s6/shell.c" \
+      "$root/tests/sqlite_versions/shell_complete.c" -Wl,--wrap=sqlite3_complete ;;
     3.40.0) build 3.40.0 "$src/s514/sqlite3.c" "$src/s514/shell.c" ;;
     *) false ;;
   esac || { result "build SQLite $v and its shell" "gcc failed, or no sources for $v here"; finish; }
@@ -118,6 +139,48 @@ for v in $versions; do
     "INSERT INTO log VALUES (1)" 2>&1)
   case $got in *'unsafe use of virtual table "pat_owners"'*) result "$v: a trigger may not write pat_owners (DIRECTONLY)" ;;
     *) result "$v: a trigger may not write pat_owners (DIRECTONLY)" "$got" ;; esac
+  # Where 3.40 and 3.54.1 differ in what the suites meet, by name:
+  # - sqlite3_complete() takes a -- comment after the last semicolon as the
+  #   end of the statement on 3.40, as unfinished on 3.54.1 (its shell reads
+  #   its input as on 3.40 all the same: tests/sqlite_versions/shell_complete.c;
+  #   tests/run_sql.sh rereads its "Error" for a runtime error);
+  # - SQLite 3.54.1 itself refuses a pat function called from a CHECK stored
+  #   in the file, while it reads the schema (3.52.0's sources do too), before
+  #   pat's own refusal can: every statement that needs the schema fails with
+  #   "malformed database schema (NAME) - unsafe use of FUNCTION()"; 3.40
+  #   reads that schema, and pat refuses to work while the CHECK is there.
+  #   The Python tests that meet it say so (tests/python/helpers.py,
+  #   sqlite_refuses_pat_in_schema()).
+  case $v in
+    3.40.0) complete=1 refuses=no ;;
+    3.54.1) complete=0 refuses=yes ;;
+    *) complete="?" refuses="?" ;;
+  esac
+  name="$v: sqlite3_complete('SELECT 1; -- note') is $complete (3.40: 1, 3.54.1: 0)"
+  got=$(LD_LIBRARY_PATH=$d /usr/bin/python3 -c \
+    'import sqlite3; print(int(sqlite3.complete_statement("SELECT 1; -- note")))' 2>&1)
+  [ "$got" = "$complete" ] && result "$name" || result "$name" "$got"
+  name="$v: the shell ends a statement at a line 'SELECT ...; -- note'"
+  got=$(printf "SELECT no_such_function(); -- note\nSELECT upper('next');\n" |
+    LD_LIBRARY_PATH=$d "$d/sqlite3" -batch 2>&1)
+  case $got in *NEXT*) result "$name" ;; *) result "$name" "$got" ;; esac
+  name="$v: SQLite refuses a CHECK in the file calling pat_create() as it reads the schema: $refuses (3.40: no, 3.54.1: yes)"
+  rm -f "$work/ck.db"
+  # Planted as an attacker would, with writable_schema: by Python, as the
+  # shell of 3.52 turns SQLITE_DBCONFIG_DEFENSIVE on (unless --unsafe-testing).
+  LD_LIBRARY_PATH=$d /usr/bin/python3 -c '
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1], isolation_level=None)
+c.execute("CREATE TABLE ck(a)")
+c.execute("PRAGMA writable_schema=ON")
+c.execute("UPDATE sqlite_schema SET sql = ? WHERE name = ?",
+          ("CREATE TABLE ck(a CHECK (pat_create(1, 2, 3) IS NOT NULL))", "ck"))' "$work/ck.db"
+  got=$(LD_LIBRARY_PATH=$d "$d/sqlite3" "$work/ck.db" ".load dist/pat" "SELECT pat_verify('x')" 2>&1)
+  case $refuses:$got in
+    "no:"*"pat_verify: table 'ck' in schema 'main' names the function pat_create"*) result "$name" ;;
+    "yes:"*"malformed database schema (ck) - unsafe use of pat_create()"*) result "$name" ;;
+    *) result "$name" "$got" ;;
+  esac
   echo "---- $v: tests/run_all.sh (unit, sql, python)"
   PATH="$d:$PATH" LD_LIBRARY_PATH=$d SQLITE3="$d/sqlite3" PAT_SKIP_SUITES=examples \
     sh tests/run_all.sh >"$out/$v.log" 2>&1
