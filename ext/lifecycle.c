@@ -447,7 +447,9 @@ void pat_fn_create(sqlite3_context *ctx, int argc, sqlite3_value **argv) {
         (cap > 0 && owner_full(c, which, owner, cap, now, &e) != 0)) {
       /* A refusal is read again against a fresh policy; a failed read is
       ** the answer (an I/O error may have rolled back the caller's
-      ** transaction: nothing is written after it). */
+      ** transaction: nothing is written after it). The cap refuses after
+      ** the rights were expanded. */
+      sqlite3_free(rights);
       if (fresh || c->fail_code != SQLITE_OK) goto fail;
       fresh = 1;
       continue;
