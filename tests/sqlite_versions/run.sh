@@ -31,6 +31,9 @@ root=$(cd "$(dirname "$0")/../.." && pwd) || exit 2
 cd "$root" || exit 2
 out=$root/dist/sqlite-versions
 mkdir -p "$out/npm"
+# npm pack fetches the sources: Debian's npm does (a fresh Debian 12 has
+# none; the Node.js 20 that the browser and npm tests need brings its own).
+command -v npm >/dev/null 2>&1 || sh "$root/scripts/install-deps.sh" npm
 SUITE=sqlite_versions
 . "$root/tests/lib/cases.sh"
 scratch
