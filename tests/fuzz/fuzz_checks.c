@@ -19,8 +19,8 @@
 ** Properties:
 **   - pat_verify(t) and pat_has_right(t, <a catalog right>) never fail;
 **     only a bad `at` or an unknown right name may be an error;
-**   - a value that is not TEXT never verifies;
-**   - a TEXT verifies only when, white space and a "Bearer " stripped, it is
+**   - a value that is neither TEXT nor a BLOB never verifies;
+**   - a TEXT or a BLOB verifies only when, white space and a "Bearer " stripped, it is
 **     byte for byte a minted, undeleted token, and then it is that token's
 **     id; a minted token valid at the time asked always verifies;
 **   - pat_has_right is 1 only when pat_verify (same token and at) is not
@@ -265,10 +265,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   const uint8_t *ap = f.count > 2 ? f.p[2] : NULL;
   size_t an = f.count > 2 ? f.n[2] : 0;
   int has_at = atype != FZ_OMIT;
-  /* The text pat sees, for the property: FZ_TEXT_NUL inserts a NUL. */
-  int is_text = ttype == FZ_TEXT || ttype == FZ_TEXT_NUL;
+  /* The text pat sees, for the property: FZ_TEXT_NUL inserts a NUL. A
+  ** BLOB whose bytes are a token's text is that token (INTERFACE.md). */
+  int is_text = ttype == FZ_TEXT || ttype == FZ_TEXT_NUL || ttype == FZ_BLOB;
   int idx = -1;
-  if (ttype == FZ_TEXT) idx = minted_index(tp, tn);
+  if (ttype == FZ_TEXT || ttype == FZ_BLOB) idx = minted_index(tp, tn);
 
   result r1, r2, r3, r4;
   run("SELECT pat_verify(?1)", ttype, tp, tn, NULL, 0, 0, 0, NULL, 0, &r1);

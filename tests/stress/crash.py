@@ -61,7 +61,8 @@ import common  # noqa: E402
 
 STORE_TABLES = ["pat_store_events", "pat_store_meta", "pat_store_owners",
                 "pat_store_rights", "pat_store_roles", "pat_store_settings",
-                "pat_store_tokens", "pat_store_uses", "pat_store_retired"]
+                "pat_store_tokens", "pat_store_uses", "pat_store_retired",
+                "pat_store_addresses", "pat_store_notices"]
 CATALOG_POOL = common.RIGHT_POOL
 
 

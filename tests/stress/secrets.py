@@ -53,6 +53,7 @@ status 1 on any leak.
 """
 import collections
 import datetime
+import json
 import os
 import random
 import re
@@ -209,6 +210,22 @@ class Scan:
                          " AND name = 'pat_store_tokens'").fetchone():
                 for row in c.execute("SELECT name, owner FROM pat_store_tokens"):
                     rows += [("name or owner of a token", v) for v in row]
+                # A description is the application's text too (schema 6),
+                # and an update event keeps the names and descriptions a
+                # token had before (detail {"name": [old, new], ...}).
+                cols = [r[1] for r in c.execute("PRAGMA table_info(pat_store_tokens)")]
+                if "description" in cols:
+                    for (v,) in c.execute("SELECT description FROM pat_store_tokens"):
+                        rows.append(("description of a token", v))
+                for (detail,) in c.execute("SELECT detail FROM pat_store_events"
+                                           " WHERE event = 'update'"):
+                    try:
+                        d = json.loads(detail)
+                    except (TypeError, ValueError):
+                        continue
+                    for key in ("name", "description"):
+                        for v in d.get(key) or []:
+                            rows.append(("%s of a token, before an update" % key, v))
             c.close()
         except sqlite3.Error:
             return
