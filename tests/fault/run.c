@@ -407,8 +407,14 @@ static void outcome_free(outcome *o) {
   o->bytes = NULL;
 }
 
+/* The reference runs, without a fault: the operation (ok), none (none),
+** none and the transaction rolled back (plain), and, inside a transaction,
+** the operation then the transaction rolled back (book): a check holds its
+** bookkeeping inside the caller's transaction and writes it after, at the
+** close here, so a check whose transaction failed leaves the store as it
+** was plus that bookkeeping. */
 typedef struct refs {
-  outcome ok, none, plain;
+  outcome ok, none, plain, book;
 } refs;
 
 static void show_value(fstr *d, sqlite3_stmt *st, int i) {
@@ -539,7 +545,7 @@ static const char probe_sql[] =
     " pat_has_right(:t2, 'DATA_UPDATE', :T0) || ' ' || pat_has_right(:t3, 'USER_DELETE', :T0)"
     " || ' ' || (SELECT group_concat(key || '=' || quote(value), ' ') FROM pat_settings)";
 
-enum { RUN_OP, RUN_NONE, RUN_PLAIN };
+enum { RUN_OP, RUN_NONE, RUN_PLAIN, RUN_OP_ROLLBACK };
 
 /* 1 when the file stands alone: no journal, WAL or shared memory left. */
 static int alone(const char *path) {
@@ -556,8 +562,8 @@ static int alone(const char *path) {
 ** inspection found: the inspection is taken over (a run that wrote a new
 ** token never matches: its digest is new). */
 static int take_over(outcome *o, const refs *r) {
-  const outcome *cand[3] = {&r->ok, &r->none, &r->plain};
-  for (int i = 0; i < 3; i++) {
+  const outcome *cand[4] = {&r->ok, &r->none, &r->plain, &r->book};
+  for (int i = 0; i < 4; i++) {
     const outcome *c = cand[i];
     if (c->bytes == NULL || c->nbytes != o->nbytes || memcmp(c->bytes, o->bytes, o->nbytes) != 0)
       continue;
@@ -598,7 +604,8 @@ static void iterate(const scen *s, const fcfg *c, long n, int what, const refs *
     return;
   }
   arm(c, n);
-  if (what == RUN_OP && run_sql(a, s->op->sql, &o->op) != SQLITE_OK) disarm();
+  if ((what == RUN_OP || what == RUN_OP_ROLLBACK) && run_sql(a, s->op->sql, &o->op) != SQLITE_OK)
+    disarm();
   /* pat's one failure that leaves work to the application: out of memory
   ** right after it made the store's indexes (which expire the undo it had
   ** prepared) and inside the caller's statement (which keeps SQLite from
@@ -622,7 +629,7 @@ static void iterate(const scen *s, const fcfg *c, long n, int what, const refs *
     o->left_txn_open = !sqlite3_get_autocommit(a);
   } else if (sqlite3_get_autocommit(a)) {
     o->txn_closed = 1;
-  } else if (what == RUN_PLAIN) {
+  } else if (what == RUN_PLAIN || what == RUN_OP_ROLLBACK) {
     run_sql(a, "ROLLBACK", NULL);
   } else if (run_sql(a, "INSERT INTO app VALUES ('after'); COMMIT", &o->tail) != SQLITE_OK) {
     disarm();
@@ -738,6 +745,7 @@ static const char *judge(const scen *s, const refs *r, const outcome *o, char *w
         return put(why, n, "COMMIT failed with an unclear error: %s", o->tail.err);
       want = &r->plain;
       state = "as it was (the transaction failed)";
+      if (op->book_only) alt = &r->book;
     } else {
       want = &r->ok;
       state = "as after the operation";
@@ -944,9 +952,11 @@ static void run_group(const run_opts *o, const fault_op *op, int journal, int tx
   iterate(&s, &none, 0, RUN_OP, NULL, &r.ok);
   iterate(&s, &none, 0, RUN_NONE, NULL, &r.none);
   iterate(&s, &none, 0, s.txn ? RUN_PLAIN : RUN_NONE, NULL, &r.plain);
+  iterate(&s, &none, 0, s.txn ? RUN_OP_ROLLBACK : RUN_NONE, NULL, &r.book);
   if (check_ref(&s, "the operation", &r.ok, s.txn) ||
       check_ref(&s, "no operation", &r.none, s.txn) ||
-      check_ref(&s, "no operation, rolled back", &r.plain, 0)) {
+      check_ref(&s, "no operation, rolled back", &r.plain, 0) ||
+      check_ref(&s, "the operation, rolled back", &r.book, 0)) {
     sl->failures++;
     remove_db(s.path);
     _exit(GROUP_FAILED);
@@ -1054,6 +1064,7 @@ static void run_group(const run_opts *o, const fault_op *op, int journal, int tx
   outcome_free(&r.ok);
   outcome_free(&r.none);
   outcome_free(&r.plain);
+  outcome_free(&r.book);
   remove_db(s.path);
 }
 
