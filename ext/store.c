@@ -29,18 +29,18 @@ const char *pat_schema_sql(void) { return schema_sql; }
 ** the key: pat_rekey moves it whenever it moves the store's fingerprint, in
 ** the same transaction, and every connection checks its key against the
 ** fingerprint whenever it reads a new version. */
-#define PAT_SQL_IF_POLICY(x)                                                       \
+#define PAT_SQL_IF_POLICY_AND(cond, x)                                             \
   "CASE WHEN (SELECT value FROM main.pat_store_meta WHERE key = 'policy_version')" \
-  " IS ?11 THEN " x " END"
+  " IS ?11 AND " cond " THEN " x " END"
+#define PAT_SQL_IF_POLICY(x) PAT_SQL_IF_POLICY_AND("1", x)
 
-/* The same for a new token, which also needs room under its owner's cap
-** (?15, max_tokens_per_owner; NULL: none) among the tokens not expired at
-** ?7 (now): counted in the INSERT itself, so two mints at once can not both
+/* A new token also needs room under its owner's cap (?15,
+** max_tokens_per_owner; NULL: none) among the tokens not expired at ?7
+** (now): counted in the INSERT itself, so two mints at once can not both
 ** take the last place. */
-#define PAT_SQL_IF_POLICY_AND_ROOM(x)                                              \
-  "CASE WHEN (SELECT value FROM main.pat_store_meta WHERE key = 'policy_version')" \
-  " IS ?11 AND (?15 IS NULL OR (SELECT count(*) FROM main.pat_store_tokens"        \
-  " WHERE owner = ?2 AND valid_to > ?7) < ?15) THEN " x " END"
+#define PAT_SQL_ROOM                                                               \
+  "(?15 IS NULL OR (SELECT count(*) FROM main.pat_store_tokens"                    \
+  " WHERE owner = ?2 AND valid_to > ?7) < ?15)"
 
 /* A check's lookup (checks.c names the columns, LOOK_*): the token's id,
 ** window, the digest it was found by, the end of a rotation grace that runs,
@@ -153,13 +153,13 @@ static const char *const stmt_sql[PAT_STMT_COUNT] = {
         " coalesce((SELECT max(id) FROM main.pat_store_tokens), 0),"
         " coalesce((SELECT max(id) FROM main.pat_store_events), 0),"
         " coalesce((SELECT value FROM main.pat_store_meta WHERE key = 'id_floor'),"
-        " 0)) + 1, " PAT_SQL_IF_POLICY_AND_ROOM("?1")
+        " 0)) + 1, " PAT_SQL_IF_POLICY_AND(PAT_SQL_ROOM, "?1")
         ", ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?12, ?13, ?14)",
     /* The same with the id known (lifecycle.c, next_id). */
     [PAT_STMT_INSERT_TOKEN_AT] =
         "INSERT INTO main.pat_store_tokens(id, digest, owner, name, valid_from,"
         " valid_to, rights, created_at, create_event, rights_hash, description,"
-        " allowed_ips, allowed_blocks) VALUES (?10, " PAT_SQL_IF_POLICY_AND_ROOM("?1")
+        " allowed_ips, allowed_blocks) VALUES (?10, " PAT_SQL_IF_POLICY_AND(PAT_SQL_ROOM, "?1")
         ", ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?12, ?13, ?14)",
     /* No row changed: the token is gone, or the policy (or key) moved. */
     /* With a grace (?5: its end), the value replaced stays the token's
