@@ -17,16 +17,11 @@ static const unsigned char mapped_head[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff
 
 static int is_mapped(const pat_addr *a) { return memcmp(a->b, mapped_head, 12) == 0; }
 
-/* Fails with `what` <problem>: '<the text>', showing at most 60 bytes of
-** printable ASCII (pat_quote), and never a token given in the wrong place. */
+/* Fails with `what` <problem>: '<the text>' (pat_fail_quoted). */
 static int bad(pat_err *e, const char *what, const char *problem, const char *s, size_t n) {
-  char shown[61];
-  const char *tok;
-  size_t tok_len;
-  if (pat_token_parse(s, n, &tok, &tok_len) == 0)
-    return pat_fail(e, "%s %s: " PAT_MASK, what, problem);
-  size_t k = pat_quote(shown, sizeof shown, s, n, 60);
-  return pat_fail(e, "%s %s: '%s%s'", what, problem, shown, k < n ? "..." : "");
+  char prefix[128];
+  snprintf(prefix, sizeof prefix, "%s %s:", what, problem);
+  return pat_fail_quoted(e, prefix, s, n, 60);
 }
 
 /* The text as a C string in buf (at most PAT_ADDR_TEXT - 1 bytes, no NUL

@@ -81,5 +81,10 @@ void pat_mask_secrets(char *s);
 ** token's random part masked, as the run it is in the whole value, not as
 ** the limit cuts it. Returns how many bytes of `s` it covers (< n: cut). */
 size_t pat_quote(char *dst, size_t cap, const char *s, size_t n, size_t limit);
+/* Fails with "<prefix> '<s>'": at most `limit` (up to PAT_QUOTE_MAX)
+** bytes of s as pat_quote shows them, "..." past that, and a token given in
+** the wrong place as PAT_MASK alone. -1. */
+#define PAT_QUOTE_MAX 60
+int pat_fail_quoted(pat_err *e, const char *prefix, const char *s, size_t n, size_t limit);
 
 #endif

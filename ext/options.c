@@ -25,17 +25,6 @@ void pat_options_free(pat_options *o) {
   memset(o, 0, sizeof *o);
 }
 
-/* Shows at most 40 bytes of a key the caller gave, never a token. */
-static int bad_key(pat_err *e, const char *problem, const char *s, size_t n) {
-  char shown[41];
-  const char *tok;
-  size_t tok_len;
-  if (pat_token_parse(s, n, &tok, &tok_len) == 0)
-    return pat_fail(e, "%s " PAT_MASK, problem);
-  size_t k = pat_quote(shown, sizeof shown, s, n, 40);
-  return pat_fail(e, "%s '%s%s'", problem, shown, k < n ? "..." : "");
-}
-
 int pat_description_read(sqlite3_value *v, pat_options *o, pat_err *e) {
   sqlite3_free(o->description);
   o->description = NULL;
@@ -186,8 +175,8 @@ int pat_options_read(pat_conn *c, int which, sqlite3_value *v, pat_options *o, p
                       PAT_BLOCKS_MAX) == 0;
       else ok = pat_allowed_ips_read(c, which, val, o, e) == 0;
     } else {
-      ok = bad_key(e, "unknown option (keys: description, allowed_ips):", key ? key : "",
-                   key ? kn : 0) == 0;
+      ok = pat_fail_quoted(e, "unknown option (keys: description, allowed_ips):",
+                           key ? key : "", key ? kn : 0, 40) == 0;
     }
   }
   if (r < 0) ok = 0;

@@ -227,3 +227,13 @@ void pat_mask_secrets(char *s) {
 size_t pat_quote(char *dst, size_t cap, const char *s, size_t n, size_t limit) {
   return hide_tokens(dst, cap, s, n, limit, 1);
 }
+
+int pat_fail_quoted(pat_err *e, const char *prefix, const char *s, size_t n, size_t limit) {
+  char shown[PAT_QUOTE_MAX + 1];
+  if (limit > PAT_QUOTE_MAX) limit = PAT_QUOTE_MAX;
+  const char *tok;
+  size_t tok_len;
+  if (pat_token_parse(s, n, &tok, &tok_len) == 0) return pat_fail(e, "%s " PAT_MASK, prefix);
+  size_t k = pat_quote(shown, sizeof shown, s, n, limit);
+  return pat_fail(e, "%s '%s%s'", prefix, shown, k < n ? "..." : "");
+}
